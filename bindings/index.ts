@@ -1,0 +1,216 @@
+// The only code that knows the core's linear memory. It instantiates the wasm module in Node,
+// Bun, Deno (from a file) or a browser (from a URL, streaming compile), and exposes:
+//  - `CoreExports`: the typed, raw export table (one entry per assembly/ export);
+//  - `Tensor`: a (pointer, length, dtype) handle whose `view` is re-created whenever memory has
+//    grown (a grown memory detaches every view of the old ArrayBuffer).
+// Every other module works through these; none builds its own view of `memory.buffer`.
+
+/** Which binary: the SIMD128 reference, the scalar build (same bits), or relaxed SIMD
+ *  (fused multiply-add: faster, but not bit-portable across CPUs and engines). */
+export type Build = "simd" | "scalar" | "relaxed";
+export const BUILDS: readonly Build[] = ["simd", "scalar", "relaxed"];
+const FLAVOR: Record<number, Build> = { 0: "simd", 1: "scalar", 2: "relaxed" };
+
+/** The raw exports of the core (see assembly/index.ts for each one's contract). Pointers and
+ *  sizes are numbers; u32 results arrive as signed i32 and must be read with `>>> 0`. */
+export interface CoreExports {
+  readonly memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  memory_bytes(): number;
+  build_flavor(): number;
+  abi_version(): number;
+  philox4x32_10(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: number): void;
+  rng_init(st: number, seedLo: number, seedHi: number, purpose: number, index: number): void;
+  rng_next_u32(st: number): number;
+  rng_fill_u32(st: number, out: number, n: number): void;
+  rng_uniform_f64(st: number): number;
+  rng_fill_uniform_f64(st: number, out: number, n: number): void;
+  rng_uniform_f32(st: number): number;
+  rng_fill_uniform_f32(st: number, out: number, n: number): void;
+  rng_below(st: number, n: number): number;
+  rng_permutation(st: number, out: number, n: number): void;
+  rng_sample(st: number, out: number, k: number, n: number, scratch: number): void;
+  rng_bootstrap(st: number, out: number, k: number, n: number): void;
+  exp(x: number): number;
+  log(x: number): number;
+  log1p(x: number): number;
+  expm1(x: number): number;
+  pow(x: number, y: number): number;
+  log2(x: number): number;
+  expf(x: number): number;
+  logf(x: number): number;
+  log1pf(x: number): number;
+  expm1f(x: number): number;
+  map_f64(fn: number, src: number, dst: number, n: number): void;
+  map_f32(fn: number, src: number, dst: number, n: number): void;
+}
+
+/** The export names the bindings rely on; a test checks them against the module itself. */
+export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
+  "memory", "alloc", "free", "memory_bytes", "build_flavor", "abi_version",
+  "philox4x32_10", "rng_init", "rng_next_u32", "rng_fill_u32", "rng_uniform_f64",
+  "rng_fill_uniform_f64", "rng_uniform_f32", "rng_fill_uniform_f32", "rng_below",
+  "rng_permutation", "rng_sample", "rng_bootstrap",
+  "exp", "log", "log1p", "expm1", "pow", "log2", "expf", "logf", "log1pf", "expm1f",
+  "map_f64", "map_f32",
+];
+
+/** The ABI version these bindings speak (assembly/build.ts abi_version). */
+export const ABI_VERSION = 1;
+
+/** Raised when the core aborts (a failed assertion inside wasm): message, file, line, column. */
+export class CoreAbortError extends Error {
+  override name = "CoreAbortError";
+}
+
+export type DType = "f32" | "f64" | "i32" | "u32" | "u8";
+type ViewOf = { f32: Float32Array; f64: Float64Array; i32: Int32Array; u32: Uint32Array; u8: Uint8Array };
+const CTOR = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, u8: Uint8Array } as const;
+export const DTYPE_BYTES: Record<DType, number> = { f32: 4, f64: 8, i32: 4, u32: 4, u8: 1 };
+
+/** A buffer in the core's memory: `ptr` is what kernels take; `view` is a typed array over it
+ *  that is re-created after any growth of memory, so it is never a detached, stale view. */
+export class Tensor<D extends DType = DType> {
+  #view: ViewOf[D] | null = null;
+  #freed = false;
+  constructor(readonly core: Core, readonly ptr: number, readonly length: number, readonly dtype: D) {}
+
+  get byteLength(): number {
+    return this.length * DTYPE_BYTES[this.dtype];
+  }
+  /** A view of the current memory; cheap when memory has not grown since the last call. */
+  get view(): ViewOf[D] {
+    if (this.#freed) throw new Error("Tensor used after free");
+    const buf = this.core.exports.memory.buffer;
+    if (this.#view === null || this.#view.buffer !== buf) {
+      this.#view = new CTOR[this.dtype](buf, this.ptr, this.length) as ViewOf[D];
+    }
+    return this.#view;
+  }
+  /** Copies `src` in (its length must equal this tensor's). */
+  set(src: ArrayLike<number>): this {
+    if (src.length !== this.length) throw new RangeError(`Tensor.set: length ${src.length} != ${this.length}`);
+    this.view.set(src);
+    return this;
+  }
+  /** A copy of the contents that outlives the tensor. */
+  toArray(): ViewOf[D] {
+    return this.view.slice() as ViewOf[D];
+  }
+  free(): void {
+    if (!this.#freed) {
+      this.core.exports.free(this.ptr);
+      this.#freed = true;
+      this.#view = null;
+    }
+  }
+}
+
+/** Where the wasm of a build lives, next to the compiled bindings (dist/bindings -> build/). */
+export function coreUrl(build: Build = "simd"): URL {
+  return new URL(`../../build/${build}.wasm`, import.meta.url);
+}
+
+export type CoreSource = URL | string | ArrayBuffer | Uint8Array | WebAssembly.Module;
+
+export interface LoadOptions {
+  /** Which binary (default "simd", the reference numerics). */
+  build?: Build;
+  /** Where to get it: a URL or path (file: read from disk; http(s): streamed), the bytes, or a
+   *  compiled module. Default: coreUrl(build). */
+  source?: CoreSource;
+}
+
+function readAsString(memory: WebAssembly.Memory, ptr: number): string {
+  if (ptr === 0) return "";
+  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0]!;
+  const units = new Uint16Array(memory.buffer, ptr, bytes >>> 1);
+  let s = "";
+  for (let i = 0; i < units.length; i += 4096) s += String.fromCharCode(...units.subarray(i, i + 4096));
+  return s;
+}
+
+async function compile(source: CoreSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || source instanceof Uint8Array) return WebAssembly.compile(source as BufferSource);
+  const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:/i.test(source) ? new URL(source) : null;
+  if (url === null || url.protocol === "file:") {
+    // Node, Bun and Deno all provide node:fs; browsers never take this branch.
+    const { readFile } = await import("node:fs/promises");
+    const bytes = await readFile(url ?? (source as string));
+    return WebAssembly.compile(bytes);
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load ${url.href}: HTTP ${response.status}`);
+  if (typeof WebAssembly.compileStreaming === "function" && response.headers.get("content-type") === "application/wasm") {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+/** One instance of the core: its exports, its build, and tensor allocation. */
+export class Core {
+  private constructor(readonly exports: CoreExports, readonly build: Build, readonly module: WebAssembly.Module) {}
+
+  /** Instantiates the core. Each call gives a new, independent instance (own memory). */
+  static async load(options: LoadOptions = {}): Promise<Core> {
+    const build = options.build ?? "simd";
+    const module = await compile(options.source ?? coreUrl(build));
+    let memory: WebAssembly.Memory | undefined;
+    const imports = {
+      env: {
+        abort(msg: number, file: number, line: number, col: number): never {
+          const m = memory ? readAsString(memory, msg) : "abort";
+          const f = memory ? readAsString(memory, file) : "?";
+          throw new CoreAbortError(`${m} (${f}:${line}:${col})`);
+        },
+      },
+    };
+    const instance = await WebAssembly.instantiate(module, imports);
+    const exports = instance.exports as unknown as CoreExports;
+    memory = exports.memory;
+    for (const name of CORE_EXPORT_NAMES) {
+      if (!(name in exports)) throw new Error(`core module lacks export "${name}"`);
+    }
+    if (exports.abi_version() !== ABI_VERSION) {
+      throw new Error(`core ABI ${exports.abi_version()} != bindings ABI ${ABI_VERSION}`);
+    }
+    const actual = FLAVOR[exports.build_flavor()];
+    if (options.source === undefined && actual !== build) throw new Error(`core at ${coreUrl(build).href} is a ${actual} build, not ${build}`);
+    return new Core(exports, actual ?? build, module);
+  }
+
+  /** False for the relaxed-SIMD build, whose results depend on the CPU and engine. */
+  get portable(): boolean {
+    return this.build !== "relaxed";
+  }
+
+  /** Allocates `length` elements of `dtype` (16-byte aligned; contents undefined). May grow
+   *  memory: views obtained before are re-created on their next `.view`. */
+  alloc<D extends DType>(dtype: D, length: number): Tensor<D> {
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`alloc: bad length ${length}`);
+    const bytes = length * DTYPE_BYTES[dtype];
+    const ptr = bytes === 0 ? 0 : this.exports.alloc(bytes);
+    return new Tensor(this, ptr, length, dtype);
+  }
+
+  /** Allocates a tensor holding a copy of `src`. */
+  from<D extends DType>(dtype: D, src: ArrayLike<number>): Tensor<D> {
+    return this.alloc(dtype, src.length).set(src);
+  }
+
+  /** Runs `fn` with tensors that are freed afterwards, whatever happens. */
+  scoped<T>(fn: (alloc: <D extends DType>(dtype: D, length: number) => Tensor<D>) => T): T {
+    const owned: Tensor[] = [];
+    try {
+      return fn((dtype, length) => {
+        const t = this.alloc(dtype, length);
+        owned.push(t);
+        return t;
+      });
+    } finally {
+      for (const t of owned) t.free();
+    }
+  }
+}

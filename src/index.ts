@@ -1,0 +1,7 @@
+// moe-bank library entry: the same API in Node, Bun, Deno and browsers.
+export { Core, Tensor, CoreAbortError, coreUrl, BUILDS, DTYPE_BYTES } from "../bindings/index.js";
+export type { Build, CoreExports, CoreSource, DType, LoadOptions } from "../bindings/index.js";
+export { Stream, stream, Purpose, seedWords } from "./prng.js";
+export type { PurposeName } from "./prng.js";
+export { detMath, mapF64, mapF32, MathFn } from "./math.js";
+export type { DetMath, MathFnName } from "./math.js";
