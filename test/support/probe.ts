@@ -1,0 +1,49 @@
+// The determinism probe: digests of everything the foundation computes that results depend
+// on (PRNG streams and samplers, f64/f32 math over 100k arguments). Browser-safe: it runs in
+// Node directly and in Chromium through test/pages/probe.html, and the digests must match.
+import type { Core } from "../../bindings/index.js";
+import { stream, Purpose } from "../../src/prng.js";
+import { mapF64, mapF32 } from "../../src/math.js";
+
+async function hex(a: ArrayBufferView): Promise<string> {
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+  const d = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Arguments spread over each function's range, drawn from the PRNG (no JS Math involved). */
+export function mathArguments(core: Core, n: number): Record<"exp" | "log" | "log1p" | "expm1", Float64Array> {
+  const s = stream(core, 1, Purpose.test, 100);
+  const u = s.uniform(4 * n);
+  const out = { exp: new Float64Array(n), log: new Float64Array(n), log1p: new Float64Array(n), expm1: new Float64Array(n) };
+  const bits = new DataView(new ArrayBuffer(8));
+  for (let i = 0; i < n; i++) {
+    out.exp[i] = -745 + 1455 * u[i]!; // [-745, 710]: subnormal results to overflow
+    // log: a random positive double by its bit pattern (exponent and mantissa uniform)
+    bits.setUint32(0, Math.floor(u[n + i]! * 0x7fefffff));
+    bits.setUint32(4, s.nextU32());
+    out.log[i] = bits.getFloat64(0);
+    out.log1p[i] = -1 + 3 * u[2 * n + i]! * u[2 * n + i]!; // (-1, 2], dense near -1
+    out.expm1[i] = (u[3 * n + i]! - 0.5) * 80; // [-40, 40]
+  }
+  s.free();
+  return out;
+}
+
+export async function probe(core: Core): Promise<Record<string, string>> {
+  const r: Record<string, string> = {};
+  const s = stream(core, 20261124, Purpose.sample, 7);
+  r.u32 = await hex(s.u32(100000));
+  r.uniform = await hex(s.uniform(100000));
+  r.uniformF32 = await hex(s.uniformF32(100000));
+  r.sample = await hex(s.sample(10000, 60000));
+  r.permutation = await hex(s.permutation(60000));
+  r.bootstrap = await hex(s.bootstrap(100000, 256));
+  s.free();
+  const args = mathArguments(core, 100000);
+  for (const fn of ["exp", "log", "log1p", "expm1"] as const) {
+    r[`${fn}_f64`] = await hex(mapF64(core, fn, args[fn]));
+    r[`${fn}_f32`] = await hex(mapF32(core, fn, Float32Array.from(args[fn])));
+  }
+  return r;
+}
