@@ -4,4 +4,8 @@ export type { Build, CoreExports, CoreSource, DType, LoadOptions } from "../bind
 export { Stream, stream, Purpose, seedWords } from "./prng.js";
 export type { PurposeName } from "./prng.js";
 export { detMath, mapF64, mapF32, MathFn } from "./math.js";
+export { parseIdx, readIdxBytes, makeDataset, labelHistogram, encodeIdx, isGzip, gunzip, sha256Hex, datasetId } from "./data/idx.js";
+export type { IdxArray, IdxKind, Split } from "./data/idx.js";
+export { MoeBankError, UsageError, IdxError } from "./errors.js";
+export { VERSION } from "./version.js";
 export type { DetMath, MathFnName } from "./math.js";

@@ -80,7 +80,9 @@ export async function readIdxFile(path: string, expect?: IdxKind): Promise<IdxFi
  * (see makeDataset), with the SHA-256 of each file's decompressed bytes.
  */
 export async function loadSplit(imagesPath: string, labelsPath: string, classes = 10): Promise<LoadedSplit> {
-  const [images, labels] = await Promise.all([readIdxFile(imagesPath, "images"), readIdxFile(labelsPath, "labels")]);
+  // In order, not in parallel: when both files are bad, the error names the images file.
+  const images = await readIdxFile(imagesPath, "images");
+  const labels = await readIdxFile(labelsPath, "labels");
   const split = makeDataset(images, labels, { images: imagesPath, labels: labelsPath }, classes);
   return { ...split, sha256: { images: images.sha256, labels: labels.sha256 } };
 }

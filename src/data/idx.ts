@@ -86,8 +86,8 @@ export function parseIdx(bytes: Uint8Array, file: string, expect?: IdxKind): Idx
   const ndim = bytes[3]!;
   if (ndim === 0) throw new IdxError(file, "the header declares 0 dimensions");
   if (expect !== undefined && ndim !== EXPECTED_NDIM[expect]) {
-    const want = expect === "images" ? "3 dimensions (count, rows, cols)" : "1 dimension (count)";
-    throw new IdxError(file, `has ${plural(ndim, "dimension")}, an ${expect} file needs ${want}`);
+    const want = expect === "images" ? "an images file needs 3 dimensions (count, rows, cols)" : "a labels file needs 1 dimension (count)";
+    throw new IdxError(file, `has ${plural(ndim, "dimension")}, ${want}`);
   }
   const headerBytes = 4 + 4 * ndim;
   if (bytes.length < headerBytes) {

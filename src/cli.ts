@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// moe-bank command line. One sub-command per stage; `--json` on every command; exit codes
+// 0 ok, 1 runtime error (one line on stderr, no stack trace), 2 usage error.
+import yargs, { type Argv } from "yargs";
+import { hideBin } from "yargs/helpers";
+import { UsageError } from "./errors.js";
+import { describeError, type GlobalOptions } from "./output.js";
+import { dataCommand } from "./commands/data.js";
+import { VERSION } from "./version.js";
+
+export function buildCli(argv: string[]) {
+  const y = yargs(argv)
+    .scriptName("moe-bank")
+    .usage(
+      "$0 <command> [options]\n\n" +
+        "Measure how much information a Mixture-of-Experts gate uses: a finite bank of CNN experts,\n" +
+        "exact I(S;W) from discrete entropies, generalization bounds, and the routing D(rho) curve.",
+    )
+    .option("json", { type: "boolean", default: false, global: true, describe: "machine-readable JSON on stdout" })
+    .option("quiet", { type: "boolean", default: false, global: true, describe: "no progress on stderr" })
+    .option("progress", { type: "boolean", default: false, global: true, describe: "progress on stderr even when it is not a terminal" })
+    .version(VERSION)
+    .alias("h", "help")
+    .strict()
+    .recommendCommands()
+    .demandCommand(1, "name a command, e.g. data")
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .epilogue("Exit codes: 0 ok, 1 error, 2 usage error. Every command takes --help.")
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
+    });
+  return dataCommand(y as unknown as Argv<GlobalOptions>);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildCli(argv).parseAsync();
+    return 0;
+  } catch (err) {
+    const { line, code, stack } = describeError(err);
+    process.stderr.write(err instanceof UsageError ? `${line} (see --help)\n` : line + "\n");
+    if (stack && process.env.MOE_BANK_DEBUG) process.stderr.write(stack + "\n");
+    return code;
+  }
+}
+
+process.exitCode = await main(hideBin(process.argv));
