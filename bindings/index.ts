@@ -44,6 +44,38 @@ export interface CoreExports {
   expm1f(x: number): number;
   map_f64(fn: number, src: number, dst: number, n: number): void;
   map_f32(fn: number, src: number, dst: number, n: number): void;
+  // selection protocol (assembly/select/select.ts): u8 loss matrices, i32/f64 per-sample outputs
+  select_row_stride(R: number): number;
+  select_transpose(l: number, R: number, N: number, lt: number): void;
+  select_row_sums(l: number, R: number, N: number, out: number): void;
+  select_work_bytes(R: number, N: number, m: number): number;
+  select_samples(lt: number, R: number, N: number, M: number, m: number, replace: number, seedLo: number, seedHi: number, first: number, counts: number, rstar: number, nmin: number, work: number): void;
+  select_draws(seedLo: number, seedHi: number, first: number, M: number, R: number, u: number, v: number, st: number): void;
+  // nn kernels (assembly/nn/*.ts): f32 buffers, shapes in each file's header
+  gemm(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: number): void;
+  gemm_ref(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: number): void;
+  im2col(x: number, B: number, H: number, W: number, C: number, KH: number, KW: number, pad: number, col: number): void;
+  col2im(dcol: number, B: number, H: number, W: number, C: number, KH: number, KW: number, pad: number, dx: number): void;
+  conv2d_forward(x: number, B: number, H: number, W: number, C: number, w: number, bias: number, Co: number, KH: number, KW: number, pad: number, col: number, y: number): void;
+  conv2d_backward(dy: number, B: number, H: number, W: number, C: number, w: number, Co: number, KH: number, KW: number, pad: number, col: number, dw: number, db: number, dwT: number, dcol: number, dx: number): void;
+  bias_grad(dy: number, rows: number, cols: number, db: number): void;
+  maxpool2_forward(x: number, B: number, H: number, W: number, C: number, y: number, arg: number): void;
+  maxpool2_backward(dy: number, arg: number, B: number, H: number, W: number, C: number, dx: number): void;
+  flatten_forward(x: number, B: number, H: number, W: number, C: number, y: number): void;
+  flatten_backward(dy: number, B: number, H: number, W: number, C: number, dx: number): void;
+  relu_forward(x: number, n: number): void;
+  relu_backward(y: number, dy: number, n: number): void;
+  dense_forward(x: number, B: number, In: number, w: number, bias: number, Out: number, y: number): void;
+  dense_backward(dy: number, x: number, B: number, In: number, w: number, Out: number, dw: number, db: number, dx: number): void;
+  softmax_xent_forward_backward(z: number, y: number, B: number, K: number, dz: number): number;
+  argmax_rows(z: number, B: number, K: number, preds: number, y: number, losses: number): void;
+  adam_step(p: number, g: number, m: number, v: number, n: number, t: number, lr: number, b1: number, b2: number, eps: number): void;
+  cnn_layout(spec: number, out: number): number;
+  cnn_workspace_bytes(spec: number, B: number): number;
+  cnn_init(spec: number, params: number, rng: number): void;
+  cnn_forward(spec: number, params: number, images: number, labels: number, idx: number, B: number, ws: number, logits: number, preds: number, losses: number): void;
+  cnn_loss_grad(spec: number, params: number, grads: number, images: number, labels: number, idx: number, B: number, ws: number): number;
+  cnn_train_step(spec: number, params: number, grads: number, m: number, v: number, t: number, lr: number, b1: number, b2: number, eps: number, images: number, labels: number, idx: number, B: number, ws: number): number;
 }
 
 /** The export names the bindings rely on; a test checks them against the module itself. */
@@ -54,6 +86,12 @@ export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   "rng_permutation", "rng_sample", "rng_bootstrap",
   "exp", "log", "log1p", "expm1", "pow", "log2", "expf", "logf", "log1pf", "expm1f",
   "map_f64", "map_f32",
+  "select_row_stride", "select_transpose", "select_row_sums", "select_work_bytes", "select_samples", "select_draws",
+  "gemm", "gemm_ref", "im2col", "col2im", "conv2d_forward", "conv2d_backward", "bias_grad",
+  "maxpool2_forward", "maxpool2_backward", "flatten_forward", "flatten_backward",
+  "relu_forward", "relu_backward", "dense_forward", "dense_backward",
+  "softmax_xent_forward_backward", "argmax_rows", "adam_step",
+  "cnn_layout", "cnn_workspace_bytes", "cnn_init", "cnn_forward", "cnn_loss_grad", "cnn_train_step",
 ];
 
 /** The ABI version these bindings speak (assembly/build.ts abi_version). */

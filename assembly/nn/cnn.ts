@@ -1,0 +1,195 @@
+// The expert CNN of the paper (Section III-A; DESIGN.md section 4), every width a parameter:
+//   conv k x k (C -> c1, pad) -> ReLU -> maxpool 2 -> conv k x k (c1 -> c2, pad) -> ReLU ->
+//   maxpool 2 -> flatten (c, h, w) -> dense flat -> hidden -> ReLU -> dense hidden -> classes
+// with softmax cross-entropy. Inputs are u8 images [N, H, W, C] (IDX order; C = 1 for MNIST)
+// scaled by 1/255; labels u8 [N]; a batch is a list of B image indices (i32).
+//
+// spec (i32 [9]): C, H, W, c1, c2, hidden, classes, k, pad.
+// One flat parameter buffer (and the same layout for gradients and Adam's m and v), tensors in
+// PyTorch's order and layouts, packed without gaps (so a tensor is a contiguous slice):
+//   0 conv1.weight [c1, C, k, k]   1 conv1.bias [c1]   2 conv2.weight [c2, c1, k, k]
+//   3 conv2.bias [c2]   4 fc1.weight [hidden, c2*H4*W4]   5 fc1.bias [hidden]
+//   6 fc2.weight [classes, hidden]   7 fc2.bias [classes]
+// The workspace for a batch size is planned once (cnn_workspace_bytes) and passed to every call.
+import { conv2d_forward, conv2d_backward } from "./conv2d";
+import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward } from "./maxpool";
+import { relu_forward, relu_backward } from "./relu";
+import { dense_forward, dense_backward } from "./dense";
+import { softmax_xent_forward_backward, argmax_rows } from "./softmax_xent";
+import { adam_step } from "./adam";
+import { rng_uniform_f32 } from "../prng/philox";
+
+export const N_TENSORS: i32 = 8;
+
+// Dimensions of the current spec (read by `dims`); module globals, no allocation.
+let C = 0, H = 0, W = 0, c1 = 0, c2 = 0, hidden = 0, classes = 0, K = 0, pad = 0;
+let H2 = 0, W2 = 0, H4 = 0, W4 = 0, flat = 0;
+const off = new StaticArray<i32>(8);
+const len = new StaticArray<i32>(8);
+let nParams = 0;
+
+function dims(spec: usize): void {
+  C = load<i32>(spec); H = load<i32>(spec, 4); W = load<i32>(spec, 8);
+  c1 = load<i32>(spec, 12); c2 = load<i32>(spec, 16); hidden = load<i32>(spec, 20);
+  classes = load<i32>(spec, 24); K = load<i32>(spec, 28); pad = load<i32>(spec, 32);
+  assert(C > 0 && c1 > 0 && c2 > 0 && hidden > 0 && classes > 1 && K > 0 && pad >= 0, "cnn: bad spec");
+  assert(2 * pad == K - 1, "cnn: only 'same' convolutions (pad = (k - 1) / 2)");
+  H2 = H >> 1; W2 = W >> 1; H4 = H2 >> 1; W4 = W2 >> 1;
+  assert(H4 > 0 && W4 > 0, "cnn: image too small for two 2x2 pools");
+  flat = c2 * H4 * W4;
+  unchecked(len[0] = c1 * C * K * K); unchecked(len[1] = c1);
+  unchecked(len[2] = c2 * c1 * K * K); unchecked(len[3] = c2);
+  unchecked(len[4] = hidden * flat); unchecked(len[5] = hidden);
+  unchecked(len[6] = classes * hidden); unchecked(len[7] = classes);
+  let o = 0;
+  for (let t = 0; t < N_TENSORS; t++) { unchecked(off[t] = o); o += unchecked(len[t]); }
+  nParams = o;
+}
+
+/** Writes the layout table (i32 [16]: 8 offsets, then 8 lengths, in floats) and returns the
+ *  total parameter count. */
+export function cnn_layout(spec: usize, out: usize): i32 {
+  dims(spec);
+  for (let t = 0; t < N_TENSORS; t++) {
+    store<i32>(out + (<usize>t << 2), unchecked(off[t]));
+    store<i32>(out + (<usize>(t + 8) << 2), unchecked(len[t]));
+  }
+  return nParams;
+}
+
+// Workspace plan (in floats; u8 buffers rounded up), for batch B. Order matters only for
+// addresses; every region is written before it is read.
+let wx = 0, wcol1 = 0, wa1 = 0, wp1 = 0, warg1 = 0, wcol2 = 0, wa2 = 0, wp2 = 0, warg2 = 0;
+let wf = 0, wh = 0, wz = 0, wlab = 0, wdz = 0, wdh = 0, wdf = 0, wdp2 = 0, wda2 = 0, wdcol2 = 0;
+let wdp1 = 0, wda1 = 0, wdwT = 0, wEnd = 0;
+
+let cursor = 0;
+function take(n: i32): i32 {
+  const a = cursor;
+  cursor += (n + 3) & ~3;
+  return a;
+}
+
+function plan(B: i32): void {
+  cursor = 0;
+  const P1 = B * H * W, P2 = B * H2 * W2;
+  wx = take(P1 * C); wcol1 = take(P1 * C * K * K); wa1 = take(P1 * c1);
+  wp1 = take(P2 * c1); warg1 = take((P2 * c1 + 3) >> 2);
+  wcol2 = take(P2 * c1 * K * K); wa2 = take(P2 * c2);
+  wp2 = take(B * flat); warg2 = take((B * flat + 3) >> 2);
+  wf = take(B * flat); wh = take(B * hidden); wz = take(B * classes); wlab = take(B);
+  wdz = take(B * classes); wdh = take(B * hidden); wdf = take(B * flat); wdp2 = take(B * flat);
+  wda2 = take(P2 * c2); wdcol2 = take(P2 * c1 * K * K); wdp1 = take(P2 * c1); wda1 = take(P1 * c1);
+  wdwT = take(max(C * K * K * c1, c1 * K * K * c2));
+  wEnd = cursor;
+}
+
+/** Bytes of workspace a batch of B needs (plan it once, reuse it for every call). */
+export function cnn_workspace_bytes(spec: usize, B: i32): usize {
+  dims(spec);
+  plan(B);
+  return <usize>wEnd << 2;
+}
+
+// @ts-ignore: decorator
+@inline function at(ws: usize, o: i32): usize { return ws + (<usize>o << 2); }
+/** Address of tensor t (layout index) inside a parameter-layout buffer. */
+// @ts-ignore: decorator
+@inline function tp(base: usize, t: i32): usize { return base + (<usize>unchecked(off[t]) << 2); }
+
+function fanIn(t: i32): i32 {
+  if (t < 2) return C * K * K;
+  if (t < 4) return c1 * K * K;
+  if (t < 6) return flat;
+  return hidden;
+}
+
+/** Uniform init, PyTorch's default for Conv2d/Linear: kaiming_uniform(a = sqrt 5) for weights and
+ *  U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for biases, both of which are U(-b, b), b = 1/sqrt(fan_in):
+ *  gain sqrt(2/(1+a^2)) = sqrt(1/3), bound = sqrt(3) * gain / sqrt(fan_in). Each value is
+ *  (2u - 1) * b with u the stream's next f32 uniform, tensors in layout order. */
+export function cnn_init(spec: usize, params: usize, rng: usize): void {
+  dims(spec);
+  for (let t = 0; t < N_TENSORS; t++) {
+    const b: f32 = <f32>1 / Mathf.sqrt(<f32>fanIn(t));
+    const base = params + (<usize>unchecked(off[t]) << 2);
+    for (let i = 0; i < unchecked(len[t]); i++) {
+      store<f32>(base + (<usize>i << 2), (<f32>2 * rng_uniform_f32(rng) - <f32>1) * b);
+    }
+  }
+}
+
+// x[b] = images[idx[b]] / 255 (f32), labels[b] = labelsU8[idx[b]] (i32).
+function gather(images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize): void {
+  const n = H * W * C;
+  const x = at(ws, wx), lab = at(ws, wlab);
+  for (let b = 0; b < B; b++) {
+    const i = load<i32>(idx + (<usize>b << 2));
+    const src = images + <usize>i * <usize>n;
+    const dst = x + (<usize>(b * n) << 2);
+    for (let j = 0; j < n; j++) store<f32>(dst + (<usize>j << 2), <f32>load<u8>(src + <usize>j) / <f32>255);
+    if (labelsU8 != 0) store<i32>(lab + (<usize>b << 2), <i32>load<u8>(labelsU8 + <usize>i));
+  }
+}
+
+// The forward pass from the gathered x to the logits wz (post-ReLU activations kept for backward).
+function forward(params: usize, B: i32, ws: usize): void {
+  conv2d_forward(at(ws, wx), B, H, W, C, tp(params, 0), tp(params, 1), c1, K, K, pad, at(ws, wcol1), at(ws, wa1));
+  relu_forward(at(ws, wa1), B * H * W * c1);
+  maxpool2_forward(at(ws, wa1), B, H, W, c1, at(ws, wp1), at(ws, warg1));
+  conv2d_forward(at(ws, wp1), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wcol2), at(ws, wa2));
+  relu_forward(at(ws, wa2), B * H2 * W2 * c2);
+  maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
+  flatten_forward(at(ws, wp2), B, H4, W4, c2, at(ws, wf));
+  dense_forward(at(ws, wf), B, flat, tp(params, 4), tp(params, 5), hidden, at(ws, wh));
+  relu_forward(at(ws, wh), B * hidden);
+  dense_forward(at(ws, wh), B, hidden, tp(params, 6), tp(params, 7), classes, at(ws, wz));
+}
+
+/** Evaluation of a batch in one call: for the images idx[0..B), writes (each optional, 0 = skip)
+ *  logits [B, classes] f32, preds [B] i32 (first argmax) and losses [B] u8 (0-1, needs labels). */
+export function cnn_forward(
+  spec: usize, params: usize, images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize,
+  logits: usize, preds: usize, losses: usize,
+): void {
+  dims(spec);
+  plan(B);
+  gather(images, labelsU8, idx, B, ws);
+  forward(params, B, ws);
+  if (logits != 0) memory.copy(logits, at(ws, wz), <usize>(B * classes) << 2);
+  if (preds != 0 || losses != 0) argmax_rows(at(ws, wz), B, classes, preds, at(ws, wlab), labelsU8 != 0 ? losses : 0);
+}
+
+/** Forward and backward of the mean softmax cross-entropy over the batch: writes every
+ *  parameter's gradient into grads (same layout as params) and returns the loss. */
+export function cnn_loss_grad(
+  spec: usize, params: usize, grads: usize, images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize,
+): f32 {
+  dims(spec);
+  plan(B);
+  gather(images, labelsU8, idx, B, ws);
+  forward(params, B, ws);
+  const loss = softmax_xent_forward_backward(at(ws, wz), at(ws, wlab), B, classes, at(ws, wdz));
+  dense_backward(at(ws, wdz), at(ws, wh), B, hidden, tp(params, 6), classes, tp(grads, 6), tp(grads, 7), at(ws, wdh));
+  relu_backward(at(ws, wh), at(ws, wdh), B * hidden);
+  dense_backward(at(ws, wdh), at(ws, wf), B, flat, tp(params, 4), hidden, tp(grads, 4), tp(grads, 5), at(ws, wdf));
+  flatten_backward(at(ws, wdf), B, H4, W4, c2, at(ws, wdp2));
+  maxpool2_backward(at(ws, wdp2), at(ws, warg2), B, H2, W2, c2, at(ws, wda2));
+  relu_backward(at(ws, wa2), at(ws, wda2), B * H2 * W2 * c2);
+  conv2d_backward(at(ws, wda2), B, H2, W2, c1, tp(params, 2), c2, K, K, pad, at(ws, wcol2), tp(grads, 2), tp(grads, 3), at(ws, wdwT), at(ws, wdcol2), at(ws, wdp1));
+  maxpool2_backward(at(ws, wdp1), at(ws, warg1), B, H, W, c1, at(ws, wda1));
+  relu_backward(at(ws, wa1), at(ws, wda1), B * H * W * c1);
+  conv2d_backward(at(ws, wda1), B, H, W, C, tp(params, 0), c1, K, K, pad, at(ws, wcol1), tp(grads, 0), tp(grads, 1), at(ws, wdwT), 0, 0);
+  return loss;
+}
+
+/** One training step in one call: cnn_loss_grad, then Adam (step number t >= 1) on every
+ *  parameter. Returns the loss of the forward that computed the gradients. */
+export function cnn_train_step(
+  spec: usize, params: usize, grads: usize, m: usize, v: usize, t: i32, lr: f64, b1: f64, b2: f64, eps: f64,
+  images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize,
+): f32 {
+  const loss = cnn_loss_grad(spec, params, grads, images, labelsU8, idx, B, ws);
+  adam_step(params, grads, m, v, nParams, t, lr, b1, b2, eps);
+  return loss;
+}

@@ -1,0 +1,199 @@
+// f32 GEMM: C[M,N] = (accumulate ? C : 0) + A[M,K] · B[K,N], every operand strided.
+//
+//   A[i,k] at a + 4*(i*rsA + k*csA)    B[k,j] at b + 4*(k*rsB + j*csB)    C[i,j] at c + 4*(i*ldc + j)
+//
+// Transposed operands are just swapped strides; packing absorbs them. The numerics contract
+// (DESIGN.md section 3): every C[i,j] is the sequential chain c = c + A[i,k]*B[k,j] for
+// k = 0, 1, ..., K-1 (an f32 multiply, then an f32 add; never fused), starting from C (or +0).
+// The SIMD micro-kernel does exactly this per lane and the scalar micro-kernel per element, so
+// the simd and scalar builds, and every blocking, give the same bits; gemm_ref is the naive loop.
+//
+// Blocking (BLIS order): jc over N by NC, pc over K by KC (pack B into NR-wide panels),
+// ic over M by MC (pack A into MR-high panels), then MR x NR micro-tiles. Panels are zero-padded
+// at the edges; edge tiles go through a small tile buffer. Packing buffers are allocated once.
+
+export const MR: i32 = 5;
+export const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 120; // multiple of MR: 120 x 256 x 4 B = 120 KiB of packed A, in L2
+const NC: i32 = 512; // multiple of NR: 256 x 512 x 4 B = 512 KiB of packed B
+
+let packA: usize = 0;
+let packB: usize = 0;
+let tile: usize = 0;
+
+function buffers(): void {
+  if (packA == 0) {
+    packA = heap.alloc(<usize>(MC * KC) << 2);
+    packB = heap.alloc(<usize>(NC * KC) << 2);
+    tile = heap.alloc(<usize>(MR * NR) << 2);
+  }
+}
+
+// Packs A[i0 .. i0+mc, k0 .. k0+kc] into ceil(mc/MR) panels, each kc x MR (k-major), zero-padded.
+function pack_a(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, k0: i32, kc: i32): void {
+  let dst = packA;
+  for (let ip = 0; ip < mc; ip += MR) {
+    const rows = min(MR, mc - ip);
+    for (let k = 0; k < kc; k++) {
+      const colBase = a + (<usize>((k0 + k) * csA + (i0 + ip) * rsA) << 2);
+      let r = 0;
+      for (; r < rows; r++) store<f32>(dst + (<usize>r << 2), load<f32>(colBase + (<usize>(r * rsA) << 2)));
+      for (; r < MR; r++) store<f32>(dst + (<usize>r << 2), 0);
+      dst += <usize>MR << 2;
+    }
+  }
+}
+
+// Packs B[k0 .. k0+kc, j0 .. j0+nc] into ceil(nc/NR) panels, each kc x NR (k-major), zero-padded.
+function pack_b(b: usize, rsB: i32, csB: i32, k0: i32, kc: i32, j0: i32, nc: i32): void {
+  let dst = packB;
+  for (let jp = 0; jp < nc; jp += NR) {
+    const cols = min(NR, nc - jp);
+    for (let k = 0; k < kc; k++) {
+      const rowBase = b + (<usize>((k0 + k) * rsB + (j0 + jp) * csB) << 2);
+      let j = 0;
+      if (csB == 1 && cols == NR) {
+        if (ASC_FEATURE_SIMD) {
+          v128.store(dst, v128.load(rowBase));
+          v128.store(dst, v128.load(rowBase, 16), 16);
+        } else {
+          for (; j < NR; j++) store<f32>(dst + (<usize>j << 2), load<f32>(rowBase + (<usize>j << 2)));
+        }
+      } else {
+        for (; j < cols; j++) store<f32>(dst + (<usize>j << 2), load<f32>(rowBase + (<usize>(j * csB) << 2)));
+        for (; j < NR; j++) store<f32>(dst + (<usize>j << 2), 0);
+      }
+      dst += <usize>NR << 2;
+    }
+  }
+}
+
+// f32-gemm 5x8, SIMD128 splat: acc[r][0..8) += splat(a[k][r]) * b[k][0..8) over kc steps.
+// c points at a row-major MR x NR tile with row stride ldc (elements); load = 0 starts from +0.
+// @ts-ignore: decorator
+@inline function ukernel_5x8_simd(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+  const ld = <usize>ldc << 2;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  if (load_c) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + ld); c11 = v128.load(c + ld, 16);
+    c20 = v128.load(c + 2 * ld); c21 = v128.load(c + 2 * ld, 16);
+    c30 = v128.load(c + 3 * ld); c31 = v128.load(c + 3 * ld, 16);
+    c40 = v128.load(c + 4 * ld); c41 = v128.load(c + 4 * ld, 16);
+  }
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 16);
+    c40 = f32x4.add(c40, f32x4.mul(a, b0)); c41 = f32x4.add(c41, f32x4.mul(a, b1));
+    ap += 20;
+    bp += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
+  v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
+  v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
+  v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
+}
+
+// f32-gemm 5x8, scalar: the same chains as the SIMD kernel, one element at a time.
+function ukernel_5x8_scalar(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+  for (let r = 0; r < MR; r++) {
+    const crow = c + (<usize>(r * ldc) << 2);
+    for (let j = 0; j < NR; j++) {
+      let acc: f32 = load_c ? load<f32>(crow + (<usize>j << 2)) : 0;
+      let pa = ap + (<usize>r << 2), pb = bp + (<usize>j << 2);
+      for (let k = 0; k < kc; k++) {
+        acc = acc + load<f32>(pa) * load<f32>(pb);
+        pa += <usize>MR << 2;
+        pb += <usize>NR << 2;
+      }
+      store<f32>(crow + (<usize>j << 2), acc);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function ukernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+  if (ASC_FEATURE_SIMD) ukernel_5x8_simd(kc, ap, bp, c, ldc, load_c);
+  else ukernel_5x8_scalar(kc, ap, bp, c, ldc, load_c);
+}
+
+/** C = (accumulate ? C : 0) + A·B, strided (see the top of the file). */
+export function gemm(
+  M: i32, N: i32, K: i32,
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32, accumulate: bool,
+): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>N << 2);
+    return;
+  }
+  buffers();
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const load_c = accumulate || pc > 0;
+      pack_b(b, rsB, csB, pc, kc, jc, nc);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        pack_a(a, rsA, csA, ic, mc, pc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = packB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = packA + (<usize>(ir * kc) << 2);
+            const cij = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
+            if (mr == MR && nr == NR) {
+              ukernel(kc, ap, bp, cij, ldc, load_c);
+            } else {
+              // edge tile: through the tile buffer, only the valid part copied back
+              if (load_c) {
+                for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++)
+                  store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(cij + (<usize>(r * ldc + j) << 2)));
+              }
+              ukernel(kc, ap, bp, tile, NR, load_c);
+              for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++)
+                store<f32>(cij + (<usize>(r * ldc + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The naive reference: the same chains, no packing, no blocking (tests only). */
+export function gemm_ref(
+  M: i32, N: i32, K: i32,
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32, accumulate: bool,
+): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      const pc = c + (<usize>(i * ldc + j) << 2);
+      let acc: f32 = accumulate ? load<f32>(pc) : 0;
+      for (let k = 0; k < K; k++) {
+        acc = acc + load<f32>(a + (<usize>(i * rsA + k * csA) << 2)) * load<f32>(b + (<usize>(k * rsB + j * csB) << 2));
+      }
+      store<f32>(pc, acc);
+    }
+  }
+}

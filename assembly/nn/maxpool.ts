@@ -1,0 +1,73 @@
+// maxpool 2x2, stride 2, floor (PyTorch's default), NHWC.
+//   x   [B, H, W, C]     y [B, H/2, W/2, C]     arg [B, H/2, W/2, C] u8: which of the 4 inputs
+// Ties and scan order as PyTorch's CPU kernel: (0,0), (0,1), (1,0), (1,1); a later input wins
+// only if strictly greater (NaN wins), so the first maximum is kept.
+
+export function maxpool2_forward(x: usize, B: i32, H: i32, W: i32, C: i32, y: usize, arg: usize): void {
+  const Ho = H >> 1, Wo = W >> 1;
+  let o = 0;
+  for (let b = 0; b < B; b++) {
+    const xb = x + (<usize>(b * H * W * C) << 2);
+    for (let ho = 0; ho < Ho; ho++) {
+      for (let wo = 0; wo < Wo; wo++) {
+        const p00 = xb + (<usize>(((2 * ho) * W + 2 * wo) * C) << 2);
+        const p01 = p00 + (<usize>C << 2);
+        const p10 = p00 + (<usize>(W * C) << 2);
+        const p11 = p10 + (<usize>C << 2);
+        for (let c = 0; c < C; c++) {
+          const off = <usize>c << 2;
+          let m = load<f32>(p00 + off), a: u8 = 0;
+          let v = load<f32>(p01 + off);
+          if (v > m || isNaN(v)) { m = v; a = 1; }
+          v = load<f32>(p10 + off);
+          if (v > m || isNaN(v)) { m = v; a = 2; }
+          v = load<f32>(p11 + off);
+          if (v > m || isNaN(v)) { m = v; a = 3; }
+          store<f32>(y + (<usize>o << 2), m);
+          store<u8>(arg + <usize>o, a);
+          o++;
+        }
+      }
+    }
+  }
+}
+
+/** dx = 0 except dx[argmax] = dy (each input receives at most one gradient). */
+export function maxpool2_backward(dy: usize, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize): void {
+  const Ho = H >> 1, Wo = W >> 1;
+  memory.fill(dx, 0, <usize>(B * H * W * C) << 2);
+  let o = 0;
+  for (let b = 0; b < B; b++) {
+    const xb = dx + (<usize>(b * H * W * C) << 2);
+    for (let ho = 0; ho < Ho; ho++) {
+      for (let wo = 0; wo < Wo; wo++) {
+        for (let c = 0; c < C; c++) {
+          const a = <i32>load<u8>(arg + <usize>o);
+          const hh = 2 * ho + (a >> 1), ww = 2 * wo + (a & 1);
+          store<f32>(xb + (<usize>((hh * W + ww) * C + c) << 2), load<f32>(dy + (<usize>o << 2)));
+          o++;
+        }
+      }
+    }
+  }
+}
+
+/** NHWC -> PyTorch's flatten order: y[b, c*H*W + h*W + w] = x[b, h, w, c]. */
+export function flatten_forward(x: usize, B: i32, H: i32, W: i32, C: i32, y: usize): void {
+  const S = H * W;
+  for (let b = 0; b < B; b++) {
+    const base = <usize>(b * S * C) << 2;
+    for (let s = 0; s < S; s++) for (let c = 0; c < C; c++)
+      store<f32>(y + base + (<usize>(c * S + s) << 2), load<f32>(x + base + (<usize>(s * C + c) << 2)));
+  }
+}
+
+/** The inverse permutation: dx[b, h, w, c] = dy[b, c*H*W + h*W + w]. */
+export function flatten_backward(dy: usize, B: i32, H: i32, W: i32, C: i32, dx: usize): void {
+  const S = H * W;
+  for (let b = 0; b < B; b++) {
+    const base = <usize>(b * S * C) << 2;
+    for (let s = 0; s < S; s++) for (let c = 0; c < C; c++)
+      store<f32>(dx + base + (<usize>(s * C + c) << 2), load<f32>(dy + base + (<usize>(c * S + s) << 2)));
+  }
+}

@@ -1,0 +1,189 @@
+// The expert CNN from TypeScript: its spec, the parameter layout (PyTorch names and shapes), and
+// a handle that owns the parameter, gradient and Adam buffers and a workspace planned once for
+// a batch size. All math runs in the core (assembly/nn/cnn.ts); each call below is one export.
+import type { Core, Tensor } from "../../bindings/index.js";
+import { Stream, Purpose } from "../prng.js";
+
+/** The network's widths and input geometry (DESIGN.md section 4). */
+export interface CnnSpec {
+  channels: number;
+  height: number;
+  width: number;
+  conv1: number;
+  conv2: number;
+  hidden: number;
+  classes: number;
+  kernel: number;
+}
+
+/** The paper's expert for MNIST: conv 3x3 1->16, conv 3x3 16->32, dense 1568->64->10. */
+export const DEFAULT_SPEC: CnnSpec = { channels: 1, height: 28, width: 28, conv1: 16, conv2: 32, hidden: 64, classes: 10, kernel: 3 };
+
+/** PyTorch's tensor names, in layout order. */
+export const TENSOR_NAMES = ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"] as const;
+export type TensorName = (typeof TENSOR_NAMES)[number];
+
+export interface TensorLayout {
+  name: TensorName;
+  offset: number;
+  length: number;
+  shape: number[];
+}
+
+/** Adam's hyper-parameters (PyTorch's defaults with the paper's lr). */
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+export const DEFAULT_ADAM: AdamConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+/** Floating-point operations of one image's forward pass (multiply and add counted apart). */
+export function forwardFlops(s: CnnSpec = DEFAULT_SPEC): number {
+  const k2 = s.kernel * s.kernel;
+  const h2 = s.height >> 1, w2 = s.width >> 1, flat = s.conv2 * (h2 >> 1) * (w2 >> 1);
+  return 2 * (s.height * s.width * s.channels * k2 * s.conv1 + h2 * w2 * s.conv1 * k2 * s.conv2 + flat * s.hidden + s.hidden * s.classes);
+}
+
+export function validateSpec(s: CnnSpec): void {
+  for (const [k, v] of Object.entries(s)) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`cnn spec: ${k} must be a positive integer, got ${v}`);
+  }
+  if (s.kernel % 2 !== 1) throw new RangeError(`cnn spec: kernel must be odd ('same' padding), got ${s.kernel}`);
+  if (s.height < 4 || s.width < 4) throw new RangeError(`cnn spec: images must be at least 4x4 for two 2x2 pools`);
+  if (s.classes < 2) throw new RangeError(`cnn spec: classes must be >= 2`);
+}
+
+/** Images and labels copied once into a core's memory: images u8 [N, H, W, C], labels u8 [N]. */
+export class CoreDataset {
+  readonly images: Tensor<"u8">;
+  readonly labels: Tensor<"u8">;
+  constructor(readonly core: Core, images: Uint8Array, labels: Uint8Array, readonly count: number) {
+    if (labels.length !== count) throw new RangeError(`CoreDataset: ${labels.length} labels for ${count} images`);
+    this.images = core.from("u8", images);
+    this.labels = core.from("u8", labels);
+  }
+  free(): void {
+    this.images.free();
+    this.labels.free();
+  }
+}
+
+/** One CNN living in a core: parameters, gradients, Adam moments and a batch workspace. */
+export class Cnn {
+  readonly spec: CnnSpec;
+  readonly layout: TensorLayout[];
+  readonly size: number;
+  readonly params: Tensor<"f32">;
+  readonly grads: Tensor<"f32">;
+  readonly m: Tensor<"f32">;
+  readonly v: Tensor<"f32">;
+  readonly #specT: Tensor<"i32">;
+  #ws: Tensor<"u8"> | null = null;
+  #wsBatch = 0;
+  #idx: Tensor<"i32"> | null = null;
+  /** Adam's step counter (t in the bias corrections). */
+  step = 0;
+
+  constructor(readonly core: Core, spec: CnnSpec = DEFAULT_SPEC) {
+    validateSpec(spec);
+    this.spec = { ...spec };
+    const s = spec;
+    this.#specT = core.from("i32", [s.channels, s.height, s.width, s.conv1, s.conv2, s.hidden, s.classes, s.kernel, (s.kernel - 1) >> 1]);
+    const table = core.alloc("i32", 16);
+    this.size = core.exports.cnn_layout(this.#specT.ptr, table.ptr);
+    const t = table.toArray();
+    table.free();
+    const k = s.kernel, flat = s.conv2 * ((s.height >> 1) >> 1) * ((s.width >> 1) >> 1);
+    const shapes = [[s.conv1, s.channels, k, k], [s.conv1], [s.conv2, s.conv1, k, k], [s.conv2], [s.hidden, flat], [s.hidden], [s.classes, s.hidden], [s.classes]];
+    this.layout = TENSOR_NAMES.map((name, i) => ({ name, offset: t[i]!, length: t[8 + i]!, shape: shapes[i]! }));
+    this.params = core.alloc("f32", this.size);
+    this.grads = core.alloc("f32", this.size);
+    this.m = core.alloc("f32", this.size);
+    this.v = core.alloc("f32", this.size);
+    this.m.view.fill(0);
+    this.v.view.fill(0);
+  }
+
+  get specPtr(): number {
+    return this.#specT.ptr;
+  }
+
+  /** PyTorch-default init from the stream (seed, "init", index). Resets Adam. */
+  init(seed: number | bigint, index: number): void {
+    const s = new Stream(this.core, seed, Purpose.init, index);
+    this.core.exports.cnn_init(this.#specT.ptr, this.params.ptr, s.ptr);
+    s.free();
+    this.resetOptimizer();
+  }
+
+  resetOptimizer(): void {
+    this.m.view.fill(0);
+    this.v.view.fill(0);
+    this.step = 0;
+  }
+
+  /** The workspace and index buffer for batch size B (planned once, grown only when B grows). */
+  workspace(B: number): { ws: number; idx: Tensor<"i32"> } {
+    if (!Number.isInteger(B) || B < 1) throw new RangeError(`batch size must be a positive integer, got ${B}`);
+    if (this.#ws === null || B > this.#wsBatch) {
+      this.#ws?.free();
+      this.#idx?.free();
+      this.#ws = this.core.alloc("u8", this.core.exports.cnn_workspace_bytes(this.#specT.ptr, B));
+      this.#idx = this.core.alloc("i32", B);
+      this.#wsBatch = B;
+    }
+    return { ws: this.#ws.ptr, idx: this.#idx! };
+  }
+
+  /** The values of one tensor (a copy). */
+  tensor(name: TensorName, which: "params" | "grads" = "params"): Float32Array {
+    const l = this.layout.find((x) => x.name === name)!;
+    return (which === "params" ? this.params : this.grads).view.slice(l.offset, l.offset + l.length);
+  }
+
+  /** Sets one tensor from PyTorch-layout values. */
+  setTensor(name: TensorName, values: ArrayLike<number>): void {
+    const l = this.layout.find((x) => x.name === name)!;
+    if (values.length !== l.length) throw new RangeError(`${name}: ${values.length} values, expected ${l.length}`);
+    this.params.view.set(values, l.offset);
+  }
+
+  #batch(idx: ArrayLike<number>): { ws: number; idx: Tensor<"i32"> } {
+    const w = this.workspace(idx.length);
+    w.idx.view.set(idx);
+    return w;
+  }
+
+  /** Mean cross-entropy loss and gradients (into `grads`) on the images idx of data. */
+  lossGrad(data: CoreDataset, idx: ArrayLike<number>): number {
+    const { ws, idx: t } = this.#batch(idx);
+    return this.core.exports.cnn_loss_grad(this.#specT.ptr, this.params.ptr, this.grads.ptr, data.images.ptr, data.labels.ptr, t.ptr, idx.length, ws);
+  }
+
+  /** One Adam step on the batch idx; returns the loss before the step. */
+  trainStep(data: CoreDataset, idx: ArrayLike<number>, adam: AdamConfig = DEFAULT_ADAM): number {
+    const { ws, idx: t } = this.#batch(idx);
+    this.step++;
+    return this.core.exports.cnn_train_step(this.#specT.ptr, this.params.ptr, this.grads.ptr, this.m.ptr, this.v.ptr, this.step,
+      adam.lr, adam.beta1, adam.beta2, adam.eps, data.images.ptr, data.labels.ptr, t.ptr, idx.length, ws);
+  }
+
+  /** Evaluates the batch idx: logits [B, classes], first-argmax predictions, 0-1 losses. */
+  forward(data: CoreDataset, idx: ArrayLike<number>): { logits: Float32Array; preds: Int32Array; losses: Uint8Array } {
+    const B = idx.length;
+    const { ws, idx: t } = this.#batch(idx);
+    return this.core.scoped((alloc) => {
+      const logits = alloc("f32", B * this.spec.classes), preds = alloc("i32", B), losses = alloc("u8", B);
+      this.core.exports.cnn_forward(this.#specT.ptr, this.params.ptr, data.images.ptr, data.labels.ptr, t.ptr, B, ws, logits.ptr, preds.ptr, losses.ptr);
+      return { logits: logits.toArray(), preds: preds.toArray(), losses: losses.toArray() };
+    });
+  }
+
+  free(): void {
+    for (const t of [this.params, this.grads, this.m, this.v, this.#specT]) t.free();
+    this.#ws?.free();
+    this.#idx?.free();
+  }
+}

@@ -1,0 +1,304 @@
+// The nn kernels of the core against independent naive references: bit-identical where the
+// summation order is the same (all of them: the core documents its order), finite-difference
+// gradients of the whole network in f64, and simd == scalar bit for bit.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Core, type Build } from "../bindings/index.js";
+import { stream } from "../src/prng.js";
+import { Cnn, CoreDataset, DEFAULT_SPEC, type CnnSpec } from "../src/model/cnn.js";
+import { gemmF32, conv2dF32, maxpoolRef, cnnLossF64 } from "./support/ref-kernels.js";
+import { loadCore } from "./support/core.js";
+
+function randn(core: Core, n: number, seed: number, scale = 1): Float32Array {
+  const u = stream(core, seed, "test", 999).uniformF32(n);
+  return u.map((x) => (x * 2 - 1) * scale);
+}
+
+function bitsEqual(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length, `${what}: length`);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) {
+    if (ua[i] !== ub[i]) assert.fail(`${what}: first difference at ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+// Shapes: tiny, ragged edges (not multiples of 5 or 8), K over the 256 block, N over the 512
+// block, M over the 120 block, and the network's own shapes.
+const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 7, 2], [5, 8, 9], [13, 11, 300], [121, 17, 31], [37, 600, 5], [7, 9, 513], [250, 16, 9], [64, 64, 1568]];
+
+for (const build of ["simd", "scalar"] as Build[]) {
+  test(`gemm equals the naive loop bit for bit, all transposes and accumulate (${build})`, async () => {
+    const core = await loadCore(build);
+    let seed = 1;
+    for (const [M, N, K] of SHAPES) {
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        for (const acc of [false, true]) {
+          const A = randn(core, M * K, seed++), Bm = randn(core, K * N, seed++), C0 = randn(core, M * N, seed++);
+          // A stored as [M,K] (rs K, cs 1) or transposed storage [K,M] (rs 1, cs M)
+          const [rsA, csA] = ta ? [1, M] : [K, 1];
+          const [rsB, csB] = tb ? [1, K] : [N, 1];
+          const got = core.scoped((alloc) => {
+            const a = alloc("f32", M * K).set(A), b = alloc("f32", K * N).set(Bm), c = alloc("f32", M * N).set(C0), r = alloc("f32", M * N).set(C0);
+            core.exports.gemm(M, N, K, a.ptr, rsA, csA, b.ptr, rsB, csB, c.ptr, N, acc ? 1 : 0);
+            core.exports.gemm_ref(M, N, K, a.ptr, rsA, csA, b.ptr, rsB, csB, r.ptr, N, acc ? 1 : 0);
+            return { c: c.toArray(), r: r.toArray() };
+          });
+          const what = `${M}x${N}x${K} ta=${ta} tb=${tb} acc=${acc}`;
+          bitsEqual(got.c, got.r, `gemm vs gemm_ref ${what}`);
+          if (M * N * K <= 200_000) {
+            const want = gemmF32(M, N, K, (i, k) => A[i * rsA + k * csA]!, (k, j) => Bm[k * rsB + j * csB]!, acc ? C0 : undefined);
+            bitsEqual(got.c, want, `gemm vs TS fround reference ${what}`);
+          }
+        }
+      }
+    }
+  });
+}
+
+test("conv2d forward equals the naive convolution bit for bit (chain from the bias, (c, kh, kw) order)", async () => {
+  const core = await loadCore();
+  for (const [B, H, W, C, Co] of [[2, 28, 28, 1, 16], [3, 14, 14, 16, 32], [1, 5, 7, 3, 5]] as const) {
+    const x = randn(core, B * H * W * C, 10 + C), w = randn(core, Co * C * 9, 20 + Co, 0.3), bias = randn(core, Co, 30 + Co, 0.1);
+    const y = core.scoped((alloc) => {
+      const tx = alloc("f32", x.length).set(x), tw = alloc("f32", w.length).set(w), tb = alloc("f32", Co).set(bias);
+      const col = alloc("f32", B * H * W * C * 9), ty = alloc("f32", B * H * W * Co);
+      core.exports.conv2d_forward(tx.ptr, B, H, W, C, tw.ptr, tb.ptr, Co, 3, 3, 1, col.ptr, ty.ptr);
+      return ty.toArray();
+    });
+    bitsEqual(y, conv2dF32(x, B, H, W, C, w, bias, Co, 3), `conv2d ${B}x${H}x${W}x${C}->${Co}`);
+  }
+});
+
+test("maxpool forward/backward match the reference (first maximum wins ties, as PyTorch)", async () => {
+  const core = await loadCore();
+  const B = 2, H = 6, W = 6, C = 3;
+  const x = randn(core, B * H * W * C, 40).map((v) => (v > 0.3 ? 0 : v)); // many ties at 0
+  const ref = maxpoolRef(x, B, H, W, C);
+  const dy = randn(core, ref.y.length, 41);
+  const got = core.scoped((alloc) => {
+    const tx = alloc("f32", x.length).set(x), ty = alloc("f32", ref.y.length), ta = alloc("u8", ref.y.length);
+    const tdy = alloc("f32", dy.length).set(dy), tdx = alloc("f32", x.length);
+    core.exports.maxpool2_forward(tx.ptr, B, H, W, C, ty.ptr, ta.ptr);
+    core.exports.maxpool2_backward(tdy.ptr, ta.ptr, B, H, W, C, tdx.ptr);
+    return { y: ty.toArray(), arg: ta.toArray(), dx: tdx.toArray() };
+  });
+  bitsEqual(got.y, ref.y, "maxpool y");
+  assert.deepEqual(got.arg, ref.arg);
+  const dx = new Float32Array(x.length);
+  for (let o = 0; o < ref.y.length; o++) {
+    const c = o % C, wo = Math.floor(o / C) % (W >> 1), ho = Math.floor(o / C / (W >> 1)) % (H >> 1), b = Math.floor(o / C / (W >> 1) / (H >> 1));
+    const a = ref.arg[o]!;
+    dx[((b * H + 2 * ho + (a >> 1)) * W + 2 * wo + (a & 1)) * C + c] = dy[o]!;
+  }
+  bitsEqual(got.dx, dx, "maxpool dx");
+});
+
+test("dense forward and the bias-gradient reduction match the fround references bit for bit", async () => {
+  const core = await loadCore();
+  const B = 7, In = 33, Out = 10;
+  const x = randn(core, B * In, 50), w = randn(core, Out * In, 51), bias = randn(core, Out, 52);
+  const got = core.scoped((alloc) => {
+    const tx = alloc("f32", x.length).set(x), tw = alloc("f32", w.length).set(w), tb = alloc("f32", Out).set(bias), ty = alloc("f32", B * Out);
+    const db = alloc("f32", In);
+    core.exports.dense_forward(tx.ptr, B, In, tw.ptr, tb.ptr, Out, ty.ptr);
+    core.exports.bias_grad(tx.ptr, B, In, db.ptr);
+    return { y: ty.toArray(), db: db.toArray() };
+  });
+  const want = gemmF32(B, Out, In, (i, k) => x[i * In + k]!, (k, j) => w[j * In + k]!, Float32Array.from({ length: B * Out }, (_, q) => bias[q % Out]!));
+  bitsEqual(got.y, want, "dense y");
+  const db = new Float32Array(In);
+  for (let b = 0; b < B; b++) for (let i = 0; i < In; i++) db[i] = Math.fround(db[i]! + x[b * In + i]!);
+  bitsEqual(got.db, db, "bias_grad");
+});
+
+test("softmax cross-entropy: loss and gradient against an f64 reference; stable at huge logits", async () => {
+  const core = await loadCore();
+  const B = 4, K = 10;
+  const z = randn(core, B * K, 60, 5);
+  z[3] = 1e4; // log-sum-exp must not overflow
+  const y = [3, 0, 9, 5];
+  const got = core.scoped((alloc) => {
+    const tz = alloc("f32", z.length).set(z), ty = alloc("i32", B).set(y), dz = alloc("f32", B * K);
+    const loss = core.exports.softmax_xent_forward_backward(tz.ptr, ty.ptr, B, K, dz.ptr);
+    return { loss, dz: dz.toArray() };
+  });
+  let loss = 0;
+  const dz = new Float64Array(B * K);
+  for (let b = 0; b < B; b++) {
+    const row = Array.from(z.subarray(b * K, (b + 1) * K));
+    const m = Math.max(...row);
+    const s = row.reduce((a, v) => a + Math.exp(v - m), 0);
+    loss += Math.log(s) + m - row[y[b]!]!;
+    row.forEach((v, k) => (dz[b * K + k] = (Math.exp(v - m) / s - (k === y[b] ? 1 : 0)) / B));
+  }
+  assert.ok(Number.isFinite(got.loss));
+  assert.ok(Math.abs(got.loss - loss / B) <= 1e-6 * Math.max(1, loss / B), `loss ${got.loss} vs ${loss / B}`);
+  for (let i = 0; i < dz.length; i++) assert.ok(Math.abs(got.dz[i]! - dz[i]!) <= 2e-7, `dz[${i}] ${got.dz[i]} vs ${dz[i]}`);
+});
+
+test("Adam follows PyTorch's update order (emulated in f32 with fround)", async () => {
+  const core = await loadCore();
+  const n = 37;
+  const p0 = randn(core, n, 70), g1 = randn(core, n, 71), g2 = randn(core, n, 72);
+  const got = core.scoped((alloc) => {
+    const p = alloc("f32", n).set(p0), g = alloc("f32", n), m = alloc("f32", n), v = alloc("f32", n);
+    m.view.fill(0); v.view.fill(0);
+    for (const [t, gt] of [[1, g1], [2, g2]] as const) {
+      g.set(gt);
+      core.exports.adam_step(p.ptr, g.ptr, m.ptr, v.ptr, n, t, 1e-3, 0.9, 0.999, 1e-8);
+    }
+    return p.toArray();
+  });
+  const f = Math.fround;
+  const p = Float32Array.from(p0), m = new Float32Array(n), v = new Float32Array(n);
+  for (const [t, g] of [[1, g1], [2, g2]] as const) {
+    const bc1 = 1 - 0.9 ** t, bc2 = 1 - 0.999 ** t;
+    const ss = f(1e-3 / bc1), bc2s = f(Math.sqrt(bc2));
+    for (let i = 0; i < n; i++) {
+      m[i] = f(f(m[i]! * f(0.9)) + f(g[i]! * f(1 - 0.9)));
+      v[i] = f(f(v[i]! * f(0.999)) + f(f(g[i]! * g[i]!) * f(1 - 0.999)));
+      const denom = f(f(f(Math.sqrt(v[i]!)) / bc2s) + f(1e-8));
+      p[i] = f(p[i]! - f(ss * f(m[i]! / denom)));
+    }
+  }
+  bitsEqual(got, p, "adam");
+});
+
+// A small network for the gradient checks: every code path of the default one, cheaper.
+const SMALL: CnnSpec = { channels: 2, height: 8, width: 12, conv1: 3, conv2: 4, hidden: 5, classes: 4, kernel: 3 };
+
+test("the whole network's gradient matches central finite differences of an independent f64 forward", async () => {
+  const core = await loadCore();
+  const net = new Cnn(core, SMALL);
+  net.init(3, 0);
+  const B = 3, n = SMALL.channels * SMALL.height * SMALL.width;
+  // images as u8, NHWC in the core; the f64 reference takes NCHW
+  const img = stream(core, 5, "test", 5).u32(B * n).map((u) => u % 256);
+  const images = Uint8Array.from(img), labels = Uint8Array.from([1, 3, 0]);
+  const data = new CoreDataset(core, images, labels, B);
+  net.lossGrad(data, [0, 1, 2]);
+  const grad = net.grads.toArray();
+  const xNchw = new Float64Array(B * n);
+  for (let b = 0; b < B; b++) for (let h = 0; h < SMALL.height; h++) for (let w = 0; w < SMALL.width; w++) for (let c = 0; c < SMALL.channels; c++) {
+    xNchw[b * n + (c * SMALL.height + h) * SMALL.width + w] = Math.fround(images[b * n + (h * SMALL.width + w) * SMALL.channels + c]! / 255);
+  }
+  const p = Float64Array.from(net.params.view);
+  const loss = (q: Float64Array) => cnnLossF64(q, net.layout, xNchw, labels, B, SMALL);
+  let worst = 0, where = "";
+  for (const l of net.layout) {
+    for (let j = 0; j < l.length; j += Math.max(1, Math.floor(l.length / 7))) {
+      const i = l.offset + j, eps = 1e-4;
+      const save = p[i]!;
+      p[i] = save + eps; const up = loss(p);
+      p[i] = save - eps; const dn = loss(p);
+      p[i] = save;
+      const fd = (up - dn) / (2 * eps);
+      const err = Math.abs(fd - grad[i]!) / Math.max(1e-3, Math.abs(fd));
+      if (err > worst) { worst = err; where = `${l.name}[${j}] fd ${fd} ours ${grad[i]}`; }
+    }
+  }
+  assert.ok(worst < 2e-3, `worst relative error ${worst} at ${where}`);
+  net.free();
+  data.free();
+});
+
+test("simd and scalar builds give the same bits for a whole train step, twice the same", async () => {
+  const run = async (build: Build) => {
+    const core = await Core.load({ build });
+    const net = new Cnn(core, DEFAULT_SPEC);
+    net.init(11, 2);
+    const u = stream(core, 12, "test", 12).u32(16 * 784).map((x) => x & 255);
+    const data = new CoreDataset(core, Uint8Array.from(u), Uint8Array.from({ length: 16 }, (_, i) => i % 10), 16);
+    const idx = Array.from({ length: 16 }, (_, i) => i);
+    const losses = [net.trainStep(data, idx), net.trainStep(data, idx)];
+    return { losses, params: net.params.toArray(), fwd: net.forward(data, idx).logits };
+  };
+  const a = await run("simd"), b = await run("scalar"), c = await run("simd");
+  assert.deepEqual(a.losses, b.losses);
+  bitsEqual(a.params, b.params, "params after 2 steps, simd vs scalar");
+  bitsEqual(a.fwd, b.fwd, "logits, simd vs scalar");
+  bitsEqual(a.params, c.params, "params, run twice");
+});
+
+test("each layer's backward matches finite differences of its f64 forward (conv2d, dense, softmax-xent)", async () => {
+  const core = await loadCore();
+  const fdCheck = (what: string, n: number, analytic: Float32Array, loss: (i: number, delta: number) => number) => {
+    let worst = 0;
+    for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 25))) {
+      const eps = 1e-3;
+      const fd = (loss(i, eps) - loss(i, -eps)) / (2 * eps);
+      worst = Math.max(worst, Math.abs(fd - analytic[i]!) / Math.max(1e-2, Math.abs(fd)));
+    }
+    assert.ok(worst < 1e-3, `${what}: worst relative error ${worst}`);
+  };
+  // conv2d: L = sum(y * r), dL/dy = r
+  const B = 2, H = 6, W = 5, C = 3, Co = 4, k = 3, pad = 1, P = B * H * W;
+  const x = randn(core, P * C, 80), w = randn(core, Co * C * 9, 81, 0.5), bias = randn(core, Co, 82), r = randn(core, P * Co, 83);
+  const g = core.scoped((alloc) => {
+    const tx = alloc("f32", x.length).set(x), tw = alloc("f32", w.length).set(w), tb = alloc("f32", Co).set(bias);
+    const col = alloc("f32", P * C * 9), y = alloc("f32", P * Co), dy = alloc("f32", P * Co).set(r);
+    const dw = alloc("f32", w.length), db = alloc("f32", Co), dwT = alloc("f32", w.length), dcol = alloc("f32", P * C * 9), dx = alloc("f32", x.length);
+    core.exports.conv2d_forward(tx.ptr, B, H, W, C, tw.ptr, tb.ptr, Co, k, k, pad, col.ptr, y.ptr);
+    core.exports.conv2d_backward(dy.ptr, B, H, W, C, tw.ptr, Co, k, k, pad, col.ptr, dw.ptr, db.ptr, dwT.ptr, dcol.ptr, dx.ptr);
+    return { dw: dw.toArray(), db: db.toArray(), dx: dx.toArray() };
+  });
+  const convLoss = (xx: Float64Array, ww: Float64Array, bb: Float64Array) => {
+    let L = 0;
+    for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let q = 0; q < W; q++) for (let co = 0; co < Co; co++) {
+      let acc = bb[co]!;
+      for (let c = 0; c < C; c++) for (let kh = 0; kh < k; kh++) for (let kw = 0; kw < k; kw++) {
+        const hh = h + kh - pad, qq = q + kw - pad;
+        if (hh >= 0 && hh < H && qq >= 0 && qq < W) acc += xx[((b * H + hh) * W + qq) * C + c]! * ww[((co * C + c) * k + kh) * k + kw]!;
+      }
+      L += acc * r[((b * H + h) * W + q) * Co + co]!;
+    }
+    return L;
+  };
+  const X = Float64Array.from(x), Wt = Float64Array.from(w), Bi = Float64Array.from(bias);
+  const bump = (arr: Float64Array, i: number, d: number, f: () => number) => { const s = arr[i]!; arr[i] = s + d; const v = f(); arr[i] = s; return v; };
+  fdCheck("conv2d dx", x.length, g.dx, (i, d) => bump(X, i, d, () => convLoss(X, Wt, Bi)));
+  fdCheck("conv2d dw", w.length, g.dw, (i, d) => bump(Wt, i, d, () => convLoss(X, Wt, Bi)));
+  fdCheck("conv2d db", Co, g.db, (i, d) => bump(Bi, i, d, () => convLoss(X, Wt, Bi)));
+
+  // dense: L = sum(y * r)
+  const In = 9, Out = 6, Bd = 4;
+  const dxv = randn(core, Bd * In, 84), dwv = randn(core, Out * In, 85), dbv = randn(core, Out, 86), dr = randn(core, Bd * Out, 87);
+  const gd = core.scoped((alloc) => {
+    const tx = alloc("f32", dxv.length).set(dxv), tw = alloc("f32", dwv.length).set(dwv), tb = alloc("f32", Out).set(dbv), y = alloc("f32", Bd * Out);
+    const dy = alloc("f32", Bd * Out).set(dr), dw = alloc("f32", dwv.length), db = alloc("f32", Out), dx = alloc("f32", dxv.length);
+    core.exports.dense_forward(tx.ptr, Bd, In, tw.ptr, tb.ptr, Out, y.ptr);
+    core.exports.dense_backward(dy.ptr, tx.ptr, Bd, In, tw.ptr, Out, dw.ptr, db.ptr, dx.ptr);
+    return { dw: dw.toArray(), db: db.toArray(), dx: dx.toArray() };
+  });
+  const DX = Float64Array.from(dxv), DW = Float64Array.from(dwv), DB = Float64Array.from(dbv);
+  const denseLoss = () => {
+    let L = 0;
+    for (let b = 0; b < Bd; b++) for (let o = 0; o < Out; o++) {
+      let acc = DB[o]!;
+      for (let i = 0; i < In; i++) acc += DX[b * In + i]! * DW[o * In + i]!;
+      L += acc * dr[b * Out + o]!;
+    }
+    return L;
+  };
+  fdCheck("dense dx", DX.length, gd.dx, (i, d) => bump(DX, i, d, denseLoss));
+  fdCheck("dense dw", DW.length, gd.dw, (i, d) => bump(DW, i, d, denseLoss));
+  fdCheck("dense db", DB.length, gd.db, (i, d) => bump(DB, i, d, denseLoss));
+
+  // softmax cross-entropy: dz against FD of the f64 loss
+  const Bs = 3, Ks = 5, zs = randn(core, Bs * Ks, 88, 3), ys = [4, 0, 2];
+  const gz = core.scoped((alloc) => {
+    const tz = alloc("f32", zs.length).set(zs), ty = alloc("i32", Bs).set(ys), dz = alloc("f32", zs.length);
+    core.exports.softmax_xent_forward_backward(tz.ptr, ty.ptr, Bs, Ks, dz.ptr);
+    return dz.toArray();
+  });
+  const Z = Float64Array.from(zs);
+  const xent = () => {
+    let L = 0;
+    for (let b = 0; b < Bs; b++) {
+      const row = Z.subarray(b * Ks, (b + 1) * Ks);
+      L += Math.log(row.reduce((a, v) => a + Math.exp(v), 0)) - row[ys[b]!]!;
+    }
+    return L / Bs;
+  };
+  fdCheck("softmax-xent dz", Z.length, gz, (i, d) => bump(Z, i, d, xent));
+});
