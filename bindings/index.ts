@@ -56,8 +56,9 @@ export interface CoreExports {
   gemm_ref(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: number): void;
   im2col(x: number, B: number, H: number, W: number, C: number, KH: number, KW: number, pad: number, col: number): void;
   col2im(dcol: number, B: number, H: number, W: number, C: number, KH: number, KW: number, pad: number, dx: number): void;
-  conv2d_forward(x: number, B: number, H: number, W: number, C: number, w: number, bias: number, Co: number, KH: number, KW: number, pad: number, col: number, y: number): void;
-  conv2d_backward(dy: number, B: number, H: number, W: number, C: number, w: number, Co: number, KH: number, KW: number, pad: number, col: number, dw: number, db: number, dwT: number, dcol: number, dx: number): void;
+  conv2d_forward(x: number, B: number, H: number, W: number, C: number, w: number, bias: number, Co: number, KH: number, KW: number, pad: number, col: number, wp: number, y: number): void;
+  conv_weight_pack(w: number, C: number, Co: number, KH: number, KW: number, wp: number): void;
+  conv2d_backward(dy: number, B: number, H: number, W: number, C: number, wp: number, Co: number, KH: number, KW: number, pad: number, col: number, dw: number, db: number, dwT: number, dcol: number, dx: number): void;
   bias_grad(dy: number, rows: number, cols: number, db: number): void;
   maxpool2_forward(x: number, B: number, H: number, W: number, C: number, y: number, arg: number): void;
   maxpool2_backward(dy: number, arg: number, B: number, H: number, W: number, C: number, dx: number): void;
@@ -70,6 +71,8 @@ export interface CoreExports {
   softmax_xent_forward_backward(z: number, y: number, B: number, K: number, dz: number): number;
   argmax_rows(z: number, B: number, K: number, preds: number, y: number, losses: number): void;
   adam_step(p: number, g: number, m: number, v: number, n: number, t: number, lr: number, b1: number, b2: number, eps: number): void;
+  peak_f32x4(iters: number): number;
+  peak_flops_per_iter(): number;
   cnn_layout(spec: number, out: number): number;
   cnn_workspace_bytes(spec: number, B: number): number;
   cnn_init(spec: number, params: number, rng: number): void;
@@ -87,11 +90,11 @@ export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   "exp", "log", "log1p", "expm1", "pow", "log2", "expf", "logf", "log1pf", "expm1f",
   "map_f64", "map_f32",
   "select_row_stride", "select_transpose", "select_row_sums", "select_work_bytes", "select_samples", "select_draws",
-  "gemm", "gemm_ref", "im2col", "col2im", "conv2d_forward", "conv2d_backward", "bias_grad",
+  "gemm", "gemm_ref", "im2col", "col2im", "conv_weight_pack", "conv2d_forward", "conv2d_backward", "bias_grad",
   "maxpool2_forward", "maxpool2_backward", "flatten_forward", "flatten_backward",
   "relu_forward", "relu_backward", "dense_forward", "dense_backward",
   "softmax_xent_forward_backward", "argmax_rows", "adam_step",
-  "cnn_layout", "cnn_workspace_bytes", "cnn_init", "cnn_forward", "cnn_loss_grad", "cnn_train_step",
+  "peak_f32x4", "peak_flops_per_iter", "cnn_layout", "cnn_workspace_bytes", "cnn_init", "cnn_forward", "cnn_loss_grad", "cnn_train_step",
 ];
 
 /** The ABI version these bindings speak (assembly/build.ts abi_version). */

@@ -55,14 +55,14 @@ for (const build of ["simd", "scalar"] as Build[]) {
   });
 }
 
-test("conv2d forward equals the naive convolution bit for bit (chain from the bias, (c, kh, kw) order)", async () => {
+test("conv2d forward equals the naive convolution bit for bit (chain from the bias, (kh, kw, c) order)", async () => {
   const core = await loadCore();
   for (const [B, H, W, C, Co] of [[2, 28, 28, 1, 16], [3, 14, 14, 16, 32], [1, 5, 7, 3, 5]] as const) {
     const x = randn(core, B * H * W * C, 10 + C), w = randn(core, Co * C * 9, 20 + Co, 0.3), bias = randn(core, Co, 30 + Co, 0.1);
     const y = core.scoped((alloc) => {
       const tx = alloc("f32", x.length).set(x), tw = alloc("f32", w.length).set(w), tb = alloc("f32", Co).set(bias);
-      const col = alloc("f32", B * H * W * C * 9), ty = alloc("f32", B * H * W * Co);
-      core.exports.conv2d_forward(tx.ptr, B, H, W, C, tw.ptr, tb.ptr, Co, 3, 3, 1, col.ptr, ty.ptr);
+      const col = alloc("f32", B * H * W * C * 9), wp = alloc("f32", w.length), ty = alloc("f32", B * H * W * Co);
+      core.exports.conv2d_forward(tx.ptr, B, H, W, C, tw.ptr, tb.ptr, Co, 3, 3, 1, col.ptr, wp.ptr, ty.ptr);
       return ty.toArray();
     });
     bitsEqual(y, conv2dF32(x, B, H, W, C, w, bias, Co, 3), `conv2d ${B}x${H}x${W}x${C}->${Co}`);
@@ -236,10 +236,10 @@ test("each layer's backward matches finite differences of its f64 forward (conv2
   const x = randn(core, P * C, 80), w = randn(core, Co * C * 9, 81, 0.5), bias = randn(core, Co, 82), r = randn(core, P * Co, 83);
   const g = core.scoped((alloc) => {
     const tx = alloc("f32", x.length).set(x), tw = alloc("f32", w.length).set(w), tb = alloc("f32", Co).set(bias);
-    const col = alloc("f32", P * C * 9), y = alloc("f32", P * Co), dy = alloc("f32", P * Co).set(r);
+    const col = alloc("f32", P * C * 9), wp = alloc("f32", w.length), y = alloc("f32", P * Co), dy = alloc("f32", P * Co).set(r);
     const dw = alloc("f32", w.length), db = alloc("f32", Co), dwT = alloc("f32", w.length), dcol = alloc("f32", P * C * 9), dx = alloc("f32", x.length);
-    core.exports.conv2d_forward(tx.ptr, B, H, W, C, tw.ptr, tb.ptr, Co, k, k, pad, col.ptr, y.ptr);
-    core.exports.conv2d_backward(dy.ptr, B, H, W, C, tw.ptr, Co, k, k, pad, col.ptr, dw.ptr, db.ptr, dwT.ptr, dcol.ptr, dx.ptr);
+    core.exports.conv2d_forward(tx.ptr, B, H, W, C, tw.ptr, tb.ptr, Co, k, k, pad, col.ptr, wp.ptr, y.ptr);
+    core.exports.conv2d_backward(dy.ptr, B, H, W, C, wp.ptr, Co, k, k, pad, col.ptr, dw.ptr, db.ptr, dwT.ptr, dcol.ptr, dx.ptr);
     return { dw: dw.toArray(), db: db.toArray(), dx: dx.toArray() };
   });
   const convLoss = (xx: Float64Array, ww: Float64Array, bb: Float64Array) => {

@@ -61,7 +61,7 @@ export function cnn_layout(spec: usize, out: usize): i32 {
 // addresses; every region is written before it is read.
 let wx = 0, wcol1 = 0, wa1 = 0, wp1 = 0, warg1 = 0, wcol2 = 0, wa2 = 0, wp2 = 0, warg2 = 0;
 let wf = 0, wh = 0, wz = 0, wlab = 0, wdz = 0, wdh = 0, wdf = 0, wdp2 = 0, wda2 = 0, wdcol2 = 0;
-let wdp1 = 0, wda1 = 0, wdwT = 0, wEnd = 0;
+let wdp1 = 0, wda1 = 0, wdwT = 0, wwp1 = 0, wwp2 = 0, wEnd = 0;
 
 let cursor = 0;
 function take(n: i32): i32 {
@@ -81,6 +81,7 @@ function plan(B: i32): void {
   wdz = take(B * classes); wdh = take(B * hidden); wdf = take(B * flat); wdp2 = take(B * flat);
   wda2 = take(P2 * c2); wdcol2 = take(P2 * c1 * K * K); wdp1 = take(P2 * c1); wda1 = take(P1 * c1);
   wdwT = take(max(C * K * K * c1, c1 * K * K * c2));
+  wwp1 = take(C * K * K * c1); wwp2 = take(c1 * K * K * c2);
   wEnd = cursor;
 }
 
@@ -119,25 +120,33 @@ export function cnn_init(spec: usize, params: usize, rng: usize): void {
   }
 }
 
+// u8 -> f32 pixel scaling, x = u / 255 correctly rounded: a table of the 256 quotients.
+const SCALE = new StaticArray<f32>(256);
+let scaleReady = false;
+
 // x[b] = images[idx[b]] / 255 (f32), labels[b] = labelsU8[idx[b]] (i32).
 function gather(images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize): void {
+  if (!scaleReady) {
+    for (let u = 0; u < 256; u++) unchecked(SCALE[u] = <f32>u / <f32>255);
+    scaleReady = true;
+  }
   const n = H * W * C;
   const x = at(ws, wx), lab = at(ws, wlab);
   for (let b = 0; b < B; b++) {
     const i = load<i32>(idx + (<usize>b << 2));
     const src = images + <usize>i * <usize>n;
     const dst = x + (<usize>(b * n) << 2);
-    for (let j = 0; j < n; j++) store<f32>(dst + (<usize>j << 2), <f32>load<u8>(src + <usize>j) / <f32>255);
+    for (let j = 0; j < n; j++) store<f32>(dst + (<usize>j << 2), unchecked(SCALE[load<u8>(src + <usize>j)]));
     if (labelsU8 != 0) store<i32>(lab + (<usize>b << 2), <i32>load<u8>(labelsU8 + <usize>i));
   }
 }
 
 // The forward pass from the gathered x to the logits wz (post-ReLU activations kept for backward).
 function forward(params: usize, B: i32, ws: usize): void {
-  conv2d_forward(at(ws, wx), B, H, W, C, tp(params, 0), tp(params, 1), c1, K, K, pad, at(ws, wcol1), at(ws, wa1));
+  conv2d_forward(at(ws, wx), B, H, W, C, tp(params, 0), tp(params, 1), c1, K, K, pad, at(ws, wcol1), at(ws, wwp1), at(ws, wa1));
   relu_forward(at(ws, wa1), B * H * W * c1);
   maxpool2_forward(at(ws, wa1), B, H, W, c1, at(ws, wp1), at(ws, warg1));
-  conv2d_forward(at(ws, wp1), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wcol2), at(ws, wa2));
+  conv2d_forward(at(ws, wp1), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wcol2), at(ws, wwp2), at(ws, wa2));
   relu_forward(at(ws, wa2), B * H2 * W2 * c2);
   maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
   flatten_forward(at(ws, wp2), B, H4, W4, c2, at(ws, wf));
@@ -176,10 +185,10 @@ export function cnn_loss_grad(
   flatten_backward(at(ws, wdf), B, H4, W4, c2, at(ws, wdp2));
   maxpool2_backward(at(ws, wdp2), at(ws, warg2), B, H2, W2, c2, at(ws, wda2));
   relu_backward(at(ws, wa2), at(ws, wda2), B * H2 * W2 * c2);
-  conv2d_backward(at(ws, wda2), B, H2, W2, c1, tp(params, 2), c2, K, K, pad, at(ws, wcol2), tp(grads, 2), tp(grads, 3), at(ws, wdwT), at(ws, wdcol2), at(ws, wdp1));
+  conv2d_backward(at(ws, wda2), B, H2, W2, c1, at(ws, wwp2), c2, K, K, pad, at(ws, wcol2), tp(grads, 2), tp(grads, 3), at(ws, wdwT), at(ws, wdcol2), at(ws, wdp1));
   maxpool2_backward(at(ws, wdp1), at(ws, warg1), B, H, W, c1, at(ws, wda1));
   relu_backward(at(ws, wa1), at(ws, wda1), B * H * W * c1);
-  conv2d_backward(at(ws, wda1), B, H, W, C, tp(params, 0), c1, K, K, pad, at(ws, wcol1), tp(grads, 0), tp(grads, 1), at(ws, wdwT), 0, 0);
+  conv2d_backward(at(ws, wda1), B, H, W, C, at(ws, wwp1), c1, K, K, pad, at(ws, wcol1), tp(grads, 0), tp(grads, 1), at(ws, wdwT), 0, 0);
   return loss;
 }
 

@@ -125,6 +125,63 @@ function ukernel_5x8_scalar(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, l
   }
 }
 
+// f32-gemm 5x8, SIMD128 splat, A unpacked: row r of the A block is at a + r*lda (bytes) with
+// its k values contiguous (a row-major A read in place, no packing). Same chains as above.
+// @ts-ignore: decorator
+@inline function ukernel_5x8_simd_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+  const ld = <usize>ldc << 2;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  if (load_c) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + ld); c11 = v128.load(c + ld, 16);
+    c20 = v128.load(c + 2 * ld); c21 = v128.load(c + 2 * ld, 16);
+    c30 = v128.load(c + 3 * ld); c31 = v128.load(c + 3 * ld, 16);
+    c40 = v128.load(c + 4 * ld); c41 = v128.load(c + 4 * ld, 16);
+  }
+  const a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda;
+  const end = <usize>kc << 2;
+  for (let o: usize = 0; o < end; o += 4) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(a + o);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a1 + o);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a2 + o);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a3 + o);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    x = v128.load32_splat(a4 + o);
+    c40 = f32x4.add(c40, f32x4.mul(x, b0)); c41 = f32x4.add(c41, f32x4.mul(x, b1));
+    bp += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
+  v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
+  v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
+  v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
+}
+
+// The scalar twin of ukernel_5x8_simd_rowa.
+function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+  for (let r = 0; r < MR; r++) {
+    const crow = c + (<usize>(r * ldc) << 2);
+    const arow = a + <usize>r * lda;
+    for (let j = 0; j < NR; j++) {
+      let acc: f32 = load_c ? load<f32>(crow + (<usize>j << 2)) : 0;
+      let pb = bp + (<usize>j << 2);
+      for (let k = 0; k < kc; k++) {
+        acc = acc + load<f32>(arow + (<usize>k << 2)) * load<f32>(pb);
+        pb += <usize>NR << 2;
+      }
+      store<f32>(crow + (<usize>j << 2), acc);
+    }
+  }
+}
+
 // @ts-ignore: decorator
 @inline function ukernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
   if (ASC_FEATURE_SIMD) ukernel_5x8_simd(kc, ap, bp, c, ldc, load_c);
@@ -152,15 +209,35 @@ export function gemm(
       pack_b(b, rsB, csB, pc, kc, jc, nc);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        pack_a(a, rsA, csA, ic, mc, pc, kc);
+        // A row-major (csA == 1): full MR-row panels are read in place; only a ragged last
+        // panel is packed (at the start of packA). Otherwise every panel is packed.
+        const direct = csA == 1;
+        const fullRows = direct ? mc - mc % MR : 0;
+        if (!direct) pack_a(a, rsA, csA, ic, mc, pc, kc);
+        else if (fullRows < mc) pack_a(a, rsA, csA, ic + fullRows, mc - fullRows, pc, kc);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = packB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const ap = packA + (<usize>(ir * kc) << 2);
+            const ap = direct ? packA + (<usize>((ir - fullRows) * kc) << 2) : packA + (<usize>(ir * kc) << 2);
             const cij = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
-            if (mr == MR && nr == NR) {
+            if (direct && ir < fullRows && nr == NR) {
+              const arow = a + (<usize>((ic + ir) * rsA + pc) << 2);
+              if (ASC_FEATURE_SIMD) ukernel_5x8_simd_rowa(kc, arow, <usize>rsA << 2, bp, cij, ldc, load_c);
+              else ukernel_5x8_scalar_rowa(kc, arow, <usize>rsA << 2, bp, cij, ldc, load_c);
+            } else if (direct && ir < fullRows) {
+              // full rows but a ragged column panel: through the tile buffer
+              if (load_c) {
+                for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++)
+                  store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(cij + (<usize>(r * ldc + j) << 2)));
+              }
+              const arow = a + (<usize>((ic + ir) * rsA + pc) << 2);
+              if (ASC_FEATURE_SIMD) ukernel_5x8_simd_rowa(kc, arow, <usize>rsA << 2, bp, tile, NR, load_c);
+              else ukernel_5x8_scalar_rowa(kc, arow, <usize>rsA << 2, bp, tile, NR, load_c);
+              for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++)
+                store<f32>(cij + (<usize>(r * ldc + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
+            } else if (mr == MR && nr == NR) {
               ukernel(kc, ap, bp, cij, ldc, load_c);
             } else {
               // edge tile: through the tile buffer, only the valid part copied back

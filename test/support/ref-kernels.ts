@@ -14,13 +14,13 @@ export function gemmF32(M: number, N: number, K: number, A: (i: number, k: numbe
   return C;
 }
 
-/** conv2d NHWC, weight [Co, C, k, k], pad (k-1)/2, chain from bias over (c, kh, kw). */
+/** conv2d NHWC, weight [Co, C, k, k], pad (k-1)/2, chain from bias over (kh, kw, c). */
 export function conv2dF32(x: Float32Array, B: number, H: number, W: number, C: number, w: Float32Array, bias: Float32Array, Co: number, k: number): Float32Array {
   const pad = (k - 1) >> 1;
   const y = new Float32Array(B * H * W * Co);
   for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let ww = 0; ww < W; ww++) for (let co = 0; co < Co; co++) {
     let acc = bias[co]!;
-    for (let c = 0; c < C; c++) for (let kh = 0; kh < k; kh++) for (let kw = 0; kw < k; kw++) {
+    for (let kh = 0; kh < k; kh++) for (let kw = 0; kw < k; kw++) for (let c = 0; c < C; c++) {
       const hh = h + kh - pad, w2 = ww + kw - pad;
       const v = hh >= 0 && hh < H && w2 >= 0 && w2 < W ? x[((b * H + hh) * W + w2) * C + c]! : 0;
       acc = f(acc + f(v * w[((co * C + c) * k + kh) * k + kw]!));
