@@ -1,12 +1,13 @@
 // Identical numerics in Node and headless Chromium: the same probe (PRNG streams and samplers,
-// f64/f32 math over 100k arguments) in both, for the simd and the scalar build.
+// f64/f32 math over 100k arguments, CNN init + two train steps + evaluation) in both, for the
+// simd and the scalar build.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Core } from "../bindings/index.js";
 import { probe } from "./support/probe.js";
 import { openBrowser } from "./support/browser.js";
 
-test("PRNG streams and math give the same bytes in Node and Chromium (simd and scalar builds)", { timeout: 120_000 }, async (t) => {
+test("PRNG streams, math and CNN train steps give the same bytes in Node and Chromium (simd and scalar builds)", { timeout: 120_000 }, async (t) => {
   const node: Record<string, Record<string, string>> = {};
   for (const build of ["simd", "scalar"] as const) node[build] = await probe(await Core.load({ build }));
   assert.deepEqual(node.simd, node.scalar, "simd and scalar builds agree in Node");

@@ -4,6 +4,7 @@
 import type { Core } from "../../bindings/index.js";
 import { stream, Purpose } from "../../src/prng.js";
 import { mapF64, mapF32 } from "../../src/math.js";
+import { Cnn, CoreDataset, DEFAULT_SPEC } from "../../src/model/cnn.js";
 
 async function hex(a: ArrayBufferView): Promise<string> {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
@@ -45,5 +46,17 @@ export async function probe(core: Core): Promise<Record<string, string>> {
     r[`${fn}_f64`] = await hex(mapF64(core, fn, args[fn]));
     r[`${fn}_f32`] = await hex(mapF32(core, fn, Float32Array.from(args[fn])));
   }
+  // the CNN: init from a stream, two train steps and an evaluation on synthetic images
+  const net = new Cnn(core, DEFAULT_SPEC);
+  net.init(20261124, 3);
+  const pix = stream(core, 7, Purpose.test, 7).u32(32 * 784);
+  const data = new CoreDataset(core, Uint8Array.from(pix, (u) => u & 255), Uint8Array.from({ length: 32 }, (_, i) => (i * 7) % 10), 32);
+  const idx = Array.from({ length: 32 }, (_, i) => 31 - i);
+  const losses = Float32Array.from([net.trainStep(data, idx), net.trainStep(data, idx)]);
+  r.cnn_losses = await hex(losses);
+  r.cnn_params = await hex(net.params.view);
+  r.cnn_logits = await hex(net.forward(data, idx).logits);
+  net.free();
+  data.free();
   return r;
 }
