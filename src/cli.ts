@@ -6,6 +6,9 @@ import { hideBin } from "yargs/helpers";
 import { UsageError } from "./errors.js";
 import { describeError, type GlobalOptions } from "./output.js";
 import { dataCommand } from "./commands/data.js";
+import { benchCommand } from "./commands/bench.js";
+import { selectCommand } from "./commands/select.js";
+import { tablesCommand } from "./commands/tables.js";
 import { VERSION } from "./version.js";
 
 export function buildCli(argv: string[]) {
@@ -30,7 +33,7 @@ export function buildCli(argv: string[]) {
       if (err) throw err;
       throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
     });
-  return dataCommand(y as unknown as Argv<GlobalOptions>);
+  return tablesCommand(selectCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>))));
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -9,3 +9,8 @@ export type { IdxArray, IdxKind, Split } from "./data/idx.js";
 export { MoeBankError, UsageError, IdxError } from "./errors.js";
 export { VERSION } from "./version.js";
 export type { DetMath, MathFnName } from "./math.js";
+export * as estimators from "./estimators/index.js";
+export { Cnn, CoreDataset, DEFAULT_SPEC, DEFAULT_ADAM, TENSOR_NAMES, forwardFlops } from "./model/cnn.js";
+export type { CnnSpec, AdamConfig, TensorLayout, TensorName } from "./model/cnn.js";
+export { encodeSafetensors, decodeSafetensors } from "./formats/safetensors.js";
+export { encodeNpy, decodeNpy } from "./formats/npy.js";

@@ -19,22 +19,53 @@ export function conv_weight_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp
   }
 }
 
-/** col[p, (kh, kw, c)] for p over B*H*W; zero where the window leaves the image. */
+// dst[0..n) = src[0..n) (f32; exact, so SIMD and scalar give the same bits), inline: a bulk
+// memory.copy call per small window row costs more than the copy itself in V8.
+// @ts-ignore: decorator
+@inline function copy_f32(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+// @ts-ignore: decorator
+@inline function zero_f32(dst: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const z = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+/** col[p, (kh, kw, c)] for p over B*H*W; zero where the window leaves the image. When a
+ *  window row lies inside the image its KW*C values are one contiguous run of x. */
 export function im2col(x: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, pad: i32, col: usize): void {
-  const rowBytes = <usize>C << 2;
+  const run = KW * C;
   let dst = col;
   for (let b = 0; b < B; b++) {
     const xb = x + (<usize>(b * H * W * C) << 2);
     for (let h = 0; h < H; h++) {
       for (let w = 0; w < W; w++) {
+        const w0 = w - pad;
+        const inside = w0 >= 0 && w0 + KW <= W;
         for (let kh = 0; kh < KH; kh++) {
           const hh = h + kh - pad;
-          for (let kw = 0; kw < KW; kw++) {
-            const ww = w + kw - pad;
-            if (hh >= 0 && hh < H && ww >= 0 && ww < W) memory.copy(dst, xb + (<usize>((hh * W + ww) * C) << 2), rowBytes);
-            else memory.fill(dst, 0, rowBytes);
-            dst += rowBytes;
+          if (hh < 0 || hh >= H) {
+            zero_f32(dst, run);
+          } else if (inside) {
+            copy_f32(dst, xb + (<usize>((hh * W + w0) * C) << 2), run);
+          } else {
+            for (let kw = 0; kw < KW; kw++) {
+              const ww = w0 + kw;
+              const d = dst + (<usize>(kw * C) << 2);
+              if (ww >= 0 && ww < W) copy_f32(d, xb + (<usize>((hh * W + ww) * C) << 2), C);
+              else zero_f32(d, C);
+            }
           }
+          dst += <usize>run << 2;
         }
       }
     }

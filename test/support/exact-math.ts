@@ -115,7 +115,7 @@ function roundDyadic(n: bigint, f: number, fmt: Fmt): number {
 }
 
 /** Approximation n * 2^-f of the exact value, |n - exact * 2^f| <= err. */
-interface Approx {
+export interface Approx {
   n: bigint;
   f: number;
   err: bigint;
@@ -352,6 +352,16 @@ export function exact(fn: ExactFn, x: number, format: Format = "f64"): number {
   const p = plan(fn, x, fmt);
   if (typeof p === "number") return fmt.f32 ? Math.fround(p) : p;
   return ziv(fmt, p);
+}
+
+/**
+ * The approximation behind exact(), exposed to test the reference itself: fn(x) ~ n 2^-f with
+ * |n - fn(x) 2^f| <= err, computed with `guard` guard bits (the first step of Ziv's loop uses
+ * 64 for f32 and 96 for f64); or the result itself for the special cases.
+ */
+export function approximate(fn: ExactFn, x: number, format: Format = "f64", guard = 96): Approx | number {
+  const p = plan(fn, x, format === "f32" ? FMT32 : FMT64);
+  return typeof p === "number" ? p : p(guard);
 }
 
 export const exactExp = (x: number): number => exact("exp", x);

@@ -1,0 +1,37 @@
+// `moe-bank bench`: benchmark the core on this machine (one of the product's uses).
+import type { Argv, ArgumentsCamelCase } from "yargs";
+import { BUILDS, type Build } from "../../bindings/index.js";
+import { runKernelBench, renderKernelBench } from "../../bench/kernels.js";
+import { runCoreBench, renderCoreBench } from "../../bench/core.js";
+import { emit, progressEnabled, type GlobalOptions } from "../output.js";
+
+interface BenchArgs extends GlobalOptions {
+  suite: "kernels" | "core" | "all";
+  build: Build;
+  time: number;
+  peer: boolean;
+}
+
+async function bench(args: ArgumentsCamelCase<BenchArgs>): Promise<void> {
+  const log = progressEnabled(args) ? (s: string) => process.stderr.write(`bench: ${s}\n`) : undefined;
+  const result: { kernels?: Awaited<ReturnType<typeof runKernelBench>>; core?: Awaited<ReturnType<typeof runCoreBench>> } = {};
+  if (args.suite !== "core") result.kernels = await runKernelBench({ build: args.build, time: args.time, peer: args.peer, ...(log ? { log } : {}) });
+  if (args.suite !== "kernels") result.core = await runCoreBench({ build: args.build, time: args.time });
+  emit(args, result, (r) => [r.kernels ? renderKernelBench(r.kernels) : "", r.core ? renderCoreBench(r.core) : ""].filter(Boolean).join("\n\n"));
+}
+
+export function benchCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
+  return y.command(
+    "bench",
+    "benchmark the core on this machine: GEMM GFLOP/s, forward and train-step images/s vs the SIMD peak and PyTorch",
+    (c) =>
+      c
+        .option("suite", { choices: ["kernels", "core", "all"] as const, default: "kernels" as const, describe: "kernels: GEMMs and the CNN; core: PRNG and math" })
+        .option("build", { choices: BUILDS, default: "simd" as Build, describe: "which wasm build to measure (relaxed needs node --experimental-wasm-relaxed-simd)" })
+        .option("time", { type: "number", default: 1500, describe: "milliseconds per measured task" })
+        .option("peer", { type: "boolean", default: true, describe: "also run the PyTorch peer (bench/torch_peer.py) when python3-torch is installed" })
+        .example("$0 bench", "the kernel table with the PyTorch column")
+        .example("$0 bench --suite all --json", "everything, as JSON"),
+    (a) => bench(a as ArgumentsCamelCase<BenchArgs>),
+  );
+}

@@ -1,0 +1,101 @@
+// The selection protocol's random draws, made in the core (assembly/select/select.ts): the M
+// Monte Carlo samples S_i with each expert's error count, r*(S_i) and its ties, and the uniforms
+// that draw W ~ q_alpha. Everything the estimators need comes back as flat typed arrays.
+import type { Core } from "../../bindings/index.js";
+import { seedWords } from "../prng.js";
+import { MoeBankError } from "../errors.js";
+
+/** A 0-1 loss matrix: data[r * N + n] = loss of expert r on item n (uint8 0 or 1, C order). */
+export interface LossMatrix {
+  readonly R: number;
+  readonly N: number;
+  readonly data: Uint8Array;
+}
+
+/** Checks shape and values (0 or 1 only) and returns the matrix; `what` names it in errors. */
+export function lossMatrix(data: Uint8Array, R: number, N: number, what = "loss matrix"): LossMatrix {
+  if (!Number.isInteger(R) || R < 1 || !Number.isInteger(N) || N < 1) throw new MoeBankError(`${what}: shape [${R}, ${N}] is empty`);
+  if (data.length !== R * N) throw new MoeBankError(`${what}: ${data.length} values for shape [${R}, ${N}]`);
+  for (let k = 0; k < data.length; k++) {
+    if (data[k]! > 1) throw new MoeBankError(`${what}: value ${data[k]} at [${Math.floor(k / N)}, ${k % N}] is not a 0-1 loss`);
+  }
+  return { R, N, data };
+}
+
+/** Where each run's sample comes from: the paper's protocol (m distinct items of the training
+ *  pool) or reading (c) (m items drawn i.i.d. with replacement from the pool). */
+export type SampleScheme = "distinct" | "iid";
+
+/** The M runs of one scheme: counts[i R + r] = expert r's error count on S_i (m R_hat, eq. 9),
+ *  rstar[i] = r*(S_i) (eq. 10, smallest index on ties), nmin[i] = how many experts tie at the
+ *  least count (1 = no tie). */
+export interface SampleRuns {
+  scheme: SampleScheme;
+  M: number;
+  m: number;
+  R: number;
+  N: number;
+  counts: Int32Array;
+  rstar: Int32Array;
+  nmin: Int32Array;
+}
+
+export interface DrawOptions {
+  M: number;
+  m: number;
+  seed: number | bigint;
+}
+
+function checkRuns(M: number, m: number, N: number, scheme: SampleScheme): void {
+  if (!Number.isInteger(M) || M < 1 || M > 0x7fffffff) throw new RangeError(`M must be a positive integer, got ${M}`);
+  if (!Number.isInteger(m) || m < 1 || m > 65535) throw new RangeError(`m must be an integer in [1, 65535], got ${m}`);
+  if (scheme === "distinct" && m > N) throw new RangeError(`m = ${m} exceeds the pool (${N} items) for samples without replacement`);
+}
+
+/** Draws the runs of each scheme in `schemes` from the training losses (run i of either scheme
+ *  uses the stream (seed, sample, i): common random numbers between the schemes). */
+export function drawSamples(core: Core, train: LossMatrix, opts: DrawOptions, schemes: readonly SampleScheme[]): SampleRuns[] {
+  const { M, m, seed } = opts;
+  const { R, N } = train;
+  for (const s of schemes) checkRuns(M, m, N, s);
+  const [lo, hi] = seedWords(seed);
+  const e = core.exports;
+  return core.scoped((alloc) => {
+    const stride = e.select_row_stride(R);
+    const l = alloc("u8", R * N).set(train.data);
+    const lt = alloc("u8", N * stride);
+    e.select_transpose(l.ptr, R, N, lt.ptr);
+    const work = alloc("u8", e.select_work_bytes(R, N, m) >>> 0);
+    const counts = alloc("i32", M * R), rstar = alloc("i32", M), nmin = alloc("i32", M);
+    return schemes.map((scheme) => {
+      e.select_samples(lt.ptr, R, N, M, m, scheme === "iid" ? 1 : 0, lo, hi, 0, counts.ptr, rstar.ptr, nmin.ptr, work.ptr);
+      return { scheme, M, m, R, N, counts: counts.toArray(), rstar: rstar.toArray(), nmin: nmin.toArray() };
+    });
+  });
+}
+
+/** The uniforms of the W draws (eq. 12), run i from the stream (seed, alphaDraw, i): u[i] in
+ *  [0, 1) and v[i] uniform in 0..R-1; W_i = u_i < alpha ? r*(S_i) : v_i (see drawW). */
+export interface WUniforms {
+  u: Float64Array;
+  v: Int32Array;
+}
+
+export function drawUniforms(core: Core, seed: number | bigint, M: number, R: number): WUniforms {
+  const [lo, hi] = seedWords(seed);
+  return core.scoped((alloc) => {
+    const u = alloc("f64", M), v = alloc("i32", M), st = alloc("u8", 48);
+    core.exports.select_draws(lo, hi, 0, M, R, u.ptr, v.ptr, st.ptr);
+    return { u: u.toArray(), v: v.toArray() };
+  });
+}
+
+/** Each expert's error count on a whole split: out[r] = sum_n data[r N + n] (row sums, in the core). */
+export function errorCounts(core: Core, losses: LossMatrix): Int32Array {
+  return core.scoped((alloc) => {
+    const l = alloc("u8", losses.R * losses.N).set(losses.data);
+    const out = alloc("i32", losses.R);
+    core.exports.select_row_sums(l.ptr, losses.R, losses.N, out.ptr);
+    return out.toArray();
+  });
+}
