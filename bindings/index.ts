@@ -77,6 +77,7 @@ export interface CoreExports {
   cnn_workspace_bytes(spec: number, B: number): number;
   cnn_init(spec: number, params: number, rng: number): void;
   cnn_forward(spec: number, params: number, images: number, labels: number, idx: number, B: number, ws: number, logits: number, preds: number, losses: number): void;
+  cnn_forward_experts(spec: number, params: number, R: number, images: number, labels: number, idx: number, B: number, ws: number, losses: number, preds: number, ld: number): void;
   cnn_loss_grad(spec: number, params: number, grads: number, images: number, labels: number, idx: number, B: number, ws: number): number;
   cnn_train_step(spec: number, params: number, grads: number, m: number, v: number, t: number, lr: number, b1: number, b2: number, eps: number, images: number, labels: number, idx: number, B: number, ws: number): number;
 }
@@ -94,7 +95,7 @@ export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   "maxpool2_forward", "maxpool2_backward", "flatten_forward", "flatten_backward",
   "relu_forward", "relu_backward", "dense_forward", "dense_backward",
   "softmax_xent_forward_backward", "argmax_rows", "adam_step",
-  "peak_f32x4", "peak_flops_per_iter", "cnn_layout", "cnn_workspace_bytes", "cnn_init", "cnn_forward", "cnn_loss_grad", "cnn_train_step",
+  "peak_f32x4", "peak_flops_per_iter", "cnn_layout", "cnn_workspace_bytes", "cnn_init", "cnn_forward", "cnn_forward_experts", "cnn_loss_grad", "cnn_train_step",
 ];
 
 /** The ABI version these bindings speak (assembly/build.ts abi_version). */

@@ -7,6 +7,7 @@ import { UsageError } from "./errors.js";
 import { describeError, type GlobalOptions } from "./output.js";
 import { dataCommand } from "./commands/data.js";
 import { benchCommand } from "./commands/bench.js";
+import { bankCommand } from "./commands/bank.js";
 import { selectCommand } from "./commands/select.js";
 import { tablesCommand } from "./commands/tables.js";
 import { VERSION } from "./version.js";
@@ -33,7 +34,7 @@ export function buildCli(argv: string[]) {
       if (err) throw err;
       throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
     });
-  return tablesCommand(selectCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>))));
+  return tablesCommand(selectCommand(bankCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>)))));
 }
 
 export async function main(argv: string[]): Promise<number> {

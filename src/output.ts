@@ -26,3 +26,28 @@ export function describeError(err: unknown): { line: string; code: number; stack
   const e = err instanceof Error ? err : new Error(String(err));
   return { line: `moe-bank: internal error: ${e.message.split("\n")[0]} (set MOE_BANK_DEBUG=1 for the stack)`, code: 1, stack: e.stack };
 }
+
+/** A progress line on stderr: count, rate and ETA; rewritten in place on a terminal, one line
+ *  every few seconds otherwise (--progress into a file or pipe), nothing with --quiet. */
+export function progressReporter(opts: GlobalOptions): (p: { stage: string; done: number; total: number; images: number; imagesTotal: number }) => void {
+  if (!progressEnabled(opts)) return () => {};
+  const tty = process.stderr.isTTY === true;
+  let t0 = Date.now();
+  let last = 0;
+  let stage = "";
+  return (p) => {
+    const now = Date.now();
+    if (p.stage !== stage) {
+      stage = p.stage;
+      t0 = now;
+    }
+    const finished = p.done === p.total;
+    if (!finished && now - last < (tty ? 200 : 3000)) return;
+    last = now;
+    const secs = (now - t0) / 1000;
+    const rate = secs > 0 ? p.images / secs : 0;
+    const eta = rate > 0 ? (p.imagesTotal - p.images) / rate : NaN;
+    const line = `${p.stage}: ${p.done}/${p.total}  ${Math.round(p.images)}/${p.imagesTotal} images  ${rate.toFixed(0)} images/s  ${Number.isFinite(eta) ? `ETA ${eta.toFixed(0)} s` : ""}`;
+    process.stderr.write(tty ? `\r${line.padEnd(100)}${finished ? "\n" : ""}` : line + "\n");
+  };
+}

@@ -202,3 +202,32 @@ export function cnn_train_step(
   adam_step(params, grads, m, v, nParams, t, lr, b1, b2, eps);
   return loss;
 }
+
+/** Evaluation of many experts on one batch, the images gathered once: params holds R parameter
+ *  vectors of cnn_layout's size, one after another ([R, size] f32). For expert r and batch item
+ *  b, writes losses[r*ld + b] (u8 0-1, first-argmax prediction != label) and preds[r*ld + b]
+ *  (u8 class, or skipped when preds == 0). One call per batch: no per-expert round trip. */
+export function cnn_forward_experts(
+  spec: usize, params: usize, R: i32, images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize,
+  losses: usize, preds: usize, ld: i32,
+): void {
+  dims(spec);
+  plan(B);
+  gather(images, labelsU8, idx, B, ws);
+  const z = at(ws, wz), lab = at(ws, wlab);
+  for (let r = 0; r < R; r++) {
+    forward(params + (<usize>r * <usize>nParams << 2), B, ws);
+    for (let b = 0; b < B; b++) {
+      const row = z + (<usize>(b * classes) << 2);
+      let best = 0;
+      let m = load<f32>(row);
+      for (let k = 1; k < classes; k++) {
+        const v = load<f32>(row + (<usize>k << 2));
+        if (v > m) { m = v; best = k; }
+      }
+      const o = <usize>(r * ld + b);
+      store<u8>(losses + o, best != load<i32>(lab + (<usize>b << 2)) ? 1 : 0);
+      if (preds != 0) store<u8>(preds + o, <u8>best);
+    }
+  }
+}

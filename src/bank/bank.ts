@@ -1,0 +1,142 @@
+// Training a bank and building its loss matrices on a worker pool (browser-safe). Experts are
+// trained one task each, evaluation runs in fixed blocks of images; results are placed by
+// expert index and block position, so the bytes never depend on the worker count or order.
+import type { WorkerPool } from "../parallel/pool.js";
+import type { ExpertConfig } from "./config.js";
+import type { CnnSpec } from "../model/cnn.js";
+
+export interface TrainedExpert {
+  params: Float32Array;
+  testLosses: Uint8Array;
+  testPreds: Uint8Array;
+}
+
+/** Where finished work is kept between runs (files in Node, memory in a browser). */
+export interface ResultCache<T> {
+  get(key: string): Promise<T | null>;
+  put(key: string, value: T): Promise<void>;
+}
+
+export interface Progress {
+  stage: string;
+  done: number;
+  total: number;
+  images: number;
+  imagesTotal: number;
+}
+
+/** Trains experts [start, end), reusing cached ones; returns them in index order. */
+export async function trainExperts(opts: {
+  pool: WorkerPool;
+  config: ExpertConfig;
+  start: number;
+  end: number;
+  key: (r: number) => Promise<string>;
+  cache: ResultCache<TrainedExpert>;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}): Promise<TrainedExpert[]> {
+  const { pool, config, start, end, cache } = opts;
+  const count = end - start;
+  const perExpert = config.subsetSize * config.epochs;
+  const out: TrainedExpert[] = new Array(count);
+  const seen = new Array<number>(count).fill(0);
+  let done = 0;
+  const report = () => opts.onProgress?.({ stage: "train", done, total: count, images: seen.reduce((a, b) => a + b, 0), imagesTotal: count * perExpert });
+  await Promise.all(Array.from({ length: count }, async (_, i) => {
+    const r = start + i;
+    const key = await opts.key(r);
+    const hit = await cache.get(key);
+    if (hit) {
+      out[i] = hit;
+      seen[i] = perExpert;
+      done++;
+      report();
+      return;
+    }
+    opts.signal?.throwIfAborted();
+    const res = await pool.run({ kind: "train", config, r }, (images) => { seen[i] = images; report(); });
+    if (res.kind !== "train") throw new Error("unexpected result");
+    const e = { params: res.params, testLosses: res.testLosses, testPreds: res.testPreds };
+    await cache.put(key, e);
+    out[i] = e;
+    seen[i] = perExpert;
+    done++;
+    report();
+  }));
+  return out;
+}
+
+export interface LossMatrices {
+  /** [R, N] u8 0-1 losses and predicted labels, C order */
+  losses: Uint8Array;
+  preds: Uint8Array;
+  R: number;
+  N: number;
+}
+
+/** L[R, N] and predictions of every expert on images [0, N) of a split, in blocks of
+ *  `block` images (the unit of work and of caching). params: [R, size] f32. */
+export async function evaluateSplit(opts: {
+  pool: WorkerPool;
+  spec: CnnSpec;
+  params: Float32Array;
+  R: number;
+  split: "train" | "test";
+  N: number;
+  block?: number;
+  key: (start: number, end: number) => Promise<string>;
+  cache: ResultCache<{ losses: Uint8Array; preds: Uint8Array }>;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}): Promise<LossMatrices> {
+  const { R, N } = opts;
+  const block = opts.block ?? 2000;
+  const losses = new Uint8Array(R * N), preds = new Uint8Array(R * N);
+  const starts: number[] = [];
+  for (let s = 0; s < N; s += block) starts.push(s);
+  let done = 0, images = 0;
+  await Promise.all(starts.map(async (s) => {
+    const e = Math.min(N, s + block), len = e - s;
+    const key = await opts.key(s, e);
+    let res = await opts.cache.get(key);
+    if (!res) {
+      opts.signal?.throwIfAborted();
+      const r = await opts.pool.run({ kind: "eval", split: opts.split, spec: opts.spec, params: opts.params, R, start: s, end: e });
+      if (r.kind !== "eval") throw new Error("unexpected result");
+      res = { losses: r.losses, preds: r.preds };
+      await opts.cache.put(key, res);
+    }
+    for (let r = 0; r < R; r++) {
+      losses.set(res.losses.subarray(r * len, (r + 1) * len), r * N + s);
+      preds.set(res.preds.subarray(r * len, (r + 1) * len), r * N + s);
+    }
+    done++;
+    images += len * R;
+    opts.onProgress?.({ stage: `eval ${opts.split}`, done, total: starts.length, images, imagesTotal: N * R });
+  }));
+  return { losses, preds, R, N };
+}
+
+/** Per-expert accuracy (1 - mean 0-1 loss) of an [R, N] loss matrix. */
+export function accuracies(m: { losses: Uint8Array; R: number; N: number }): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < m.R; r++) {
+    let e = 0;
+    for (let i = 0; i < m.N; i++) e += m.losses[r * m.N + i]!;
+    out.push(1 - e / m.N);
+  }
+  return out;
+}
+
+/** Pairwise disagreement: the share of images on which experts r and s predict different
+ *  labels, for r < s (row-major upper triangle). */
+export function disagreements(m: { preds: Uint8Array; R: number; N: number }): number[][] {
+  const D = Array.from({ length: m.R }, () => new Array<number>(m.R).fill(0));
+  for (let r = 0; r < m.R; r++) for (let s = r + 1; s < m.R; s++) {
+    let d = 0;
+    for (let i = 0; i < m.N; i++) if (m.preds[r * m.N + i] !== m.preds[s * m.N + i]) d++;
+    D[r]![s] = D[s]![r] = d / m.N;
+  }
+  return D;
+}

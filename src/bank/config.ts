@@ -1,0 +1,74 @@
+// A bank's configuration (paper Section III-A; DESIGN.md sections 4, 7, 8) and the keys that
+// name its outputs. Expert r of a bank is a pure function of (expert config, seed, r, dataset,
+// core version): `expertKey` hashes exactly those, so the cache is per expert and a bank shards
+// by expert range at no cost.
+import { DEFAULT_SPEC, DEFAULT_ADAM, validateSpec, type CnnSpec, type AdamConfig } from "../model/cnn.js";
+import { sha256Hex } from "../data/idx.js";
+import { UsageError } from "../errors.js";
+
+export type SubsetMode = "distinct" | "bootstrap";
+
+/** Everything an expert depends on, besides its index and the dataset. */
+export interface ExpertConfig {
+  spec: CnnSpec;
+  adam: AdamConfig;
+  /** images per expert (paper: 10,000) */
+  subsetSize: number;
+  /** "distinct": n distinct images, subsets drawn independently per expert (so they overlap);
+   *  "bootstrap": n draws with replacement. */
+  subset: SubsetMode;
+  epochs: number;
+  batch: number;
+  seed: number;
+}
+
+export interface BankConfig extends ExpertConfig {
+  /** number of experts R */
+  experts: number;
+}
+
+export const DEFAULT_BANK: BankConfig = {
+  spec: DEFAULT_SPEC,
+  adam: DEFAULT_ADAM,
+  subsetSize: 10000,
+  subset: "distinct",
+  epochs: 1,
+  batch: 64,
+  seed: 0,
+  experts: 25,
+};
+
+export function validateBankConfig(c: BankConfig, poolSize: number): void {
+  validateSpec(c.spec);
+  const int = (name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer in [${min}, ${max}], got ${v}`);
+  };
+  int("--experts", c.experts, 1, 100000);
+  int("--subset-size", c.subsetSize, 1, c.subset === "distinct" ? poolSize : 0x7fffffff);
+  int("--epochs", c.epochs, 1, 1000);
+  int("--batch", c.batch, 1, 65536);
+  int("--seed", c.seed, 0);
+  if (!(c.adam.lr > 0) || !(c.adam.eps > 0) || !(c.adam.beta1 >= 0 && c.adam.beta1 < 1) || !(c.adam.beta2 >= 0 && c.adam.beta2 < 1)) {
+    throw new UsageError(`bad Adam settings: ${JSON.stringify(c.adam)}`);
+  }
+}
+
+/** JSON with object keys sorted at every level: the canonical form that hashes are taken of. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function expertConfigOf(c: BankConfig): ExpertConfig {
+  const { spec, adam, subsetSize, subset, epochs, batch, seed } = c;
+  return { spec, adam, subsetSize, subset, epochs, batch, seed };
+}
+
+/** The cache key of expert r: sha-256 over its config, index, dataset id and core hash. */
+export async function expertKey(c: ExpertConfig, r: number, datasetId: string, coreSha256: string): Promise<string> {
+  const text = canonicalJson({ kind: "expert", config: expertConfigOf({ ...c, experts: 0 }), r, datasetId, coreSha256 });
+  return sha256Hex(new TextEncoder().encode(text));
+}

@@ -1,0 +1,53 @@
+// Atomic, verified files (Node-only). Every write goes to a temporary file in the same folder,
+// is fsynced and renamed over the target, so a killed process leaves either the old file or
+// the new one, never half of one. Reads that carry an expected sha-256 refuse a mismatch.
+import { open, rename, unlink, readFile, mkdir } from "node:fs/promises";
+import { dirname, basename, join } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { MoeBankError } from "../errors.js";
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Writes bytes to path atomically (temp file + fsync + rename), creating the folder. */
+export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const fh = await open(tmp, "w");
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await fh.close();
+  await rename(tmp, path);
+  // make the rename durable: fsync the folder
+  const dh = await open(dirname(path), "r");
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
+/** Reads a file; a missing or unreadable file is a one-line MoeBankError naming it. */
+export async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new MoeBankError(`${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code ?? String(e)})`}`);
+  }
+}
+
+/** Reads a file and checks it against its recorded sha-256. */
+export async function readVerified(path: string, expected: string): Promise<Uint8Array> {
+  const bytes = await readBytes(path);
+  const got = sha256(bytes);
+  if (got !== expected) throw new MoeBankError(`${path}: sha-256 ${got.slice(0, 16)}… does not match the manifest's ${expected.slice(0, 16)}…: the file is corrupt or was changed; refusing to use it`);
+  return bytes;
+}

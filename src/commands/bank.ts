@@ -1,0 +1,265 @@
+// `moe-bank bank train | eval | merge | info`: the bank of experts (paper Section III-A).
+import type { Argv, ArgumentsCamelCase } from "yargs";
+import { join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { coreUrl } from "../../bindings/index.js";
+import { Cnn } from "../model/cnn.js";
+import { Core } from "../../bindings/index.js";
+import { DEFAULT_BANK, validateBankConfig, expertKey, canonicalJson, type BankConfig, type SubsetMode } from "../bank/config.js";
+import { trainExperts, evaluateSplit, accuracies, disagreements } from "../bank/bank.js";
+import { expertCache, blockCache } from "../bank/cache.js";
+import { makeManifest, encodeExperts, writeBank, readBank, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "../bank/store.js";
+import { sha256, writeAtomic } from "../bank/files.js";
+import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
+import { encodeNpy } from "../formats/npy.js";
+import { MoeBankError, UsageError } from "../errors.js";
+import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
+import { emit, progressReporter, type GlobalOptions } from "../output.js";
+import type { LoadedDataset } from "../data/datasets.js";
+
+async function coreSha(): Promise<string> {
+  return sha256(new Uint8Array(await readFile(fileURLToPath(coreUrl("simd")))));
+}
+
+function datasetRef(d: LoadedDataset): DatasetRef {
+  return {
+    name: d.name, id: d.id,
+    sha256: { trainImages: d.train.sha256.images, trainLabels: d.train.sha256.labels, testImages: d.test.sha256.images, testLabels: d.test.sha256.labels },
+    trainCount: d.train.count, testCount: d.test.count,
+  };
+}
+
+/** Parses "a-b" (inclusive) or "a" into [start, end). */
+export function parseRange(s: string | undefined, R: number): { start: number; end: number } {
+  if (s === undefined) return { start: 0, end: R };
+  const m = /^(\d+)(?:-(\d+))?$/.exec(s.trim());
+  if (!m) throw new UsageError(`--experts must look like 3 or 0-9 (inclusive), got "${s}"`);
+  const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+  if (a > b || b >= R) throw new UsageError(`--experts ${s} is not a range inside 0-${R - 1}`);
+  return { start: a, end: b + 1 };
+}
+
+function stats(values: number[]): { min: number; median: number; max: number; mean: number } {
+  const v = [...values].sort((x, y) => x - y);
+  const mid = v.length >> 1;
+  return { min: v[0]!, max: v[v.length - 1]!, median: v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2, mean: v.reduce((a, b) => a + b, 0) / v.length };
+}
+
+function fmt(x: number): string {
+  return x.toFixed(4);
+}
+
+interface TrainArgs extends GlobalOptions, DatasetArgs {
+  out: string;
+  count: number;
+  experts?: string;
+  subsetSize: number;
+  subset: SubsetMode;
+  epochs: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  workers?: number;
+  cache: string;
+}
+
+async function train(a: ArgumentsCamelCase<TrainArgs>): Promise<void> {
+  const data = await resolveDataset(a);
+  const config: BankConfig = { ...DEFAULT_BANK, experts: a.count, subsetSize: a.subsetSize, subset: a.subset, epochs: a.epochs, batch: a.batch, seed: a.seed, adam: { ...DEFAULT_BANK.adam, lr: a.lr } };
+  validateBankConfig(config, data.train.count);
+  const range = parseRange(a.experts, config.experts);
+  const csha = await coreSha();
+  const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);
+  const pool = await WorkerPool.create({ workers: a.workers ?? (await defaultWorkers()), train: data.train, test: data.test });
+  let trained;
+  try {
+    trained = await trainExperts({
+      pool, config, start: range.start, end: range.end,
+      key: (r) => expertKey(config, r, data.id, csha),
+      cache: expertCache(resolve(a.cache), warn),
+      onProgress: progressReporter(a),
+    });
+  } finally {
+    await pool.close();
+  }
+  const experts: BankExpert[] = trained.map((e, i) => {
+    const errors = e.testLosses.reduce((s, x) => s + x, 0);
+    return { r: range.start + i, params: e.params, testErrors: errors, testAccuracy: 1 - errors / data.test.count };
+  });
+  const net = new Cnn(await Core.load(), config.spec);
+  const file = encodeExperts(experts, net.layout);
+  net.free();
+  const manifest = makeManifest(config, datasetRef(data), { build: "simd", sha256: csha }, range, experts, file);
+  await writeBank(a.out, manifest, file);
+  const acc = stats(experts.map((e) => e.testAccuracy));
+  emit(a, { out: a.out, experts: range, testAccuracy: acc, perExpert: manifest.perExpert }, (r) =>
+    [`bank: experts ${range.start}-${range.end - 1} of ${config.experts} written to ${r.out}`,
+     `test accuracy: min ${fmt(acc.min)}  median ${fmt(acc.median)}  max ${fmt(acc.max)}`].join("\n"));
+}
+
+interface EvalArgs extends GlobalOptions, DatasetArgs {
+  bank: string;
+  out?: string;
+  workers?: number;
+  cache: string;
+}
+
+async function evaluate(a: ArgumentsCamelCase<EvalArgs>): Promise<void> {
+  const core = await Core.load();
+  const mpath = join(a.bank, "manifest.json");
+  const head = JSON.parse(await readFile(mpath, "utf8").catch(() => { throw new MoeBankError(`${mpath}: no such file`); })) as Manifest;
+  const net = new Cnn(core, head.config.spec);
+  const { manifest, experts } = await readBank(a.bank, net.layout, net.size);
+  if (manifest.experts.start !== 0 || manifest.experts.end !== manifest.config.experts) {
+    throw new MoeBankError(`${a.bank}: a shard (experts ${manifest.experts.start}-${manifest.experts.end - 1} of ${manifest.config.experts}); merge the shards first (moe-bank bank merge)`);
+  }
+  const data = await resolveDataset({ ...a, dataset: a.trainImages ? a.dataset : manifest.dataset.name === "idx" ? a.dataset : manifest.dataset.name });
+  if (data.id !== manifest.dataset.id) throw new MoeBankError(`${a.bank}: the bank was trained on dataset ${manifest.dataset.id.slice(0, 16)}…, not on ${data.id.slice(0, 16)}… given here`);
+  const R = experts.length;
+  const params = new Float32Array(R * net.size);
+  experts.forEach((e, i) => params.set(e.params, i * net.size));
+  net.free();
+  const bankSha = sha256(new TextEncoder().encode(canonicalJson(manifest.perExpert.map((e) => e.sha256))));
+  const csha = await coreSha();
+  const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);
+  const cache = blockCache(resolve(a.cache), warn);
+  const pool = await WorkerPool.create({ workers: a.workers ?? (await defaultWorkers()), train: data.train, test: data.test });
+  const progress = progressReporter(a);
+  let mats;
+  try {
+    mats = {} as Record<"train" | "test", Awaited<ReturnType<typeof evaluateSplit>>>;
+    for (const split of ["train", "test"] as const) {
+      const N = split === "train" ? data.train.count : data.test.count;
+      mats[split] = await evaluateSplit({
+        pool, spec: manifest.config.spec, params, R, split, N,
+        key: async (s, e) => sha256(new TextEncoder().encode(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split, s, e, csha }))),
+        cache, onProgress: progress,
+      });
+    }
+  } finally {
+    await pool.close();
+  }
+  const out = a.out ?? a.bank;
+  const files: Record<string, string> = {};
+  for (const split of ["train", "test"] as const) {
+    const m = mats[split];
+    for (const [what, arr] of [["losses", m.losses], ["preds", m.preds]] as const) {
+      const bytes = encodeNpy("u8", [m.R, m.N], arr);
+      const name = `${what}-${split}.npy`;
+      await writeAtomic(join(out, name), bytes);
+      files[name] = sha256(bytes);
+    }
+  }
+  const testAcc = accuracies(mats.test), trainAcc = accuracies(mats.train);
+  const D = disagreements(mats.test);
+  const pairs: number[] = [];
+  for (let r = 0; r < R; r++) for (let s = r + 1; s < R; s++) pairs.push(D[r]![s]!);
+  let oracle = 0;
+  for (let i = 0; i < mats.test.N; i++) { let all = 1; for (let r = 0; r < R; r++) all &= mats.test.losses[r * mats.test.N + i]!; oracle += all; }
+  const report = {
+    bank: { sha256OfExperts: bankSha, config: manifest.config, dataset: manifest.dataset },
+    files,
+    testAccuracy: testAcc, trainAccuracy: trainAcc,
+    testAccuracyStats: stats(testAcc), trainAccuracyStats: stats(trainAcc),
+    disagreement: { pairs: pairs.length, ...(pairs.length ? stats(pairs) : { min: 0, median: 0, max: 0, mean: 0 }), matrix: D },
+    oracleTestError: oracle / mats.test.N,
+  };
+  await writeAtomic(join(out, "eval.json"), JSON.stringify(report, null, 2) + "\n");
+  emit(a, report, (r) => [
+    `loss matrices written to ${out}: ${Object.keys(r.files).join(", ")}`,
+    `test accuracy  min ${fmt(r.testAccuracyStats.min)}  median ${fmt(r.testAccuracyStats.median)}  max ${fmt(r.testAccuracyStats.max)}  (paper: 0.89-0.92)`,
+    `train accuracy min ${fmt(r.trainAccuracyStats.min)}  median ${fmt(r.trainAccuracyStats.median)}  max ${fmt(r.trainAccuracyStats.max)}`,
+    `pairwise test disagreement over ${r.disagreement.pairs} pairs: min ${fmt(r.disagreement.min)}  median ${fmt(r.disagreement.median)}  max ${fmt(r.disagreement.max)}  (paper: 0.06-0.10)`,
+    `oracle test error (every expert wrong): ${fmt(r.oracleTestError)}`,
+  ].join("\n"));
+}
+
+interface MergeArgs extends GlobalOptions {
+  out: string;
+  shards: string[];
+}
+
+async function merge(a: ArgumentsCamelCase<MergeArgs>): Promise<void> {
+  const core = await Core.load();
+  const loaded = [];
+  for (const dir of a.shards) {
+    const head = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8").catch(() => { throw new MoeBankError(`${join(dir, "manifest.json")}: no such file`); })) as Manifest;
+    const net = new Cnn(core, head.config.spec);
+    loaded.push({ dir, ...(await readBank(dir, net.layout, net.size)), layout: net.layout });
+    net.free();
+  }
+  loaded.sort((x, y) => x.manifest.experts.start - y.manifest.experts.start);
+  const first = loaded[0]!.manifest;
+  const same = (m: Manifest) => canonicalJson({ c: m.config, d: m.dataset, k: m.core, t: m.tool }) === canonicalJson({ c: first.config, d: first.dataset, k: first.core, t: first.tool });
+  let next = 0;
+  for (const s of loaded) {
+    if (!same(s.manifest)) throw new MoeBankError(`${s.dir}: its config, dataset, core or tool version differs from ${loaded[0]!.dir}'s; shards of one bank must agree`);
+    if (s.manifest.experts.start !== next) throw new MoeBankError(`${s.dir}: starts at expert ${s.manifest.experts.start}, expected ${next} (shards must tile 0-${first.config.experts - 1} without gaps or overlaps)`);
+    next = s.manifest.experts.end;
+  }
+  if (next !== first.config.experts) throw new MoeBankError(`the shards cover experts 0-${next - 1}, not 0-${first.config.experts - 1}`);
+  const experts = loaded.flatMap((s) => s.experts);
+  for (const e of experts) if (paramsSha(e.params) !== loaded.flatMap((s) => s.manifest.perExpert).find((p) => p.r === e.r)!.sha256) throw new MoeBankError(`expert ${e.r}: hash mismatch`);
+  const file = encodeExperts(experts, loaded[0]!.layout);
+  const manifest = makeManifest(first.config, first.dataset, first.core, { start: 0, end: first.config.experts }, experts, file);
+  await writeBank(a.out, manifest, file);
+  emit(a, { out: a.out, experts: experts.length, shards: a.shards }, (r) => `merged ${r.shards.length} shards (${r.experts} experts) into ${r.out}`);
+}
+
+interface InfoArgs extends GlobalOptions {
+  bank: string;
+}
+
+async function info(a: ArgumentsCamelCase<InfoArgs>): Promise<void> {
+  const core = await Core.load();
+  const head = JSON.parse(await readFile(join(a.bank, "manifest.json"), "utf8").catch(() => { throw new MoeBankError(`${join(a.bank, "manifest.json")}: no such file`); })) as Manifest;
+  const net = new Cnn(core, head.config.spec);
+  const { manifest } = await readBank(a.bank, net.layout, net.size);
+  net.free();
+  const acc = stats(manifest.perExpert.map((e) => e.testAccuracy));
+  emit(a, manifest, (m) => [
+    `bank ${a.bank}: experts ${m.experts.start}-${m.experts.end - 1} of ${m.config.experts} (hashes verified)`,
+    `dataset ${m.dataset.name} ${m.dataset.id.slice(0, 16)}…  subset ${m.config.subset} n=${m.config.subsetSize}  epochs ${m.config.epochs}  batch ${m.config.batch}  lr ${m.config.adam.lr}  seed ${m.config.seed}`,
+    `test accuracy: min ${fmt(acc.min)}  median ${fmt(acc.median)}  max ${fmt(acc.max)}`,
+    ...m.perExpert.map((e) => `  expert ${String(e.r).padStart(3)}  test accuracy ${fmt(e.testAccuracy)}  sha-256 ${e.sha256.slice(0, 16)}…`),
+  ].join("\n"));
+}
+
+export function bankCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
+  const cacheOpt = { type: "string", default: ".moe-bank-cache", describe: "where finished experts and evaluation blocks are kept (reused by later runs)" } as const;
+  const workersOpt = { type: "number", describe: "worker threads (default: one per core); results do not depend on it" } as const;
+  return y.command("bank <command>", "train, evaluate, merge and inspect a bank of CNN experts", (b) =>
+    b
+      .command("train", "train R experts (or a shard of them) on their own subsets", (c) =>
+        datasetOptions(c)
+          .option("out", { type: "string", demandOption: true, describe: "bank folder to write (manifest.json + experts.safetensors)" })
+          .option("count", { alias: "R", type: "number", default: DEFAULT_BANK.experts, describe: "number of experts R in the bank" })
+          .option("experts", { type: "string", describe: "train only this range, e.g. 0-9 (inclusive): a shard for bank merge" })
+          .option("subset-size", { type: "number", default: DEFAULT_BANK.subsetSize, describe: "training images per expert (n)" })
+          .option("subset", { choices: ["distinct", "bootstrap"] as const, default: DEFAULT_BANK.subset, describe: "n distinct images per expert, or n draws with replacement" })
+          .option("epochs", { type: "number", default: DEFAULT_BANK.epochs })
+          .option("batch", { type: "number", default: DEFAULT_BANK.batch })
+          .option("lr", { type: "number", default: DEFAULT_BANK.adam.lr, describe: "Adam learning rate" })
+          .option("seed", { type: "number", default: DEFAULT_BANK.seed })
+          .option("workers", workersOpt)
+          .option("cache", cacheOpt)
+          .example("$0 bank train --out bank", "the paper's bank: 25 experts, 10,000 distinct images each, 1 epoch")
+          .example("$0 bank train --out shard-a --experts 0-12", "a shard; another host trains 13-24, then bank merge"),
+        (x) => train(x as unknown as ArgumentsCamelCase<TrainArgs>))
+      .command("eval", "0-1 loss matrices L_train [R, 60000] and L_test [R, 10000] as .npy, accuracies, disagreement", (c) =>
+        datasetOptions(c)
+          .option("bank", { type: "string", demandOption: true, describe: "bank folder" })
+          .option("out", { type: "string", describe: "folder for the .npy files and eval.json (default: the bank folder)" })
+          .option("workers", workersOpt)
+          .option("cache", cacheOpt),
+        (x) => evaluate(x as unknown as ArgumentsCamelCase<EvalArgs>))
+      .command("merge <shards..>", "join shards (verifying hashes and configs) into one bank", (c) =>
+        c.positional("shards", { type: "string", array: true, describe: "shard folders" })
+          .option("out", { type: "string", demandOption: true, describe: "merged bank folder" }),
+        (x) => merge(x as unknown as ArgumentsCamelCase<MergeArgs>))
+      .command("info", "a bank's manifest, with its hashes verified", (c) =>
+        c.option("bank", { type: "string", demandOption: true, describe: "bank folder" }),
+        (x) => info(x as unknown as ArgumentsCamelCase<InfoArgs>))
+      .demandCommand(1, "name a bank sub-command: train, eval, merge or info"));
+}

@@ -1,0 +1,132 @@
+// A pool of workers behind one interface: worker_threads in Node (and Bun, Deno), module Web
+// Workers in browsers. Each worker has its own core instance and its own copy of the dataset,
+// so no shared memory (and no cross-origin isolation) is needed. Tasks are independent and
+// results are keyed by task, so outputs never depend on the number of workers.
+import { coreUrl, type Build } from "../../bindings/index.js";
+import type { FromWorker, SplitBytes, Task, TaskResult, ToWorker } from "./protocol.js";
+
+interface Endpoint {
+  post(m: ToWorker): void;
+  onMessage(fn: (m: FromWorker) => void): void;
+  onError(fn: (e: Error) => void): void;
+  terminate(): Promise<void>;
+}
+
+const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
+
+async function spawn(): Promise<Endpoint> {
+  const url = new URL("./worker.js", import.meta.url);
+  if (isNode) {
+    const { Worker } = await import("node:worker_threads");
+    const w = new Worker(url);
+    return {
+      post: (m) => w.postMessage(m),
+      onMessage: (fn) => void w.on("message", fn),
+      onError: (fn) => void w.on("error", fn),
+      terminate: async () => void (await w.terminate()),
+    };
+  }
+  const w = new Worker(url, { type: "module" });
+  return {
+    post: (m) => w.postMessage(m),
+    onMessage: (fn) => w.addEventListener("message", (e) => fn((e as MessageEvent<FromWorker>).data)),
+    onError: (fn) => w.addEventListener("error", (e) => fn(new Error((e as ErrorEvent).message))),
+    terminate: async () => w.terminate(),
+  };
+}
+
+/** Default worker count: one per available core. */
+export async function defaultWorkers(): Promise<number> {
+  if (isNode) {
+    const os = await import("node:os");
+    return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  }
+  return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
+}
+
+export interface PoolOptions {
+  workers: number;
+  build?: Build;
+  train: SplitBytes;
+  test: SplitBytes;
+}
+
+interface Pending {
+  task: Task;
+  resolve(r: TaskResult): void;
+  reject(e: Error): void;
+  progress?: (images: number, total: number) => void;
+}
+
+export class WorkerPool {
+  #idle: Endpoint[] = [];
+  #all: Endpoint[] = [];
+  #queue: Pending[] = [];
+  #running = new Map<number, { ep: Endpoint; p: Pending }>();
+  #nextId = 0;
+  #closed = false;
+
+  private constructor() {}
+
+  static async create(opts: PoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool();
+    const n = Math.max(1, Math.floor(opts.workers));
+    const build = opts.build ?? "simd";
+    await Promise.all(Array.from({ length: n }, async () => {
+      const ep = await spawn();
+      await new Promise<void>((ok, ko) => {
+        ep.onError(ko);
+        ep.onMessage((m) => (m.type === "ready" ? ok() : pool.#onMessage(ep, m)));
+        ep.post({ type: "init", build, coreUrl: coreUrl(build).href, train: opts.train, test: opts.test });
+      });
+      ep.onError((e) => pool.#fail(ep, e));
+      pool.#all.push(ep);
+      pool.#idle.push(ep);
+    }));
+    return pool;
+  }
+
+  get size(): number {
+    return this.#all.length;
+  }
+
+  /** Runs one task on the next free worker. */
+  run(task: Task, progress?: (images: number, total: number) => void): Promise<TaskResult> {
+    if (this.#closed) return Promise.reject(new Error("pool is closed"));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ task, resolve, reject, ...(progress ? { progress } : {}) });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#idle.length > 0 && this.#queue.length > 0) {
+      const ep = this.#idle.shift()!, p = this.#queue.shift()!;
+      const id = this.#nextId++;
+      this.#running.set(id, { ep, p });
+      ep.post({ type: "task", id, task: p.task });
+    }
+  }
+
+  #onMessage(ep: Endpoint, m: FromWorker): void {
+    if (m.type === "ready") return;
+    const job = this.#running.get(m.id);
+    if (!job) return;
+    if (m.type === "progress") return job.p.progress?.(m.images, m.total);
+    this.#running.delete(m.id);
+    this.#idle.push(ep);
+    if (m.type === "done") job.p.resolve(m.result);
+    else job.p.reject(new Error(m.message));
+    this.#pump();
+  }
+
+  #fail(ep: Endpoint, e: Error): void {
+    for (const [id, job] of this.#running) if (job.ep === ep) { this.#running.delete(id); job.p.reject(e); }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const p of this.#queue.splice(0)) p.reject(new Error("pool closed"));
+    await Promise.all(this.#all.map((ep) => ep.terminate()));
+  }
+}
