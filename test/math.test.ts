@@ -1,7 +1,8 @@
 // Accuracy of the core's deterministic math (AssemblyScript NativeMath / NativeMathf, musl and
-// ARM optimized-routines ports) against the exact, correctly rounded BigInt reference of
-// test/support/exact-math.ts: at most 1 ulp from the correctly rounded result over the whole
-// range of each function, and bit-identical results from the simd and scalar builds.
+// ARM optimized-routines ports; expm1 and expm1f our musl-order port, assembly/math/expm1.ts)
+// against the exact, correctly rounded BigInt reference of test/support/exact-math.ts: at most
+// 1 ulp from the correctly rounded result over the whole range of each function, and
+// bit-identical results from the simd and scalar builds.
 // The reference itself is checked first, against published correctly rounded constants and an
 // independent naive algorithm (Taylor series without argument reduction, at 1200 bits).
 import { test, type TestContext } from "node:test";
@@ -15,6 +16,7 @@ import {
   exactLog,
   exactLog1p,
   exactExpm1,
+  exactExpm1F32,
   exactExpF32,
   exactLogF32,
   ulpDistance,
@@ -150,7 +152,8 @@ function expm1Args(): number[] {
     ...args(3000, () => r.uniform(-1, 1)),
     ...COMMON_SPECIALS,
     709.782712893384, 709.7827128933841, -37.42994775023705, -38, -40,
-    21.89646049498115, 37.110406615408145, // 1.564 and 1.571 ulp (2 ulp from correctly rounded)
+    // AssemblyScript's NativeMath.expm1: 1.564 and 1.571 ulp (2 ulp from correctly rounded).
+    21.89646049498115, 37.110406615408145,
   ];
 }
 
@@ -203,7 +206,8 @@ function expm1fArgs(): number[] {
     ...args(3000, () => f(r.uniform(-1, 1))),
     ...COMMON_SPECIALS.map(f),
     f(88.72283), f(88.72284), f(-17.32868), f(-16.635532),
-    fromBits32(0x4179b5a3), fromBits32(0x412122c4), // 1.582 and 1.574 ulp (2 ulp from correctly rounded)
+    // AssemblyScript's NativeMathf.expm1: 1.582 and 1.574 ulp (2 ulp from correctly rounded).
+    fromBits32(0x4179b5a3), fromBits32(0x412122c4),
   ];
 }
 
@@ -467,17 +471,8 @@ test("f64 log: <= 1 ulp over subnormals to MAX_VALUE, simd = scalar", async (t) 
 test("f64 log1p: <= 1 ulp, simd = scalar", async (t) => {
   await sweep(t, { fn: "log1p", format: "f64", xs: log1pArgs() }, 20000);
 });
-// expm1 and expm1f exceed 1 ulp. AssemblyScript 0.28.20 reorders musl's final reconstruction for
-// 2 <= k <= 56 (x in ~[1.04, 38.9]): musl computes (x - e + (1 - 2^-k)) 2^k, resp.
-// (x - (e + 2^-k) + 1) 2^k for k >= 20 (f32: k >= 23); AS computes (x + ((1 - 2^-k) - e)) 2^k,
-// resp. (x + (1 - (e + 2^-k))) 2^k, rounding 1 - ... at the scale of 1 first. Replaying both
-// orders in JS (AS's bit-exact to the core) gives <= 0.75 ulp for musl's, ~1.57 ulp for AS's.
-// Measured: f64 expm1 1.5705 ulp at x = 37.110406615408145 (1.5M random x in [0.34, 38.94]);
-// f32 expm1f 1.5824 ulp at x = 0x4179b5a3 = 15.606844902038574 (exhaustive over all floats;
-// 25216 floats are 2 ulp from the correctly rounded result). Asserted: that measured bound.
-const EXPM1_AS: Bound = { dist: 2, err: 1.6 };
-test("f64 expm1: <= 2 ulp from correctly rounded (1.571 ulp error: AS's expm1 port), simd = scalar", async (t) => {
-  await sweep(t, { fn: "expm1", format: "f64", xs: expm1Args() }, 20000, EXPM1_AS);
+test("f64 expm1: <= 1 ulp, simd = scalar", async (t) => {
+  await sweep(t, { fn: "expm1", format: "f64", xs: expm1Args() }, 20000);
 });
 test("f32 expf: <= 1 ulp, simd = scalar", async (t) => {
   await sweep(t, { fn: "exp", format: "f32", xs: expfArgs() }, 20000);
@@ -488,6 +483,32 @@ test("f32 logf: <= 1 ulp, simd = scalar", async (t) => {
 test("f32 log1pf: <= 1 ulp, simd = scalar", async (t) => {
   await sweep(t, { fn: "log1p", format: "f32", xs: log1pfArgs() }, 20000);
 });
-test("f32 expm1f: <= 2 ulp from correctly rounded (1.582 ulp error: AS's expm1 port), simd = scalar", async (t) => {
-  await sweep(t, { fn: "expm1", format: "f32", xs: expm1fArgs() }, 20000, EXPM1_AS);
+test("f32 expm1f: <= 1 ulp, simd = scalar", async (t) => {
+  await sweep(t, { fn: "expm1", format: "f32", xs: expm1fArgs() }, 20000);
+});
+test("expm1, expm1f: AssemblyScript's worst arguments (2 ulp there) are correctly rounded", async () => {
+  // [x, correctly rounded expm1(x)]; AssemblyScript 0.28.20's NativeMath(f).expm1 returned
+  // 13087141987183644 (1.571 ulp error), 3232302261.292041 (1.564), 5997448 (1.582 ulp) and
+  // 23645.90625 (1.574); the musl-order port (assembly/math/expm1.ts) rounds all four correctly.
+  const f64Cases: [number, number][] = [
+    [37.110406615408145, 13087141987183648],
+    [21.89646049498115, 3232302261.29204],
+  ];
+  const f32Cases: [number, number][] = [
+    [fromBits32(0x4179b5a3), 5997449], // x = 15.606844902038574
+    [fromBits32(0x412122c4), 23645.91015625], // x = 10.070987701416016
+  ];
+  for (const build of ["simd", "scalar"] as const) {
+    const core = await loadCore(build);
+    for (const [x, y] of f64Cases) {
+      assert.equal(exactExpm1(x), y, `reference expm1(${x})`);
+      assert.equal(core.exports.expm1(x), y, `expm1(${x}) (${build})`);
+      assert.equal(mapF64(core, "expm1", [x])[0], y, `map_f64 expm1(${x}) (${build})`);
+    }
+    for (const [x, y] of f32Cases) {
+      assert.equal(exactExpm1F32(x), y, `reference expm1f(${x})`);
+      assert.equal(core.exports.expm1f(x), y, `expm1f(${x}) (${build})`);
+      assert.equal(mapF32(core, "expm1", [x])[0], y, `map_f32 expm1f(${x}) (${build})`);
+    }
+  }
 });
