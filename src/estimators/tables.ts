@@ -146,7 +146,7 @@ export function renderTables(res: SelectionResult): string {
   parts.push(markdownTable(
     ["alpha", "I", "I paper", "sqrt(2I/m)", "paper", "G", "G paper", "G_abs", "G_abs paper"],
     t2.map(({ alpha, ours, paper }) => [
-      fmt(alpha, 2), fmt(ours.I.value), fmt(paper?.I ?? null), fmt(ours.bMI.sigma1.value), paper === null ? "—" : paper.bMI === null ? "nan" : fmt(paper.bMI),
+      fmt(alpha, 2), fmt(ours.I.value), fmt(paper?.I ?? null), fmt(ours.bMI.sigma1.value), paper === null ? "—" : paper.bMI === null ? "— (printed nan)" : fmt(paper.bMI),
       fmt(ours.g.value), fmt(paper?.g ?? null), fmt(ours.gAbs.value), fmt(paper?.gAbs ?? null),
     ]),
   ));
