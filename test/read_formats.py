@@ -8,6 +8,11 @@ section exactly, and shape x dtype size equal to each byte span.
 
   read_formats.py read FILE...     one JSON object per file, as a JSON list on stdout
   read_formats.py write-npy DIR    writes a few arrays with numpy.save into DIR, describes them
+  read_formats.py expert-digests FILE
+                                   a bank's experts.safetensors: per expert r, the sha256 of its
+                                   tensors expert.{r}.<name> concatenated in PyTorch's parameter
+                                   order (conv1.weight, conv1.bias, ..., fc2.bias), as the
+                                   manifest records it
 
 Each array is described as {name, dtype, shape, sha256, sum, first}: sha256 of its data as
 little-endian C-order bytes, the float64 sum of its elements, its first (up to) 5 elements.
@@ -114,6 +119,35 @@ def write_npy(directory):
     return out
 
 
+EXPERT_TENSORS = ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+
+
+def expert_digests(path):
+    with open(path, "rb") as f:
+        buf = f.read()
+    (n,) = struct.unpack("<Q", buf[:8])
+    header = json.loads(buf[8 : 8 + n].decode("utf-8"))
+    header.pop("__metadata__", None)
+    data = buf[8 + n :]
+    experts = sorted({int(name.split(".")[1]) for name in header})
+    out = []
+    for r in experts:
+        h = hashlib.sha256()
+        count = 0
+        for t in EXPERT_TENSORS:
+            info = header["expert.%d.%s" % (r, t)]
+            if info["dtype"] != "F32":
+                raise ValueError("expert.%d.%s is %s, not F32" % (r, t, info["dtype"]))
+            begin, end = info["data_offsets"]
+            arr = np.frombuffer(data, dtype="<f4", count=(end - begin) // 4, offset=begin)
+            h.update(arr.tobytes())
+            count += arr.size
+        out.append({"r": r, "sha256": h.hexdigest(), "parameters": count})
+    if len(header) != len(EXPERT_TENSORS) * len(experts):
+        raise ValueError("%d tensors for %d experts" % (len(header), len(experts)))
+    return {"file": path, "experts": out}
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "read":
         out = []
@@ -122,6 +156,8 @@ def main(argv):
         print(json.dumps({"numpy_version": np.__version__, "files": out}))
     elif len(argv) == 2 and argv[0] == "write-npy":
         print(json.dumps({"numpy_version": np.__version__, "files": write_npy(argv[1])}))
+    elif len(argv) == 2 and argv[0] == "expert-digests":
+        print(json.dumps({"numpy_version": np.__version__, "files": [expert_digests(argv[1])]}))
     else:
         print(__doc__, file=sys.stderr)
         return 2

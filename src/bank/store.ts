@@ -88,8 +88,8 @@ export async function writeBank(dir: string, manifest: Manifest, file: Uint8Arra
   await writeAtomic(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 }
 
-/** Reads a bank folder, verifying the file hash and every expert's hash against the manifest. */
-export async function readBank(dir: string, layout: { name: string; offset: number; length: number; shape: number[] }[], size: number): Promise<{ manifest: Manifest; experts: BankExpert[] }> {
+/** Reads and checks a bank's manifest.json: one-line errors naming the file. */
+export async function readManifest(dir: string): Promise<Manifest> {
   const mpath = join(dir, "manifest.json");
   let manifest: Manifest;
   try {
@@ -98,7 +98,18 @@ export async function readBank(dir: string, layout: { name: string; offset: numb
     if (e instanceof MoeBankError) throw e;
     throw new MoeBankError(`${mpath}: not valid JSON`);
   }
-  if (manifest.format !== "moe-bank/bank" || manifest.formatVersion !== 1) throw new MoeBankError(`${mpath}: not a moe-bank bank manifest (format ${JSON.stringify(manifest.format)}, version ${manifest.formatVersion})`);
+  if (manifest === null || typeof manifest !== "object" || manifest.format !== "moe-bank/bank" || manifest.formatVersion !== 1) {
+    throw new MoeBankError(`${mpath}: not a moe-bank bank manifest (format ${JSON.stringify(manifest?.format)}, version ${JSON.stringify(manifest?.formatVersion)})`);
+  }
+  if (typeof manifest.config?.spec !== "object" || !Array.isArray(manifest.perExpert) || typeof manifest.files?.["experts.safetensors"]?.sha256 !== "string") {
+    throw new MoeBankError(`${mpath}: the manifest lacks its config, perExpert list or file hashes`);
+  }
+  return manifest;
+}
+
+/** Reads a bank folder, verifying the file hash and every expert's hash against the manifest. */
+export async function readBank(dir: string, layout: { name: string; offset: number; length: number; shape: number[] }[], size: number): Promise<{ manifest: Manifest; experts: BankExpert[] }> {
+  const manifest = await readManifest(dir);
   const fpath = join(dir, "experts.safetensors");
   const bytes = await readVerified(fpath, manifest.files["experts.safetensors"].sha256);
   const { tensors } = decodeSafetensors(bytes, fpath);

@@ -9,7 +9,7 @@ import { Core } from "../../bindings/index.js";
 import { DEFAULT_BANK, validateBankConfig, expertKey, canonicalJson, type BankConfig, type SubsetMode } from "../bank/config.js";
 import { trainExperts, evaluateSplit, accuracies, disagreements } from "../bank/bank.js";
 import { expertCache, blockCache } from "../bank/cache.js";
-import { makeManifest, encodeExperts, writeBank, readBank, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "../bank/store.js";
+import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "../bank/store.js";
 import { sha256, writeAtomic } from "../bank/files.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { encodeNpy } from "../formats/npy.js";
@@ -107,8 +107,7 @@ interface EvalArgs extends GlobalOptions, DatasetArgs {
 
 async function evaluate(a: ArgumentsCamelCase<EvalArgs>): Promise<void> {
   const core = await Core.load();
-  const mpath = join(a.bank, "manifest.json");
-  const head = JSON.parse(await readFile(mpath, "utf8").catch(() => { throw new MoeBankError(`${mpath}: no such file`); })) as Manifest;
+  const head = await readManifest(a.bank);
   const net = new Cnn(core, head.config.spec);
   const { manifest, experts } = await readBank(a.bank, net.layout, net.size);
   if (manifest.experts.start !== 0 || manifest.experts.end !== manifest.config.experts) {
@@ -184,7 +183,7 @@ async function merge(a: ArgumentsCamelCase<MergeArgs>): Promise<void> {
   const core = await Core.load();
   const loaded = [];
   for (const dir of a.shards) {
-    const head = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8").catch(() => { throw new MoeBankError(`${join(dir, "manifest.json")}: no such file`); })) as Manifest;
+    const head = await readManifest(dir);
     const net = new Cnn(core, head.config.spec);
     loaded.push({ dir, ...(await readBank(dir, net.layout, net.size)), layout: net.layout });
     net.free();
@@ -213,7 +212,7 @@ interface InfoArgs extends GlobalOptions {
 
 async function info(a: ArgumentsCamelCase<InfoArgs>): Promise<void> {
   const core = await Core.load();
-  const head = JSON.parse(await readFile(join(a.bank, "manifest.json"), "utf8").catch(() => { throw new MoeBankError(`${join(a.bank, "manifest.json")}: no such file`); })) as Manifest;
+  const head = await readManifest(a.bank);
   const net = new Cnn(core, head.config.spec);
   const { manifest } = await readBank(a.bank, net.layout, net.size);
   net.free();

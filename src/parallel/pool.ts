@@ -30,7 +30,7 @@ async function spawn(): Promise<Endpoint> {
   return {
     post: (m) => w.postMessage(m),
     onMessage: (fn) => w.addEventListener("message", (e) => fn((e as MessageEvent<FromWorker>).data)),
-    onError: (fn) => w.addEventListener("error", (e) => fn(new Error((e as ErrorEvent).message))),
+    onError: (fn) => w.addEventListener("error", (e) => fn(new Error((e as ErrorEvent).message || `worker ${url.href} failed to load or crashed`))),
     terminate: async () => w.terminate(),
   };
 }
