@@ -128,7 +128,21 @@ async function evaluate(a: ArgumentsCamelCase<EvalArgs>): Promise<void> {
   let mats;
   try {
     mats = {} as Record<"train" | "test", Awaited<ReturnType<typeof evaluateSplit>>>;
+    // L_test rows are a by-product of training (each task tests its expert): reuse them from
+    // the expert cache when every entry is there and matches the manifest's parameter hash.
+    const xcache = expertCache(resolve(a.cache), warn);
+    const rows = await Promise.all(manifest.perExpert.map(async (rec) => {
+      const hit = await xcache.get(await expertKey(manifest.config, rec.r, data.id, csha));
+      return hit && paramsSha(hit.params) === rec.sha256 && hit.testLosses.length === data.test.count ? hit : null;
+    }));
+    if (rows.every((x) => x !== null)) {
+      const N = data.test.count;
+      const losses = new Uint8Array(R * N), preds = new Uint8Array(R * N);
+      rows.forEach((x, r) => { losses.set(x!.testLosses, r * N); preds.set(x!.testPreds, r * N); });
+      mats.test = { losses, preds, R, N };
+    }
     for (const split of ["train", "test"] as const) {
+      if (mats[split]) continue;
       const N = split === "train" ? data.train.count : data.test.count;
       mats[split] = await evaluateSplit({
         pool, spec: manifest.config.spec, params, R, split, N,

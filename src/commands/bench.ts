@@ -3,10 +3,12 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { BUILDS, type Build } from "../../bindings/index.js";
 import { runKernelBench, renderKernelBench } from "../../bench/kernels.js";
 import { runCoreBench, renderCoreBench } from "../../bench/core.js";
+import { runBankBench, renderBankBench } from "../../bench/bank.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 
 interface BenchArgs extends GlobalOptions {
-  suite: "kernels" | "core" | "all";
+  suite: "kernels" | "core" | "bank" | "all";
+  workers: number;
   build: Build;
   time: number;
   peer: boolean;
@@ -14,10 +16,12 @@ interface BenchArgs extends GlobalOptions {
 
 async function bench(args: ArgumentsCamelCase<BenchArgs>): Promise<void> {
   const log = progressEnabled(args) ? (s: string) => process.stderr.write(`bench: ${s}\n`) : undefined;
-  const result: { kernels?: Awaited<ReturnType<typeof runKernelBench>>; core?: Awaited<ReturnType<typeof runCoreBench>> } = {};
-  if (args.suite !== "core") result.kernels = await runKernelBench({ build: args.build, time: args.time, peer: args.peer, ...(log ? { log } : {}) });
-  if (args.suite !== "kernels") result.core = await runCoreBench({ build: args.build, time: args.time });
-  emit(args, result, (r) => [r.kernels ? renderKernelBench(r.kernels) : "", r.core ? renderCoreBench(r.core) : ""].filter(Boolean).join("\n\n"));
+  const result: { kernels?: Awaited<ReturnType<typeof runKernelBench>>; core?: Awaited<ReturnType<typeof runCoreBench>>; bank?: Awaited<ReturnType<typeof runBankBench>> } = {};
+  const all = args.suite === "all";
+  if (all || args.suite === "kernels") result.kernels = await runKernelBench({ build: args.build, time: args.time, peer: args.peer, ...(log ? { log } : {}) });
+  if (all || args.suite === "core") result.core = await runCoreBench({ build: args.build, time: args.time });
+  if (args.suite === "bank") result.bank = await runBankBench({ workers: args.workers, peer: args.peer, ...(log ? { log } : {}) });
+  emit(args, result, (r) => [r.kernels ? renderKernelBench(r.kernels) : "", r.core ? renderCoreBench(r.core) : "", r.bank ? renderBankBench(r.bank) : ""].filter(Boolean).join("\n\n"));
 }
 
 export function benchCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
@@ -26,7 +30,8 @@ export function benchCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     "benchmark the core on this machine: GEMM GFLOP/s, forward and train-step images/s vs the SIMD peak and PyTorch",
     (c) =>
       c
-        .option("suite", { choices: ["kernels", "core", "all"] as const, default: "kernels" as const, describe: "kernels: GEMMs and the CNN; core: PRNG and math" })
+        .option("suite", { choices: ["kernels", "core", "bank", "all"] as const, default: "kernels" as const, describe: "kernels: GEMMs and the CNN; core: PRNG and math; bank: the default bank trained and evaluated (minutes; not in all)" })
+        .option("workers", { type: "number", default: 2, describe: "workers for --suite bank (PyTorch gets as many threads)" })
         .option("build", { choices: BUILDS, default: "simd" as Build, describe: "which wasm build to measure (relaxed needs node --experimental-wasm-relaxed-simd)" })
         .option("time", { type: "number", default: 1500, describe: "milliseconds per measured task" })
         .option("peer", { type: "boolean", default: true, describe: "also run the PyTorch peer (bench/torch_peer.py) when python3-torch is installed" })
