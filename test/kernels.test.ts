@@ -302,3 +302,60 @@ test("each layer's backward matches finite differences of its f64 forward (conv2
   };
   fdCheck("softmax-xent dz", Z.length, gz, (i, d) => bump(Z, i, d, xent));
 });
+
+test("the evaluation path's indirect conv and padded pool give the im2col path's bits", async () => {
+  const core = await loadCore();
+  for (const [B, H, W, C, Co] of [[3, 14, 14, 16, 32], [2, 5, 7, 3, 5], [1, 6, 4, 2, 12], [2, 28, 28, 1, 16]] as const) {
+    const x = randn(core, B * H * W * C, 90 + Co), w = randn(core, Co * C * 9, 91, 0.3), bias = randn(core, Co, 92, 0.1);
+    const got = core.scoped((alloc) => {
+      const tx = alloc("f32", x.length).set(x), tw = alloc("f32", w.length).set(w), tb = alloc("f32", Co).set(bias);
+      const col = alloc("f32", B * H * W * C * 9), wp = alloc("f32", w.length), y1 = alloc("f32", B * H * W * Co), y2 = alloc("f32", B * H * W * Co);
+      core.exports.conv2d_forward(tx.ptr, B, H, W, C, tw.ptr, tb.ptr, Co, 3, 3, 1, col.ptr, wp.ptr, y1.ptr);
+      // the padded input, built here independently
+      const xp = alloc("f32", B * (H + 2) * (W + 2) * C);
+      xp.view.fill(0);
+      for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let q = 0; q < W; q++) for (let c = 0; c < C; c++)
+        xp.view[((b * (H + 2) + h + 1) * (W + 2) + q + 1) * C + c] = x[((b * H + h) * W + q) * C + c]!;
+      const bpack = alloc("u8", core.exports.conv_indirect_pack_bytes(C, Co, 3, 3));
+      core.exports.conv2d_forward_indirect(xp.ptr, B, H, W, C, tw.ptr, tb.ptr, Co, 3, 3, 1, wp.ptr, bpack.ptr, y2.ptr);
+      return { a: y1.toArray(), b: y2.toArray() };
+    });
+    bitsEqual(got.b, got.a, `indirect conv ${B}x${H}x${W}x${C}->${Co}`);
+  }
+  const B = 2, H = 8, W = 6, C = 5;
+  const x = randn(core, B * H * W * C, 95).map((v) => (v > 0.2 ? 0 : v));
+  const got = core.scoped((alloc) => {
+    const tx = alloc("f32", x.length).set(x), y = alloc("f32", B * 4 * 3 * C), arg = alloc("u8", B * 4 * 3 * C), yp = alloc("f32", B * 6 * 5 * C);
+    yp.view.fill(7);
+    core.exports.maxpool2_forward(tx.ptr, B, H, W, C, y.ptr, arg.ptr);
+    core.exports.maxpool2_forward_padded(tx.ptr, B, H, W, C, yp.ptr, 1);
+    return { y: y.toArray(), yp: yp.toArray() };
+  });
+  for (let b = 0; b < B; b++) for (let h = 0; h < 6; h++) for (let q = 0; q < 5; q++) for (let c = 0; c < C; c++) {
+    const v = got.yp[((b * 6 + h) * 5 + q) * C + c]!;
+    const inside = h >= 1 && h <= 4 && q >= 1 && q <= 3;
+    const want = inside ? got.y[((b * 4 + h - 1) * 3 + q - 1) * C + c]! : 0;
+    assert.ok(Object.is(v, want), `padded pool at ${b},${h},${q},${c}: ${v} vs ${want}`);
+  }
+});
+
+test("an evaluation forward and a training step see the same logits (loss from cnn_forward's logits = the train loss)", async () => {
+  // cnn_forward (indirect conv2) and cnn_loss_grad (im2col) must agree: the logits feed the loss;
+  // computing the loss from cnn_forward's logits with the core's own softmax-xent gives the
+  // training loss bit for bit only if the logits are the same.
+  const core = await loadCore();
+  const net = new Cnn(core, DEFAULT_SPEC);
+  net.init(5, 1);
+  const u = stream(core, 6, "test", 6).u32(37 * 784).map((x) => x & 255);
+  const labels = Uint8Array.from({ length: 37 }, (_, i) => (i * 3) % 10);
+  const data = new CoreDataset(core, Uint8Array.from(u), labels, 37);
+  const idx = Array.from({ length: 37 }, (_, i) => i);
+  const logits = net.forward(data, idx).logits;
+  const lossEval = core.scoped((alloc) => {
+    const z = alloc("f32", logits.length).set(logits), y = alloc("i32", 37).set(labels);
+    return core.exports.softmax_xent_forward_backward(z.ptr, y.ptr, 37, 10, 0);
+  });
+  assert.equal(lossEval, net.lossGrad(data, idx));
+  net.free();
+  data.free();
+});

@@ -11,8 +11,8 @@
 //   3 conv2.bias [c2]   4 fc1.weight [hidden, c2*H4*W4]   5 fc1.bias [hidden]
 //   6 fc2.weight [classes, hidden]   7 fc2.bias [classes]
 // The workspace for a batch size is planned once (cnn_workspace_bytes) and passed to every call.
-import { conv2d_forward, conv2d_backward } from "./conv2d";
-import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward } from "./maxpool";
+import { conv2d_forward, conv2d_backward, conv2d_forward_indirect, conv_indirect_pack_bytes } from "./conv2d";
+import { maxpool2_forward, maxpool2_backward, maxpool2_forward_padded, flatten_forward, flatten_backward } from "./maxpool";
 import { relu_forward, relu_backward } from "./relu";
 import { dense_forward, dense_backward } from "./dense";
 import { softmax_xent_forward_backward, argmax_rows } from "./softmax_xent";
@@ -61,7 +61,7 @@ export function cnn_layout(spec: usize, out: usize): i32 {
 // addresses; every region is written before it is read.
 let wx = 0, wcol1 = 0, wa1 = 0, wp1 = 0, warg1 = 0, wcol2 = 0, wa2 = 0, wp2 = 0, warg2 = 0;
 let wf = 0, wh = 0, wz = 0, wlab = 0, wdz = 0, wdh = 0, wdf = 0, wdp2 = 0, wda2 = 0, wdcol2 = 0;
-let wdp1 = 0, wda1 = 0, wdwT = 0, wwp1 = 0, wwp2 = 0, wEnd = 0;
+let wdp1 = 0, wda1 = 0, wdwT = 0, wwp1 = 0, wwp2 = 0, wp1pad = 0, wbpack = 0, wEnd = 0;
 
 let cursor = 0;
 function take(n: i32): i32 {
@@ -82,6 +82,7 @@ function plan(B: i32): void {
   wda2 = take(P2 * c2); wdcol2 = take(P2 * c1 * K * K); wdp1 = take(P2 * c1); wda1 = take(P1 * c1);
   wdwT = take(max(C * K * K * c1, c1 * K * K * c2));
   wwp1 = take(C * K * K * c1); wwp2 = take(c1 * K * K * c2);
+  wp1pad = take(B * (H2 + 2 * pad) * (W2 + 2 * pad) * c1 + 4); wbpack = take(conv_indirect_pack_bytes(c1, c2, K, K) >> 2);
   wEnd = cursor;
 }
 
@@ -155,6 +156,22 @@ function forward(params: usize, B: i32, ws: usize): void {
   dense_forward(at(ws, wh), B, hidden, tp(params, 6), tp(params, 7), classes, at(ws, wz));
 }
 
+// The evaluation forward: the same values as `forward` (bit for bit), with conv2 as an
+// indirect GEMM over the zero-bordered pool1 output instead of im2col (no col buffer, no
+// argmax: nothing is kept for a backward pass).
+function forward_eval(params: usize, B: i32, ws: usize): void {
+  conv2d_forward(at(ws, wx), B, H, W, C, tp(params, 0), tp(params, 1), c1, K, K, pad, at(ws, wcol1), at(ws, wwp1), at(ws, wa1));
+  relu_forward(at(ws, wa1), B * H * W * c1);
+  maxpool2_forward_padded(at(ws, wa1), B, H, W, c1, at(ws, wp1pad), pad);
+  conv2d_forward_indirect(at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wwp2), at(ws, wbpack), at(ws, wa2));
+  relu_forward(at(ws, wa2), B * H2 * W2 * c2);
+  maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
+  flatten_forward(at(ws, wp2), B, H4, W4, c2, at(ws, wf));
+  dense_forward(at(ws, wf), B, flat, tp(params, 4), tp(params, 5), hidden, at(ws, wh));
+  relu_forward(at(ws, wh), B * hidden);
+  dense_forward(at(ws, wh), B, hidden, tp(params, 6), tp(params, 7), classes, at(ws, wz));
+}
+
 /** Evaluation of a batch in one call: for the images idx[0..B), writes (each optional, 0 = skip)
  *  logits [B, classes] f32, preds [B] i32 (first argmax) and losses [B] u8 (0-1, needs labels). */
 export function cnn_forward(
@@ -164,7 +181,7 @@ export function cnn_forward(
   dims(spec);
   plan(B);
   gather(images, labelsU8, idx, B, ws);
-  forward(params, B, ws);
+  forward_eval(params, B, ws);
   if (logits != 0) memory.copy(logits, at(ws, wz), <usize>(B * classes) << 2);
   if (preds != 0 || losses != 0) argmax_rows(at(ws, wz), B, classes, preds, at(ws, wlab), labelsU8 != 0 ? losses : 0);
 }
@@ -216,7 +233,7 @@ export function cnn_forward_experts(
   gather(images, labelsU8, idx, B, ws);
   const z = at(ws, wz), lab = at(ws, wlab);
   for (let r = 0; r < R; r++) {
-    forward(params + (<usize>r * <usize>nParams << 2), B, ws);
+    forward_eval(params + (<usize>r * <usize>nParams << 2), B, ws);
     for (let b = 0; b < B; b++) {
       const row = z + (<usize>(b * classes) << 2);
       let best = 0;

@@ -9,7 +9,7 @@
 // The (kh, kw, c) order makes each window row a contiguous copy of C floats. Summation order:
 // each output element is the chain from bias[co] over k = (kh, kw, c) ascending (gemm.ts's
 // contract); test/support/ref-kernels.ts repeats it naively and must match bit for bit.
-import { gemm } from "./gemm";
+import { gemm, ukernel_5x8_ptrs, pack_b_into, MR, NR } from "./gemm";
 
 /** wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]. */
 export function conv_weight_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp: usize): void {
@@ -148,4 +148,65 @@ export function conv2d_backward(
 export function bias_grad(dy: usize, rows: i32, cols: i32, db: usize): void {
   memory.fill(db, 0, <usize>cols << 2);
   for (let i = 0; i < rows; i++) add_into(db, dy + (<usize>(i * cols) << 2), cols);
+}
+
+// Scratch of conv2d_forward_indirect for ragged edge tiles (MR x NR floats).
+const edgeTile = new StaticArray<f32>(40);
+
+/** Bytes of packed-weight scratch conv2d_forward_indirect needs. */
+export function conv_indirect_pack_bytes(C: i32, Co: i32, KH: i32, KW: i32): i32 {
+  return KH * ((Co + NR - 1) / NR) * KW * C * NR * 4;
+}
+
+/** conv2d forward without im2col (evaluation; an indirect GEMM in the manner of XNNPACK's
+ *  IGEMM): xpad is the input with a zero border of `pad`, [B, H+2pad, W+2pad, C]. For output
+ *  position p = (b, h, w), the window row kh is the KW*C contiguous floats of xpad at
+ *  (b, h+kh, w), read in place through row pointers; the micro-kernel runs once per kh. Each
+ *  element is the chain bias -> k = (kh, kw, c) ascending: conv2d_forward's bits exactly.
+ *  wp: K*Co scratch; bpack: conv_indirect_pack_bytes scratch; y: [B*H*W, Co]. */
+export function conv2d_forward_indirect(
+  xpad: usize, B: i32, H: i32, W: i32, C: i32, w: usize, bias: usize, Co: i32, KH: i32, KW: i32, pad: i32,
+  wp: usize, bpack: usize, y: usize,
+): void {
+  const run = KW * C, panels = (Co + NR - 1) / NR;
+  const Hp = H + 2 * pad, Wp = W + 2 * pad;
+  const rowStride = <usize>(Wp * C) << 2;
+  conv_weight_pack(w, C, Co, KH, KW, wp);
+  const segBytes = <usize>(panels * run * NR) << 2;
+  for (let kh = 0; kh < KH; kh++) pack_b_into(wp, Co, 1, kh * run, run, Co, bpack + <usize>kh * segBytes);
+  const P = B * H * W;
+  for (let p = 0; p < P; p++) copy_f32(y + (<usize>(p * Co) << 2), bias, Co);
+  const tile = changetype<usize>(edgeTile);
+  for (let p0 = 0; p0 < P; p0 += MR) {
+    const rows = min(MR, P - p0);
+    // the window's top-left pointer for each of the 5 rows (a missing row repeats the last)
+    let a0: usize = 0, a1: usize = 0, a2: usize = 0, a3: usize = 0, a4: usize = 0;
+    for (let r = 0; r < MR; r++) {
+      const q = p0 + min(r, rows - 1);
+      const b = q / (H * W), rem = q - b * H * W, h = rem / W, ww = rem - h * W;
+      const ptr = xpad + (<usize>(((b * Hp + h) * Wp + ww) * C) << 2);
+      if (r == 0) a0 = ptr; else if (r == 1) a1 = ptr; else if (r == 2) a2 = ptr; else if (r == 3) a3 = ptr; else a4 = ptr;
+    }
+    for (let jp = 0; jp < panels; jp++) {
+      const cols = min(NR, Co - jp * NR);
+      const cij = y + (<usize>(p0 * Co + jp * NR) << 2);
+      const full = rows == MR && cols == NR;
+      let dst = cij, ld = Co;
+      if (!full) {
+        for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++)
+          store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(cij + (<usize>(r * Co + j) << 2)));
+        dst = tile;
+        ld = NR;
+      }
+      for (let kh = 0; kh < KH; kh++) {
+        const off = <usize>kh * rowStride;
+        const bp = bpack + <usize>kh * segBytes + (<usize>(jp * run * NR) << 2);
+        ukernel_5x8_ptrs(run, a0 + off, a1 + off, a2 + off, a3 + off, a4 + off, bp, dst, ld, true);
+      }
+      if (!full) {
+        for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++)
+          store<f32>(cij + (<usize>(r * Co + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
+      }
+    }
+  }
 }

@@ -125,10 +125,11 @@ function ukernel_5x8_scalar(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, l
   }
 }
 
-// f32-gemm 5x8, SIMD128 splat, A unpacked: row r of the A block is at a + r*lda (bytes) with
-// its k values contiguous (a row-major A read in place, no packing). Same chains as above.
+// f32-gemm 5x8, SIMD128 splat, A unpacked: row r of the A block starts at its own pointer ar
+// with its k values contiguous (a row-major A read in place, or the rows of an indirect
+// convolution). Same chains as the packed kernel.
 // @ts-ignore: decorator
-@inline function ukernel_5x8_simd_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+@inline function ukernel_5x8_simd_ptrs(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
   const ld = <usize>ldc << 2;
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -142,11 +143,10 @@ function ukernel_5x8_scalar(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, l
     c30 = v128.load(c + 3 * ld); c31 = v128.load(c + 3 * ld, 16);
     c40 = v128.load(c + 4 * ld); c41 = v128.load(c + 4 * ld, 16);
   }
-  const a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda;
   const end = <usize>kc << 2;
   for (let o: usize = 0; o < end; o += 4) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let x = v128.load32_splat(a + o);
+    let x = v128.load32_splat(a0 + o);
     c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
     x = v128.load32_splat(a1 + o);
     c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
@@ -165,11 +165,18 @@ function ukernel_5x8_scalar(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, l
   v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
 }
 
-// The scalar twin of ukernel_5x8_simd_rowa.
-function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+// @ts-ignore: decorator
+@inline function ukernel_5x8_simd_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+  ukernel_5x8_simd_ptrs(kc, a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, bp, c, ldc, load_c);
+}
+
+// The scalar twin of ukernel_5x8_simd_ptrs (row pointers in a small static table).
+const rowPtr = new StaticArray<usize>(5);
+function ukernel_5x8_scalar_ptrs(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+  unchecked(rowPtr[0] = a0); unchecked(rowPtr[1] = a1); unchecked(rowPtr[2] = a2); unchecked(rowPtr[3] = a3); unchecked(rowPtr[4] = a4);
   for (let r = 0; r < MR; r++) {
     const crow = c + (<usize>(r * ldc) << 2);
-    const arow = a + <usize>r * lda;
+    const arow = unchecked(rowPtr[r]);
     for (let j = 0; j < NR; j++) {
       let acc: f32 = load_c ? load<f32>(crow + (<usize>j << 2)) : 0;
       let pb = bp + (<usize>j << 2);
@@ -180,6 +187,25 @@ function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: us
       store<f32>(crow + (<usize>j << 2), acc);
     }
   }
+}
+
+function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+  ukernel_5x8_scalar_ptrs(kc, a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, bp, c, ldc, load_c);
+}
+
+/** One 5x8 tile of an indirect GEMM: C[5, 8] (+)= A·B where row r of A is kc contiguous floats
+ *  at ar, and bp is a packed kc x 8 panel of B (pack_b layout). c has row stride ldc. */
+export function ukernel_5x8_ptrs(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
+  if (ASC_FEATURE_SIMD) ukernel_5x8_simd_ptrs(kc, a0, a1, a2, a3, a4, bp, c, ldc, load_c);
+  else ukernel_5x8_scalar_ptrs(kc, a0, a1, a2, a3, a4, bp, c, ldc, load_c);
+}
+
+/** Packs B[k0 .. k0+kc, 0 .. n) into panels at dst (kc x NR each, zero-padded). */
+export function pack_b_into(b: usize, rsB: i32, csB: i32, k0: i32, kc: i32, n: i32, dst: usize): void {
+  const saved = packB;
+  packB = dst;
+  pack_b(b, rsB, csB, k0, kc, 0, n);
+  packB = saved;
 }
 
 // @ts-ignore: decorator

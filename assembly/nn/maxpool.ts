@@ -92,3 +92,56 @@ export function flatten_backward(dy: usize, B: i32, H: i32, W: i32, C: i32, dx: 
       store<f32>(dx + base + (<usize>(s * C + c) << 2), load<f32>(dy + base + (<usize>(c * S + s) << 2)));
   }
 }
+
+/** maxpool 2x2 for evaluation: the same selection as maxpool2_forward (first maximum, NaN wins),
+ *  no argmax, written into the interior of y [B, H/2 + 2pad, W/2 + 2pad, C] whose border is
+ *  set to 0 (the zero padding the next convolution reads). */
+export function maxpool2_forward_padded(x: usize, B: i32, H: i32, W: i32, C: i32, y: usize, pad: i32): void {
+  const Ho = H >> 1, Wo = W >> 1, Hp = Ho + 2 * pad, Wp = Wo + 2 * pad;
+  const rowBytes = <usize>(Wp * C) << 2, cellBytes = <usize>C << 2;
+  for (let b = 0; b < B; b++) {
+    const yb = y + <usize>(b * Hp) * rowBytes;
+    for (let h = 0; h < pad; h++) {
+      memory.fill(yb + <usize>h * rowBytes, 0, rowBytes);
+      memory.fill(yb + <usize>(Hp - 1 - h) * rowBytes, 0, rowBytes);
+    }
+    const xb = x + (<usize>(b * H * W * C) << 2);
+    for (let ho = 0; ho < Ho; ho++) {
+      const yrow = yb + <usize>(ho + pad) * rowBytes;
+      for (let q = 0; q < pad; q++) {
+        memory.fill(yrow + <usize>q * cellBytes, 0, cellBytes);
+        memory.fill(yrow + <usize>(Wp - 1 - q) * cellBytes, 0, cellBytes);
+      }
+      for (let wo = 0; wo < Wo; wo++) {
+        const p00 = xb + (<usize>(((2 * ho) * W + 2 * wo) * C) << 2);
+        const p01 = p00 + cellBytes, p10 = p00 + (<usize>(W * C) << 2), p11 = p10 + cellBytes;
+        const out = yrow + <usize>(wo + pad) * cellBytes;
+        let c = 0;
+        if (ASC_FEATURE_SIMD) {
+          for (; c + 4 <= C; c += 4) {
+            const off = <usize>c << 2;
+            let m = v128.load(p00 + off);
+            let v = v128.load(p01 + off);
+            m = v128.bitselect(v, m, v128.or(f32x4.gt(v, m), f32x4.ne(v, v)));
+            v = v128.load(p10 + off);
+            m = v128.bitselect(v, m, v128.or(f32x4.gt(v, m), f32x4.ne(v, v)));
+            v = v128.load(p11 + off);
+            m = v128.bitselect(v, m, v128.or(f32x4.gt(v, m), f32x4.ne(v, v)));
+            v128.store(out + off, m);
+          }
+        }
+        for (; c < C; c++) {
+          const off = <usize>c << 2;
+          let m = load<f32>(p00 + off);
+          let v = load<f32>(p01 + off);
+          if (v > m || isNaN(v)) m = v;
+          v = load<f32>(p10 + off);
+          if (v > m || isNaN(v)) m = v;
+          v = load<f32>(p11 + off);
+          if (v > m || isNaN(v)) m = v;
+          store<f32>(out + off, m);
+        }
+      }
+    }
+  }
+}
