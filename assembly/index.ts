@@ -9,7 +9,7 @@ export {
 export { exp, log, log1p, expm1, pow, log2, expf, logf, log1pf, expm1f, map_f64, map_f32 } from "./math/index";
 export { select_row_stride, select_transpose, select_row_sums, select_work_bytes, select_samples, select_draws } from "./select/select";
 export { gemm, gemm_ref } from "./nn/gemm";
-export { im2col, col2im, conv_weight_pack, conv2d_forward, conv2d_forward_indirect, conv_indirect_pack_bytes, conv2d_backward, bias_grad } from "./nn/conv2d";
+export { im2col, col2im, conv_weight_pack, conv2d_forward, conv2d_forward_indirect, conv_indirect_pack_bytes, conv2d_backward, conv2d_backward_indirect, conv_wgrad_pack_bytes, bias_grad } from "./nn/conv2d";
 export { maxpool2_forward, maxpool2_backward, maxpool2_forward_padded, flatten_forward, flatten_backward } from "./nn/maxpool";
 export { relu_forward, relu_backward } from "./nn/relu";
 export { dense_forward, dense_backward } from "./nn/dense";

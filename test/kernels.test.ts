@@ -328,7 +328,7 @@ test("the evaluation path's indirect conv and padded pool give the im2col path's
     const tx = alloc("f32", x.length).set(x), y = alloc("f32", B * 4 * 3 * C), arg = alloc("u8", B * 4 * 3 * C), yp = alloc("f32", B * 6 * 5 * C);
     yp.view.fill(7);
     core.exports.maxpool2_forward(tx.ptr, B, H, W, C, y.ptr, arg.ptr);
-    core.exports.maxpool2_forward_padded(tx.ptr, B, H, W, C, yp.ptr, 1);
+    core.exports.maxpool2_forward_padded(tx.ptr, B, H, W, C, yp.ptr, 1, 0);
     return { y: y.toArray(), yp: yp.toArray() };
   });
   for (let b = 0; b < B; b++) for (let h = 0; h < 6; h++) for (let q = 0; q < 5; q++) for (let c = 0; c < C; c++) {
@@ -356,6 +356,64 @@ test("an evaluation forward and a training step see the same logits (loss from c
     return core.exports.softmax_xent_forward_backward(z.ptr, y.ptr, 37, 10, 0);
   });
   assert.equal(lossEval, net.lossGrad(data, idx));
+  net.free();
+  data.free();
+});
+
+test("conv2d backward without im2col/col2im: dW and db bit for bit, dX within 1e-6 of the im2col path", async () => {
+  const core = await loadCore();
+  for (const [B, H, W, C, Co] of [[2, 6, 5, 8, 12], [3, 14, 14, 16, 32], [1, 3, 3, 8, 3]] as const) {
+    const x = randn(core, B * H * W * C, 100 + Co), w = randn(core, Co * C * 9, 101, 0.3), dyv = randn(core, B * H * W * Co, 102);
+    const got = core.scoped((alloc) => {
+      const P = B * H * W, K = 9 * C;
+      const tx = alloc("f32", x.length).set(x), tw = alloc("f32", w.length).set(w), tb = alloc("f32", Co), dy = alloc("f32", dyv.length).set(dyv);
+      tb.view.fill(0);
+      const col = alloc("f32", P * K), wp = alloc("f32", w.length), y = alloc("f32", P * Co);
+      core.exports.conv2d_forward(tx.ptr, B, H, W, C, tw.ptr, tb.ptr, Co, 3, 3, 1, col.ptr, wp.ptr, y.ptr);
+      const dw1 = alloc("f32", w.length), db1 = alloc("f32", Co), dwT = alloc("f32", w.length), dcol = alloc("f32", P * K), dx1 = alloc("f32", x.length);
+      core.exports.conv2d_backward(dy.ptr, B, H, W, C, wp.ptr, Co, 3, 3, 1, col.ptr, dw1.ptr, db1.ptr, dwT.ptr, dcol.ptr, dx1.ptr);
+      const xp = alloc("f32", B * (H + 2) * (W + 2) * C);
+      xp.view.fill(0);
+      for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let q = 0; q < W; q++) for (let c = 0; c < C; c++)
+        xp.view[((b * (H + 2) + h + 1) * (W + 2) + q + 1) * C + c] = x[((b * H + h) * W + q) * C + c]!;
+      const dw2 = alloc("f32", w.length), db2 = alloc("f32", Co), dx2 = alloc("f32", x.length);
+      const pack = alloc("u8", core.exports.conv_wgrad_pack_bytes(C, Co, 3, 3)), dypad = alloc("f32", B * (H + 2) * (W + 2) * Co + 4);
+      const wflip = alloc("f32", w.length), wp2 = alloc("f32", w.length), bpack2 = alloc("u8", core.exports.conv_indirect_pack_bytes(Co, C, 3, 3));
+      core.exports.conv2d_backward_indirect(dy.ptr, xp.ptr, B, H, W, C, tw.ptr, Co, 3, 3, 1, dw2.ptr, db2.ptr, dwT.ptr, pack.ptr, dypad.ptr, wflip.ptr, wp2.ptr, bpack2.ptr, dx2.ptr);
+      return { dw1: dw1.toArray(), dw2: dw2.toArray(), db1: db1.toArray(), db2: db2.toArray(), dx1: dx1.toArray(), dx2: dx2.toArray() };
+    });
+    const what = `${B}x${H}x${W}x${C}->${Co}`;
+    bitsEqual(got.dw2, got.dw1, `dW ${what}`);
+    bitsEqual(got.db2, got.db1, `db ${what}`);
+    const scale = Math.max(...got.dx1.map(Math.abs));
+    got.dx1.forEach((v, i) => assert.ok(Math.abs(v - got.dx2[i]!) <= 1e-6 * scale, `dX ${what} [${i}]: ${v} vs ${got.dx2[i]}`));
+  }
+});
+
+test("the network's gradient on the indirect conv2 path matches finite differences of the f64 forward", async () => {
+  const core = await loadCore();
+  const spec: CnnSpec = { channels: 1, height: 8, width: 12, conv1: 8, conv2: 4, hidden: 5, classes: 4, kernel: 3 }; // 3 x 8 = 24: indirect
+  const net = new Cnn(core, spec);
+  net.init(4, 0);
+  const B = 3, n = spec.height * spec.width;
+  const images = Uint8Array.from(stream(core, 8, "test", 8).u32(B * n), (u) => u % 256), labels = Uint8Array.from([2, 0, 3]);
+  const data = new CoreDataset(core, images, labels, B);
+  net.lossGrad(data, [0, 1, 2]);
+  const grad = net.grads.toArray();
+  const x = Float64Array.from(images, (v) => Math.fround(v / 255));
+  const p = Float64Array.from(net.params.view);
+  let worst = 0, where = "";
+  for (const l of net.layout) {
+    for (let j = 0; j < l.length; j += Math.max(1, Math.floor(l.length / 9))) {
+      const i = l.offset + j, eps = 1e-4, save = p[i]!;
+      p[i] = save + eps; const up = cnnLossF64(p, net.layout, x, labels, B, spec);
+      p[i] = save - eps; const dn = cnnLossF64(p, net.layout, x, labels, B, spec);
+      p[i] = save;
+      const fd = (up - dn) / (2 * eps), err = Math.abs(fd - grad[i]!) / Math.max(1e-3, Math.abs(fd));
+      if (err > worst) { worst = err; where = `${l.name}[${j}] fd ${fd} ours ${grad[i]}`; }
+    }
+  }
+  assert.ok(worst < 2e-3, `worst relative error ${worst} at ${where}`);
   net.free();
   data.free();
 });

@@ -11,7 +11,7 @@
 //   3 conv2.bias [c2]   4 fc1.weight [hidden, c2*H4*W4]   5 fc1.bias [hidden]
 //   6 fc2.weight [classes, hidden]   7 fc2.bias [classes]
 // The workspace for a batch size is planned once (cnn_workspace_bytes) and passed to every call.
-import { conv2d_forward, conv2d_backward, conv2d_forward_indirect, conv_indirect_pack_bytes } from "./conv2d";
+import { conv2d_forward, conv2d_backward, conv2d_forward_indirect, conv_indirect_pack_bytes, conv2d_backward_indirect, conv_wgrad_pack_bytes } from "./conv2d";
 import { maxpool2_forward, maxpool2_backward, maxpool2_forward_padded, flatten_forward, flatten_backward } from "./maxpool";
 import { relu_forward, relu_backward } from "./relu";
 import { dense_forward, dense_backward } from "./dense";
@@ -61,7 +61,7 @@ export function cnn_layout(spec: usize, out: usize): i32 {
 // addresses; every region is written before it is read.
 let wx = 0, wcol1 = 0, wa1 = 0, wp1 = 0, warg1 = 0, wcol2 = 0, wa2 = 0, wp2 = 0, warg2 = 0;
 let wf = 0, wh = 0, wz = 0, wlab = 0, wdz = 0, wdh = 0, wdf = 0, wdp2 = 0, wda2 = 0, wdcol2 = 0;
-let wdp1 = 0, wda1 = 0, wdwT = 0, wwp1 = 0, wwp2 = 0, wp1pad = 0, wbpack = 0, wEnd = 0;
+let wdp1 = 0, wda1 = 0, wdwT = 0, wwp1 = 0, wwp2 = 0, wp1pad = 0, wbpack = 0, wdypad = 0, wwflip = 0, wwp2b = 0, wbpack2 = 0, wwgpack = 0, wEnd = 0;
 
 let cursor = 0;
 function take(n: i32): i32 {
@@ -83,6 +83,8 @@ function plan(B: i32): void {
   wdwT = take(max(C * K * K * c1, c1 * K * K * c2));
   wwp1 = take(C * K * K * c1); wwp2 = take(c1 * K * K * c2);
   wp1pad = take(B * (H2 + 2 * pad) * (W2 + 2 * pad) * c1 + 4); wbpack = take(conv_indirect_pack_bytes(c1, c2, K, K) >> 2);
+  wdypad = take(B * (H2 + 2 * pad) * (W2 + 2 * pad) * c2 + 4); wwflip = take(c1 * c2 * K * K); wwp2b = take(c1 * c2 * K * K);
+  wbpack2 = take(conv_indirect_pack_bytes(c2, c1, K, K) >> 2); wwgpack = take(conv_wgrad_pack_bytes(c1, c2, K, K) >> 2);
   wEnd = cursor;
 }
 
@@ -142,12 +144,22 @@ function gather(images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize): 
   }
 }
 
+// Whether conv2 runs without im2col/col2im in training: its window rows (K*c1 floats) must
+// split into whole 8-wide panels (true for the paper's 3 x 16 = 48).
+// @ts-ignore: decorator
+@inline function indirect2(): bool { return (K * c1) % 8 == 0; }
+
 // The forward pass from the gathered x to the logits wz (post-ReLU activations kept for backward).
 function forward(params: usize, B: i32, ws: usize): void {
   conv2d_forward(at(ws, wx), B, H, W, C, tp(params, 0), tp(params, 1), c1, K, K, pad, at(ws, wcol1), at(ws, wwp1), at(ws, wa1));
   relu_forward(at(ws, wa1), B * H * W * c1);
-  maxpool2_forward(at(ws, wa1), B, H, W, c1, at(ws, wp1), at(ws, warg1));
-  conv2d_forward(at(ws, wp1), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wcol2), at(ws, wwp2), at(ws, wa2));
+  if (indirect2()) {
+    maxpool2_forward_padded(at(ws, wa1), B, H, W, c1, at(ws, wp1pad), pad, at(ws, warg1));
+    conv2d_forward_indirect(at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wwp2), at(ws, wbpack), at(ws, wa2));
+  } else {
+    maxpool2_forward(at(ws, wa1), B, H, W, c1, at(ws, wp1), at(ws, warg1));
+    conv2d_forward(at(ws, wp1), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wcol2), at(ws, wwp2), at(ws, wa2));
+  }
   relu_forward(at(ws, wa2), B * H2 * W2 * c2);
   maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
   flatten_forward(at(ws, wp2), B, H4, W4, c2, at(ws, wf));
@@ -162,7 +174,7 @@ function forward(params: usize, B: i32, ws: usize): void {
 function forward_eval(params: usize, B: i32, ws: usize): void {
   conv2d_forward(at(ws, wx), B, H, W, C, tp(params, 0), tp(params, 1), c1, K, K, pad, at(ws, wcol1), at(ws, wwp1), at(ws, wa1));
   relu_forward(at(ws, wa1), B * H * W * c1);
-  maxpool2_forward_padded(at(ws, wa1), B, H, W, c1, at(ws, wp1pad), pad);
+  maxpool2_forward_padded(at(ws, wa1), B, H, W, c1, at(ws, wp1pad), pad, 0);
   conv2d_forward_indirect(at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wwp2), at(ws, wbpack), at(ws, wa2));
   relu_forward(at(ws, wa2), B * H2 * W2 * c2);
   maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
@@ -202,7 +214,12 @@ export function cnn_loss_grad(
   flatten_backward(at(ws, wdf), B, H4, W4, c2, at(ws, wdp2));
   maxpool2_backward(at(ws, wdp2), at(ws, warg2), B, H2, W2, c2, at(ws, wda2));
   relu_backward(at(ws, wa2), at(ws, wda2), B * H2 * W2 * c2);
-  conv2d_backward(at(ws, wda2), B, H2, W2, c1, at(ws, wwp2), c2, K, K, pad, at(ws, wcol2), tp(grads, 2), tp(grads, 3), at(ws, wdwT), at(ws, wdcol2), at(ws, wdp1));
+  if (indirect2()) {
+    conv2d_backward_indirect(at(ws, wda2), at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), c2, K, K, pad, tp(grads, 2), tp(grads, 3),
+      at(ws, wdwT), at(ws, wwgpack), at(ws, wdypad), at(ws, wwflip), at(ws, wwp2b), at(ws, wbpack2), at(ws, wdp1));
+  } else {
+    conv2d_backward(at(ws, wda2), B, H2, W2, c1, at(ws, wwp2), c2, K, K, pad, at(ws, wcol2), tp(grads, 2), tp(grads, 3), at(ws, wdwT), at(ws, wdcol2), at(ws, wdp1));
+  }
   maxpool2_backward(at(ws, wdp1), at(ws, warg1), B, H, W, c1, at(ws, wda1));
   relu_backward(at(ws, wa1), at(ws, wda1), B * H * W * c1);
   conv2d_backward(at(ws, wda1), B, H, W, C, at(ws, wwp1), c1, K, K, pad, at(ws, wcol1), tp(grads, 0), tp(grads, 1), at(ws, wdwT), 0, 0);

@@ -9,7 +9,7 @@
 // The (kh, kw, c) order makes each window row a contiguous copy of C floats. Summation order:
 // each output element is the chain from bias[co] over k = (kh, kw, c) ascending (gemm.ts's
 // contract); test/support/ref-kernels.ts repeats it naively and must match bit for bit.
-import { gemm, ukernel_5x8_ptrs, pack_b_into, MR, NR } from "./gemm";
+import { gemm, ukernel_5x8_ptrs, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
 
 /** wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]. */
 export function conv_weight_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp: usize): void {
@@ -210,3 +210,109 @@ export function conv2d_forward_indirect(
     }
   }
 }
+
+/** dst [B, H+2pad, W+2pad, C] = src [B, H, W, C] with a zero border. */
+export function pad_copy(src: usize, B: i32, H: i32, W: i32, C: i32, pad: i32, dst: usize): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad, cell = <usize>C << 2, row = <usize>Wp * cell;
+  for (let b = 0; b < B; b++) {
+    const db = dst + <usize>(b * Hp) * row;
+    for (let h = 0; h < pad; h++) {
+      memory.fill(db + <usize>h * row, 0, row);
+      memory.fill(db + <usize>(Hp - 1 - h) * row, 0, row);
+    }
+    for (let h = 0; h < H; h++) {
+      const drow = db + <usize>(h + pad) * row;
+      for (let q = 0; q < pad; q++) {
+        memory.fill(drow + <usize>q * cell, 0, cell);
+        memory.fill(drow + <usize>(Wp - 1 - q) * cell, 0, cell);
+      }
+      copy_f32(drow + <usize>pad * cell, src + (<usize>((b * H + h) * W * C) << 2), W * C);
+    }
+  }
+}
+
+/** wflip[c, co, kh, kw] = w[co, c, KH-1-kh, KW-1-kw]: the weight of the transposed
+ *  convolution that maps an output gradient back to the input (C and Co swap roles). */
+export function conv_weight_flip(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wflip: usize): void {
+  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+    store<f32>(wflip + (<usize>(((c * Co + co) * KH + kh) * KW + kw) << 2), load<f32>(w + (<usize>(((co * C + c) * KH + KH - 1 - kh) * KW + KW - 1 - kw) << 2)));
+  }
+}
+
+// Packs col[k0 .. k0+kc (rows p), 0 .. K (cols)] of the implicit im2col matrix into NR-wide
+// panels at dst (pack_b's layout), reading each window row in place from xpad: col[p, (kh, kw, c)]
+// = xpad[b, h + kh, w + kw, c]. Requires KW*C % NR == 0 (panels never straddle two kh rows).
+function pack_col_b(xpad: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, pad: i32, k0: i32, kc: i32, dst: usize): void {
+  const run = KW * C, Wp = W + 2 * pad, Hp = H + 2 * pad;
+  const rowStride = <usize>(Wp * C) << 2;
+  const panels = KH * run / NR;
+  for (let jp = 0; jp < panels; jp++) {
+    const kh = (jp * NR) / run, off = <usize>((jp * NR) % run) << 2;
+    let d = dst + (<usize>(jp * kc * NR) << 2);
+    for (let k = 0; k < kc; k++) {
+      const q = k0 + k;
+      const b = q / (H * W), rem = q - b * H * W, h = rem / W, ww = rem - h * W;
+      const src = xpad + (<usize>(((b * Hp + h) * Wp + ww) * C) << 2) + <usize>kh * rowStride + off;
+      if (ASC_FEATURE_SIMD) {
+        v128.store(d, v128.load(src));
+        v128.store(d, v128.load(src, 16), 16);
+      } else {
+        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+      }
+      d += <usize>NR << 2;
+    }
+  }
+}
+
+/** Bytes of scratch conv2d_backward_indirect needs (packed panels and padded/flipped buffers
+ *  excluded: those are passed separately). */
+export function conv_wgrad_pack_bytes(C: i32, Co: i32, KH: i32, KW: i32): i32 {
+  const K = KH * KW * C;
+  return (256 * K + ((Co + MR - 1) / MR) * MR * 256) * 4;
+}
+
+/** Gradients of conv2d_forward_indirect given dy [B*H*W, Co] (post-ReLU-mask) and the padded
+ *  input xpad [B, H+2pad, W+2pad, C], with no im2col and no col2im (requires KW*C % 8 == 0):
+ *    dw[co, c, kh, kw] = sum_p dy[p, co] * xpad[window(p), (kh, kw, c)]   (p ascending: the same
+ *                        chain as conv2d_backward, so the same bits)
+ *    db[co]            = sum_p dy[p, co]
+ *    dx (if dx != 0)   = the transposed convolution: dypad (dy with a zero border, scratch
+ *                        [B, H+2pad, W+2pad, Co]) convolved with wflip (scratch, C*Co*KH*KW),
+ *                        each element the chain over (kh, kw, co) ascending, via the indirect
+ *                        GEMM; wp2: scratch K*C for its weight packing, bpack2 its panels.
+ *  dwT: scratch Co x K; pack: conv_wgrad_pack_bytes scratch. */
+export function conv2d_backward_indirect(
+  dy: usize, xpad: usize, B: i32, H: i32, W: i32, C: i32, w: usize, Co: i32, KH: i32, KW: i32, pad: i32,
+  dw: usize, db: usize, dwT: usize, pack: usize,
+  dypad: usize, wflip: usize, wp2: usize, bpack2: usize, dx: usize,
+): void {
+  const P = B * H * W, K = KH * KW * C;
+  const packBcol = pack, packAdy = pack + (<usize>(256 * K) << 2);
+  // dW' [Co, K] (k in (kh, kw, c) order) = dy^T · col, reduction over p in blocks of 256
+  for (let pc = 0; pc < P; pc += 256) {
+    const kc = min(256, P - pc);
+    pack_col_b(xpad, H, W, C, KH, KW, pad, pc, kc, packBcol);
+    pack_a_into(dy, 1, Co, 0, Co, pc, kc, packAdy);
+    for (let jr = 0; jr < K; jr += NR) {
+      const bp = packBcol + (<usize>(jr * kc) << 2);
+      for (let ir = 0; ir < Co; ir += MR) {
+        const ap = packAdy + (<usize>(ir * kc) << 2);
+        gemm_tile_packed(kc, ap, bp, dwT + (<usize>(ir * K + jr) << 2), K, min(MR, Co - ir), min(NR, K - jr), pc > 0);
+      }
+    }
+  }
+  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(co * K + (kh * KW + kw) * C + c) << 2)));
+  }
+  bias_grad(dy, P, Co, db);
+  if (dx != 0) {
+    pad_copy(dy, B, H, W, Co, pad, dypad);
+    conv_weight_flip(w, C, Co, KH, KW, wflip);
+    // zero bias: the chain starts at +0
+    const zeros = changetype<usize>(zeroBias);
+    assert(C <= 256, "conv2d_backward_indirect: C <= 256");
+    conv2d_forward_indirect(dypad, B, H, W, Co, wflip, zeros, C, KH, KW, pad, wp2, bpack2, dx);
+  }
+}
+
+const zeroBias = new StaticArray<f32>(256);

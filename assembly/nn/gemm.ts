@@ -300,3 +300,28 @@ export function gemm_ref(
     }
   }
 }
+
+/** Packs A[i0 .. i0+mc, k0 .. k0+kc] (strided) into MR-row panels at dst (pack_a's layout). */
+export function pack_a_into(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  const saved = packA;
+  packA = dst;
+  pack_a(a, rsA, csA, i0, mc, k0, kc);
+  packA = saved;
+}
+
+/** One MR x NR tile from packed panels: c (row stride ldc) (+)= ap · bp over kc; a ragged
+ *  tile (mr < MR or nr < NR) goes through a tile buffer and only its valid part is written. */
+export function gemm_tile_packed(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, load_c: bool): void {
+  buffers();
+  if (mr == MR && nr == NR) {
+    ukernel(kc, ap, bp, c, ldc, load_c);
+    return;
+  }
+  if (load_c) {
+    for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++)
+      store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(c + (<usize>(r * ldc + j) << 2)));
+  }
+  ukernel(kc, ap, bp, tile, NR, load_c);
+  for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++)
+    store<f32>(c + (<usize>(r * ldc + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
+}

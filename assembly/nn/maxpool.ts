@@ -93,10 +93,10 @@ export function flatten_backward(dy: usize, B: i32, H: i32, W: i32, C: i32, dx: 
   }
 }
 
-/** maxpool 2x2 for evaluation: the same selection as maxpool2_forward (first maximum, NaN wins),
- *  no argmax, written into the interior of y [B, H/2 + 2pad, W/2 + 2pad, C] whose border is
+/** maxpool 2x2 with a padded output: the same selection as maxpool2_forward (first maximum, NaN
+ *  wins), the argmax written to arg [B, H/2, W/2, C] u8 only if arg != 0, the values into the interior of y [B, H/2 + 2pad, W/2 + 2pad, C] whose border is
  *  set to 0 (the zero padding the next convolution reads). */
-export function maxpool2_forward_padded(x: usize, B: i32, H: i32, W: i32, C: i32, y: usize, pad: i32): void {
+export function maxpool2_forward_padded(x: usize, B: i32, H: i32, W: i32, C: i32, y: usize, pad: i32, arg: usize): void {
   const Ho = H >> 1, Wo = W >> 1, Hp = Ho + 2 * pad, Wp = Wo + 2 * pad;
   const rowBytes = <usize>(Wp * C) << 2, cellBytes = <usize>C << 2;
   for (let b = 0; b < B; b++) {
@@ -116,30 +116,39 @@ export function maxpool2_forward_padded(x: usize, B: i32, H: i32, W: i32, C: i32
         const p00 = xb + (<usize>(((2 * ho) * W + 2 * wo) * C) << 2);
         const p01 = p00 + cellBytes, p10 = p00 + (<usize>(W * C) << 2), p11 = p10 + cellBytes;
         const out = yrow + <usize>(wo + pad) * cellBytes;
+        const ao = arg + <usize>(((b * Ho + ho) * Wo + wo) * C);
         let c = 0;
         if (ASC_FEATURE_SIMD) {
           for (; c + 4 <= C; c += 4) {
             const off = <usize>c << 2;
-            let m = v128.load(p00 + off);
+            let m = v128.load(p00 + off), a = i32x4.splat(0);
             let v = v128.load(p01 + off);
-            m = v128.bitselect(v, m, v128.or(f32x4.gt(v, m), f32x4.ne(v, v)));
+            let k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(1), a, k);
             v = v128.load(p10 + off);
-            m = v128.bitselect(v, m, v128.or(f32x4.gt(v, m), f32x4.ne(v, v)));
+            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(2), a, k);
             v = v128.load(p11 + off);
-            m = v128.bitselect(v, m, v128.or(f32x4.gt(v, m), f32x4.ne(v, v)));
+            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(3), a, k);
             v128.store(out + off, m);
+            if (arg != 0) {
+              const a16 = i16x8.narrow_i32x4_u(a, a);
+              v128.store32_lane(ao + <usize>c, i8x16.narrow_i16x8_u(a16, a16), 0);
+            }
           }
         }
         for (; c < C; c++) {
           const off = <usize>c << 2;
-          let m = load<f32>(p00 + off);
+          let m = load<f32>(p00 + off), a: u8 = 0;
           let v = load<f32>(p01 + off);
-          if (v > m || isNaN(v)) m = v;
+          if (v > m || isNaN(v)) { m = v; a = 1; }
           v = load<f32>(p10 + off);
-          if (v > m || isNaN(v)) m = v;
+          if (v > m || isNaN(v)) { m = v; a = 2; }
           v = load<f32>(p11 + off);
-          if (v > m || isNaN(v)) m = v;
+          if (v > m || isNaN(v)) { m = v; a = 3; }
           store<f32>(out + off, m);
+          if (arg != 0) store<u8>(ao + <usize>c, a);
         }
       }
     }
