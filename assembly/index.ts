@@ -17,3 +17,4 @@ export { softmax_xent_forward_backward, argmax_rows } from "./nn/softmax_xent";
 export { adam_step } from "./nn/adam";
 export { cnn_layout, cnn_workspace_bytes, cnn_init, cnn_forward, cnn_forward_experts, cnn_loss_grad, cnn_train_step } from "./nn/cnn";
 export { peak_f32x4, peak_flops_per_iter } from "./nn/peak";
+export { ba_stride, ba_table_len, ba_patterns, ba_setup, ba_eval, ba_workspace_bytes, ba_solve, ba_gate_stats, ba_gate, routing_information } from "./routing/ba";

@@ -85,6 +85,16 @@ export interface CoreExports {
   cnn_forward_experts(spec: number, params: number, R: number, images: number, labels: number, idx: number, B: number, ws: number, losses: number, preds: number, ld: number): void;
   cnn_loss_grad(spec: number, params: number, grads: number, images: number, labels: number, idx: number, B: number, ws: number): number;
   cnn_train_step(spec: number, params: number, grads: number, m: number, v: number, t: number, lr: number, b1: number, b2: number, eps: number, images: number, labels: number, idx: number, B: number, ws: number): number;
+  ba_stride(R: number): number;
+  ba_table_len(N: number): number;
+  ba_patterns(losses: number, R: number, N: number, stride: number, pat: number, count: number, rowmap: number, table: number): number;
+  ba_setup(pat: number, count: number, K: number, R: number, N: number, lambda: number, E: number, w: number, m: number): number;
+  ba_eval(E: number, w: number, K: number, R: number, pi: number, Z: number, c: number, wantF: number): number;
+  ba_workspace_bytes(K: number, R: number): number;
+  ba_solve(E: number, w: number, K: number, R: number, pi: number, method: number, tol: number, maxEval: number, work: number, out: number): number;
+  ba_gate_stats(E: number, pat: number, w: number, K: number, R: number, lambda: number, pi: number, marg: number, work: number, out: number): void;
+  ba_gate(E: number, K: number, R: number, pi: number, rowmap: number, N: number, out: number): void;
+  routing_information(p: number, N: number, R: number, marg: number): number;
 }
 
 /** The export names the bindings rely on; a test checks them against the module itself. */
@@ -101,6 +111,7 @@ export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   "relu_forward", "relu_backward", "dense_forward", "dense_backward",
   "softmax_xent_forward_backward", "argmax_rows", "adam_step",
   "peak_f32x4", "peak_flops_per_iter", "cnn_layout", "cnn_workspace_bytes", "cnn_init", "cnn_forward", "cnn_forward_experts", "cnn_loss_grad", "cnn_train_step",
+  "ba_stride", "ba_table_len", "ba_patterns", "ba_setup", "ba_eval", "ba_workspace_bytes", "ba_solve", "ba_gate_stats", "ba_gate", "routing_information",
 ];
 
 /** The ABI version these bindings speak (assembly/build.ts abi_version). */

@@ -10,6 +10,7 @@ import { benchCommand } from "./commands/bench.js";
 import { bankCommand } from "./commands/bank.js";
 import { selectCommand } from "./commands/select.js";
 import { tablesCommand } from "./commands/tables.js";
+import { routeCommand } from "./commands/route.js";
 import { VERSION } from "./version.js";
 
 export function buildCli(argv: string[]) {
@@ -34,7 +35,7 @@ export function buildCli(argv: string[]) {
       if (err) throw err;
       throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
     });
-  return tablesCommand(selectCommand(bankCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>)))));
+  return routeCommand(tablesCommand(selectCommand(bankCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>))))));
 }
 
 export async function main(argv: string[]): Promise<number> {

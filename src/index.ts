@@ -14,3 +14,4 @@ export { Cnn, CoreDataset, DEFAULT_SPEC, DEFAULT_ADAM, TENSOR_NAMES, forwardFlop
 export type { CnnSpec, AdamConfig, TensorLayout, TensorName } from "./model/cnn.js";
 export { encodeSafetensors, decodeSafetensors } from "./formats/safetensors.js";
 export { encodeNpy, decodeNpy } from "./formats/npy.js";
+export * as routing from "./routing/index.js";

@@ -1,0 +1,180 @@
+// `moe-bank route`: the routing rate-distortion curve of a bank (paper Section V-A) from its 0-1
+// loss matrix on the test split: Blahut-Arimoto for eq. 26 over a lambda sweep, the curve's
+// closed-form ends, and D(rho) of eq. 27 at given rates.
+import type { Argv, ArgumentsCamelCase } from "yargs";
+import { Core } from "../../bindings/index.js";
+import { UsageError } from "../errors.js";
+import { emit, progressEnabled, type GlobalOptions } from "../output.js";
+import { readLossMatrix } from "./losses.js";
+import { RoutingProblem, type BaMethod, type BaResult } from "../routing/ba.js";
+import { constrainedD, lambdaGrid, sweep, SWEEP_DEFAULT_N, type ConstrainedD, type SweepResult } from "../routing/curve.js";
+
+interface RouteArgs extends GlobalOptions {
+  testLosses: string;
+  n?: number;
+  lambdas?: string;
+  points: number;
+  lambdaMin: number;
+  lambdaMax: number;
+  rho?: number[];
+  tol: number;
+  maxIter: number;
+  method: BaMethod;
+}
+
+/** A number for JSON: Infinity and NaN have no JSON form, so they become strings. */
+function num(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
+}
+
+function pointJson(p: BaResult) {
+  return {
+    lambda: p.lambda,
+    rate: p.rate,
+    distortion: p.distortion,
+    objective: p.objective,
+    dual: p.dual,
+    certificate: p.certificate,
+    gapBound: p.gapBound,
+    converged: p.converged,
+    iterations: p.iterations,
+    evaluations: p.evaluations,
+    vertex: p.vertex,
+    pi: [...p.pi],
+  };
+}
+
+function resultJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
+  const e = s.ends;
+  return {
+    file,
+    N: s.N,
+    R: s.R,
+    K: s.K,
+    method: s.method,
+    tol: s.tol,
+    converged: s.converged,
+    evaluations: s.evaluations,
+    iterations: s.iterations,
+    units: "nats",
+    ends: {
+      logR: e.logR,
+      oracleError: e.oracleError,
+      leastRate: e.leastRate,
+      leastRateLower: e.leastRateLower,
+      leastRatePi: [...e.small.pi],
+      bestExpert: e.large?.bestExpert ?? null,
+      bestError: e.large?.bestError ?? null,
+      lambdaMax: e.large === null ? null : num(e.large.lambdaMax),
+      lambdaMaxExpert: e.large?.expert ?? null,
+    },
+    points: s.points.map(pointJson),
+    rho: rho.map((c) => ({ ...c, lo: { ...c.lo, lambda: num(c.lo.lambda) }, hi: { ...c.hi, lambda: num(c.hi.lambda) }, lambda: num(c.lambda) })),
+  };
+}
+
+type RouteJson = ReturnType<typeof resultJson>;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd()).join("\n");
+}
+
+function render(r: RouteJson): string {
+  const e = r.ends;
+  const f = (x: number, d = 6) => x.toFixed(d);
+  const lines = [
+    `${r.file}: N = ${r.N} items, R = ${r.R} experts, K = ${r.K} distinct loss patterns; method ${r.method}, tol ${r.tol}`,
+    `rates in nats (log R = ${f(e.logR)})`,
+    "",
+    `small lambda: D -> oracle error ${f(e.oracleError)} at the least rate ${f(e.leastRate, 9)} (>= ${f(e.leastRateLower, 9)})`,
+    e.bestExpert === null
+      ? "large lambda: losses are not 0-1, no closed form"
+      : `large lambda: the gate is expert ${e.bestExpert} alone (error ${f(e.bestError!)}) for lambda >= lambda_max = ${typeof e.lambdaMax === "number" ? f(e.lambdaMax) : e.lambdaMax}` +
+        (e.lambdaMaxExpert !== null && e.lambdaMaxExpert >= 0 ? ` (bound by expert ${e.lambdaMaxExpert})` : ""),
+    "",
+    table([
+      ["lambda", "rate", "distortion", "accuracy", "certificate", "iterations", "evaluations", ""],
+      ...r.points.map((p) => [
+        p.lambda.toPrecision(4),
+        f(p.rate),
+        f(p.distortion),
+        f(1 - p.distortion),
+        p.certificate.toExponential(1),
+        String(p.iterations),
+        String(p.evaluations),
+        p.vertex ? "vertex" : p.converged ? "" : "NOT CONVERGED",
+      ]),
+    ]),
+  ];
+  if (r.rho.length > 0) {
+    lines.push("", "D(rho), eq. 27:");
+    lines.push(
+      table([
+        ["rho", "D(rho)", "lower bound", "lambda", "bisections"],
+        ...r.rho.map((c) => [String(c.rho), f(c.distortion, 9), f(c.lower, 9), typeof c.lambda === "number" ? c.lambda.toPrecision(6) : c.lambda, `${c.bisections} (${c.kind})`]),
+      ]),
+    );
+  }
+  lines.push("", `${r.evaluations} evaluations, ${r.iterations} iterations${r.converged ? "" : "; SOME POINTS DID NOT CONVERGE"}`);
+  return lines.join("\n");
+}
+
+function parseLambdas(s: string): number[] {
+  const xs = s.split(",").map((x) => x.trim()).filter((x) => x !== "").map(Number);
+  if (xs.length === 0) throw new UsageError("--lambdas needs at least one value, e.g. --lambdas 0.01,0.1,1");
+  for (const x of xs) if (!(x >= 0) || !Number.isFinite(x)) throw new UsageError(`--lambdas: ${x} is not a finite number >= 0`);
+  return xs;
+}
+
+async function route(args: ArgumentsCamelCase<RouteArgs>): Promise<void> {
+  const L = await readLossMatrix(args.testLosses);
+  const n = args.n ?? Math.min(SWEEP_DEFAULT_N, L.N);
+  if (!Number.isInteger(n) || n < 1 || n > L.N) throw new UsageError(`--n must be an integer in [1, ${L.N}] (the items in ${args.testLosses}), got ${args.n}`);
+  if (!Number.isInteger(args.points) || args.points < 1) throw new UsageError(`--points must be a positive integer, got ${args.points}`);
+  if (!(args.lambdaMin > 0) || !(args.lambdaMax >= args.lambdaMin) || !Number.isFinite(args.lambdaMax)) throw new UsageError("--lambda-min and --lambda-max must satisfy 0 < min <= max");
+  if (!(args.tol >= 0)) throw new UsageError(`--tol must be >= 0, got ${args.tol}`);
+  if (!Number.isInteger(args.maxIter) || args.maxIter < 1) throw new UsageError(`--max-iter must be a positive integer, got ${args.maxIter}`);
+  const rhos = args.rho ?? [];
+  for (const r of rhos) if (!(r >= 0) || !Number.isFinite(r)) throw new UsageError(`--rho must be a finite number >= 0, got ${r}`);
+  const core = await Core.load();
+  const lambdas = args.lambdas !== undefined ? parseLambdas(args.lambdas) : lambdaGrid(core, args.points, args.lambdaMin, args.lambdaMax);
+  const progress = progressEnabled(args);
+  const opts = { tol: args.tol, maxIter: args.maxIter, accelerate: args.method };
+  const t0 = performance.now();
+  const prob = RoutingProblem.create(core, L, n);
+  try {
+    const s = sweep(core, prob, {
+      ...opts,
+      lambdas,
+      onProgress: progress ? (done, total, p) => process.stderr.write(`route: ${done}/${total} lambda ${p.lambda.toPrecision(4)} rate ${p.rate.toFixed(6)} D ${p.distortion.toFixed(6)}\n`) : undefined,
+    });
+    const rho = rhos.map((r) => constrainedD(core, prob, r, opts));
+    if (progress) process.stderr.write(`route: ${(performance.now() - t0).toFixed(0)} ms\n`);
+    emit(args, resultJson(args.testLosses, s, rho), render);
+  } finally {
+    prob.free();
+  }
+}
+
+export function routeCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
+  return y.command(
+    "route",
+    "the routing rate-distortion curve D(rho) of a bank: Blahut-Arimoto on its 0-1 test losses over a lambda sweep, with the curve's closed-form ends",
+    (c) =>
+      c
+        .option("test-losses", { type: "string", demandOption: true, describe: "0-1 losses on the test split: .npy, uint8 or bool, shape [R, N]" })
+        .option("n", { type: "number", describe: `use the first n items (default: ${SWEEP_DEFAULT_N}, or all if fewer)` })
+        .option("lambdas", { type: "string", describe: "comma-separated lambdas (default: --points log-spaced in [--lambda-min, --lambda-max])" })
+        .option("points", { type: "number", default: 25, describe: "number of log-spaced lambdas" })
+        .option("lambda-min", { type: "number", default: 1e-3, describe: "smallest lambda of the grid" })
+        .option("lambda-max", { type: "number", default: 10, describe: "largest lambda of the grid" })
+        .option("rho", { type: "number", array: true, describe: "also solve eq. 27, D(rho) = min D subject to I <= rho (nats), by bisection on lambda" })
+        .option("tol", { type: "number", default: 1e-10, describe: "stop when the certificate max_t c_t - 1 <= tol" })
+        .option("max-iter", { type: "number", default: 100_000, describe: "at most this many evaluations per lambda" })
+        .option("method", { choices: ["newton", "squarem", "none"] as const, default: "newton" as BaMethod, describe: "newton (SQP on the simplex), squarem (extrapolated BA) or none (plain BA, eqs. 28-29)" })
+        .example("$0 route --test-losses losses-test.npy", "25 lambdas in [1e-3, 10] on the first 2000 test items")
+        .example("$0 route --test-losses losses-test.npy --rho 0.05 0.1 --json", "the curve and D(rho) at two rates, as JSON"),
+    (a) => route(a as ArgumentsCamelCase<RouteArgs>),
+  );
+}

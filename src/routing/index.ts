@@ -1,0 +1,8 @@
+// Routing on a fixed bank (paper Section V): the routing information of a gate (eqs. 23-24) and
+// Blahut-Arimoto on the 0-1 loss matrix (eqs. 26-29), the lambda sweep, D(rho) of eq. 27 and the
+// closed-form ends of the curve.
+export { expertMarginal, routingInformation } from "./information.js";
+export { RoutingProblem, WARM_MIX, checkLosses, isZeroOne, resolveMethod } from "./ba.js";
+export type { RoutingLosses, BaMethod, BaOptions, BaResult, GateStats } from "./ba.js";
+export { blahutArimoto, curveEnds, lambdaMaxClosedForm, expertLossSums, lambdaGrid, sweep, constrainedD, SWEEP_DEFAULT_N } from "./curve.js";
+export type { RoutingSource, LambdaMax, CurveEnds, EndsOptions, BlahutArimotoOptions, SweepOptions, SweepResult, ConstrainedOptions, ConstrainedD, BracketPoint } from "./curve.js";
