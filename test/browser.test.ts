@@ -7,7 +7,7 @@ import { Core } from "../bindings/index.js";
 import { probe } from "./support/probe.js";
 import { openBrowser } from "./support/browser.js";
 
-test("PRNG streams, math and CNN train steps give the same bytes in Node and Chromium (simd and scalar builds)", { timeout: 120_000 }, async (t) => {
+test("PRNG streams, math, CNN train steps and Blahut-Arimoto give the same bytes in Node and Chromium (simd and scalar builds)", { timeout: 120_000 }, async (t) => {
   const node: Record<string, Record<string, string>> = {};
   for (const build of ["simd", "scalar"] as const) node[build] = await probe(await Core.load({ build }));
   assert.deepEqual(node.simd, node.scalar, "simd and scalar builds agree in Node");

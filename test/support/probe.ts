@@ -5,6 +5,7 @@ import type { Core } from "../../bindings/index.js";
 import { stream, Purpose } from "../../src/prng.js";
 import { mapF64, mapF32 } from "../../src/math.js";
 import { Cnn, CoreDataset, DEFAULT_SPEC } from "../../src/model/cnn.js";
+import { sweep, curveEnds } from "../../src/routing/index.js";
 
 async function hex(a: ArrayBufferView): Promise<string> {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
@@ -58,5 +59,15 @@ export async function probe(core: Core): Promise<Record<string, string>> {
   r.cnn_logits = await hex(net.forward(data, idx).logits);
   net.free();
   data.free();
+  // Blahut-Arimoto: a 25-point sweep (Newton) and the curve's ends on a random 0-1 matrix
+  const R = 12, N = 600;
+  const bits = stream(core, 9, Purpose.test, 9).u32(R * N);
+  const lm = { R, N, data: Uint8Array.from(bits, (u) => (u % 7 < 2 ? 1 : 0)) };
+  const sw = sweep(core, lm, { tol: 1e-10 });
+  const nums: number[] = [];
+  for (const p of sw.points) nums.push(p.lambda, p.rate, p.distortion, p.certificate);
+  const ends = curveEnds(core, lm);
+  nums.push(ends.oracleError, ends.leastRate, ends.large?.lambdaMax ?? -1);
+  r.ba = await hex(Float64Array.from(nums));
   return r;
 }
