@@ -15,7 +15,7 @@ import { conv2d_forward, conv2d_backward, conv2d_forward_indirect, conv_indirect
 import { maxpool2_forward, maxpool2_backward, maxpool2_forward_padded, flatten_forward, flatten_backward } from "./maxpool";
 import { relu_forward, relu_backward } from "./relu";
 import { dense_forward, dense_backward } from "./dense";
-import { softmax_xent_forward_backward, argmax_rows } from "./softmax_xent";
+import { softmax_xent_forward_backward, argmax_rows, argmax_row } from "./softmax_xent";
 import { adam_step } from "./adam";
 import { rng_uniform_f32 } from "../prng/philox";
 
@@ -144,6 +144,16 @@ function gather(images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize): 
   }
 }
 
+// From conv2's output wa2 to the logits wz: shared by the training and the evaluation forward.
+function forward_tail(params: usize, B: i32, ws: usize): void {
+  relu_forward(at(ws, wa2), B * H2 * W2 * c2);
+  maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
+  flatten_forward(at(ws, wp2), B, H4, W4, c2, at(ws, wf));
+  dense_forward(at(ws, wf), B, flat, tp(params, 4), tp(params, 5), hidden, at(ws, wh));
+  relu_forward(at(ws, wh), B * hidden);
+  dense_forward(at(ws, wh), B, hidden, tp(params, 6), tp(params, 7), classes, at(ws, wz));
+}
+
 // Whether conv2 runs without im2col/col2im in training: its window rows (K*c1 floats) must
 // split into whole 8-wide panels (true for the paper's 3 x 16 = 48).
 // @ts-ignore: decorator
@@ -160,12 +170,7 @@ function forward(params: usize, B: i32, ws: usize): void {
     maxpool2_forward(at(ws, wa1), B, H, W, c1, at(ws, wp1), at(ws, warg1));
     conv2d_forward(at(ws, wp1), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wcol2), at(ws, wwp2), at(ws, wa2));
   }
-  relu_forward(at(ws, wa2), B * H2 * W2 * c2);
-  maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
-  flatten_forward(at(ws, wp2), B, H4, W4, c2, at(ws, wf));
-  dense_forward(at(ws, wf), B, flat, tp(params, 4), tp(params, 5), hidden, at(ws, wh));
-  relu_forward(at(ws, wh), B * hidden);
-  dense_forward(at(ws, wh), B, hidden, tp(params, 6), tp(params, 7), classes, at(ws, wz));
+  forward_tail(params, B, ws);
 }
 
 // The evaluation forward: the same values as `forward` (bit for bit), with conv2 as an
@@ -176,12 +181,7 @@ function forward_eval(params: usize, B: i32, ws: usize): void {
   relu_forward(at(ws, wa1), B * H * W * c1);
   maxpool2_forward_padded(at(ws, wa1), B, H, W, c1, at(ws, wp1pad), pad, 0);
   conv2d_forward_indirect(at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wwp2), at(ws, wbpack), at(ws, wa2));
-  relu_forward(at(ws, wa2), B * H2 * W2 * c2);
-  maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
-  flatten_forward(at(ws, wp2), B, H4, W4, c2, at(ws, wf));
-  dense_forward(at(ws, wf), B, flat, tp(params, 4), tp(params, 5), hidden, at(ws, wh));
-  relu_forward(at(ws, wh), B * hidden);
-  dense_forward(at(ws, wh), B, hidden, tp(params, 6), tp(params, 7), classes, at(ws, wz));
+  forward_tail(params, B, ws);
 }
 
 /** Evaluation of a batch in one call: for the images idx[0..B), writes (each optional, 0 = skip)
@@ -252,13 +252,7 @@ export function cnn_forward_experts(
   for (let r = 0; r < R; r++) {
     forward_eval(params + (<usize>r * <usize>nParams << 2), B, ws);
     for (let b = 0; b < B; b++) {
-      const row = z + (<usize>(b * classes) << 2);
-      let best = 0;
-      let m = load<f32>(row);
-      for (let k = 1; k < classes; k++) {
-        const v = load<f32>(row + (<usize>k << 2));
-        if (v > m) { m = v; best = k; }
-      }
+      const best = argmax_row(z + (<usize>(b * classes) << 2), classes);
       const o = <usize>(r * ld + b);
       store<u8>(losses + o, best != load<i32>(lab + (<usize>b << 2)) ? 1 : 0);
       if (preds != 0) store<u8>(preds + o, <u8>best);

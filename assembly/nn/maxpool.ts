@@ -4,53 +4,7 @@
 // only if strictly greater (NaN wins), so the first maximum is kept.
 
 export function maxpool2_forward(x: usize, B: i32, H: i32, W: i32, C: i32, y: usize, arg: usize): void {
-  const Ho = H >> 1, Wo = W >> 1;
-  let o = 0;
-  for (let b = 0; b < B; b++) {
-    const xb = x + (<usize>(b * H * W * C) << 2);
-    for (let ho = 0; ho < Ho; ho++) {
-      for (let wo = 0; wo < Wo; wo++) {
-        const p00 = xb + (<usize>(((2 * ho) * W + 2 * wo) * C) << 2);
-        const p01 = p00 + (<usize>C << 2);
-        const p10 = p00 + (<usize>(W * C) << 2);
-        const p11 = p10 + (<usize>C << 2);
-        let c = 0;
-        if (ASC_FEATURE_SIMD) {
-          // 4 channels at a time: the same comparisons per lane, argmax kept in i32 lanes
-          for (; c + 4 <= C; c += 4) {
-            const off = <usize>c << 2;
-            let m = v128.load(p00 + off), a = i32x4.splat(0);
-            let v = v128.load(p01 + off);
-            let k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(1), a, k);
-            v = v128.load(p10 + off);
-            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(2), a, k);
-            v = v128.load(p11 + off);
-            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(3), a, k);
-            v128.store(y + (<usize>o << 2), m);
-            const a16 = i16x8.narrow_i32x4_u(a, a);
-            v128.store32_lane(arg + <usize>o, i8x16.narrow_i16x8_u(a16, a16), 0);
-            o += 4;
-          }
-        }
-        for (; c < C; c++) {
-          const off = <usize>c << 2;
-          let m = load<f32>(p00 + off), a: u8 = 0;
-          let v = load<f32>(p01 + off);
-          if (v > m || isNaN(v)) { m = v; a = 1; }
-          v = load<f32>(p10 + off);
-          if (v > m || isNaN(v)) { m = v; a = 2; }
-          v = load<f32>(p11 + off);
-          if (v > m || isNaN(v)) { m = v; a = 3; }
-          store<f32>(y + (<usize>o << 2), m);
-          store<u8>(arg + <usize>o, a);
-          o++;
-        }
-      }
-    }
-  }
+  maxpool2_forward_padded(x, B, H, W, C, y, 0, arg);
 }
 
 /** dx = 0 except dx[argmax] = dy (each input receives at most one gradient). */

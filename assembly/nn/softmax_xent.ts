@@ -29,16 +29,22 @@ export function softmax_xent_forward_backward(z: usize, y: usize, B: i32, K: i32
   return total * invB;
 }
 
+/** The first index of the largest of K floats at row (the prediction rule everywhere). */
+// @ts-ignore: decorator
+@inline export function argmax_row(row: usize, K: i32): i32 {
+  let best = 0;
+  let m = load<f32>(row);
+  for (let k = 1; k < K; k++) {
+    const v = load<f32>(row + (<usize>k << 2));
+    if (v > m) { m = v; best = k; }
+  }
+  return best;
+}
+
 /** preds[b] = the first argmax of row b; losses[b] = preds[b] != y[b] (u8 0-1). */
 export function argmax_rows(z: usize, B: i32, K: i32, preds: usize, y: usize, losses: usize): void {
   for (let b = 0; b < B; b++) {
-    const row = z + (<usize>(b * K) << 2);
-    let best = 0;
-    let m = load<f32>(row);
-    for (let k = 1; k < K; k++) {
-      const v = load<f32>(row + (<usize>k << 2));
-      if (v > m) { m = v; best = k; }
-    }
+    const best = argmax_row(z + (<usize>(b * K) << 2), K);
     if (preds != 0) store<i32>(preds + (<usize>b << 2), best);
     if (losses != 0) store<u8>(losses + <usize>b, best != load<i32>(y + (<usize>b << 2)) ? 1 : 0);
   }
