@@ -1,34 +1,15 @@
 // `moe-bank bank train | eval | merge | info`: the bank of experts (paper Section III-A).
 import type { Argv, ArgumentsCamelCase } from "yargs";
-import { join, resolve } from "node:path";
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import { coreUrl } from "../../bindings/index.js";
-import { Cnn } from "../model/cnn.js";
 import { Core } from "../../bindings/index.js";
-import { DEFAULT_BANK, validateBankConfig, expertKey, canonicalJson, type BankConfig, type SubsetMode } from "../bank/config.js";
-import { trainExperts, evaluateSplit, accuracies, disagreements } from "../bank/bank.js";
-import { expertCache, blockCache } from "../bank/cache.js";
-import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "../bank/store.js";
-import { sha256, writeAtomic } from "../bank/files.js";
-import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
-import { encodeNpy } from "../formats/npy.js";
+import { Cnn } from "../model/cnn.js";
+import { DEFAULT_BANK, validateBankConfig, canonicalJson, type BankConfig, type SubsetMode } from "../bank/config.js";
+import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type Manifest } from "../bank/store.js";
+import { trainBankDir, evaluateBankDir, summary } from "../bank/run.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 import { emit, progressReporter, type GlobalOptions } from "../output.js";
-import type { LoadedDataset } from "../data/datasets.js";
 
-async function coreSha(): Promise<string> {
-  return sha256(new Uint8Array(await readFile(fileURLToPath(coreUrl("simd")))));
-}
-
-function datasetRef(d: LoadedDataset): DatasetRef {
-  return {
-    name: d.name, id: d.id,
-    sha256: { trainImages: d.train.sha256.images, trainLabels: d.train.sha256.labels, testImages: d.test.sha256.images, testLabels: d.test.sha256.labels },
-    trainCount: d.train.count, testCount: d.test.count,
-  };
-}
+const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);
 
 /** Parses "a-b" (inclusive) or "a" into [start, end). */
 export function parseRange(s: string | undefined, R: number): { start: number; end: number } {
@@ -38,12 +19,6 @@ export function parseRange(s: string | undefined, R: number): { start: number; e
   const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
   if (a > b || b >= R) throw new UsageError(`--experts ${s} is not a range inside 0-${R - 1}`);
   return { start: a, end: b + 1 };
-}
-
-function stats(values: number[]): { min: number; median: number; max: number; mean: number } {
-  const v = [...values].sort((x, y) => x - y);
-  const mid = v.length >> 1;
-  return { min: v[0]!, max: v[v.length - 1]!, median: v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2, mean: v.reduce((a, b) => a + b, 0) / v.length };
 }
 
 function fmt(x: number): string {
@@ -69,30 +44,8 @@ async function train(a: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const config: BankConfig = { ...DEFAULT_BANK, experts: a.count, subsetSize: a.subsetSize, subset: a.subset, epochs: a.epochs, batch: a.batch, seed: a.seed, adam: { ...DEFAULT_BANK.adam, lr: a.lr } };
   validateBankConfig(config, data.train.count);
   const range = parseRange(a.experts, config.experts);
-  const csha = await coreSha();
-  const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);
-  const pool = await WorkerPool.create({ workers: a.workers ?? (await defaultWorkers()), train: data.train, test: data.test });
-  let trained;
-  try {
-    trained = await trainExperts({
-      pool, config, start: range.start, end: range.end,
-      key: (r) => expertKey(config, r, data.id, csha),
-      cache: expertCache(resolve(a.cache), warn),
-      onProgress: progressReporter(a),
-    });
-  } finally {
-    await pool.close();
-  }
-  const experts: BankExpert[] = trained.map((e, i) => {
-    const errors = e.testLosses.reduce((s, x) => s + x, 0);
-    return { r: range.start + i, params: e.params, testErrors: errors, testAccuracy: 1 - errors / data.test.count };
-  });
-  const net = new Cnn(await Core.load(), config.spec);
-  const file = encodeExperts(experts, net.layout);
-  net.free();
-  const manifest = makeManifest(config, datasetRef(data), { build: "simd", sha256: csha }, range, experts, file);
-  await writeBank(a.out, manifest, file);
-  const acc = stats(experts.map((e) => e.testAccuracy));
+  const { manifest, experts } = await trainBankDir({ data, config, range, out: a.out, cache: a.cache, ...(a.workers !== undefined ? { workers: a.workers } : {}), onProgress: progressReporter(a), warn });
+  const acc = summary(experts.map((e) => e.testAccuracy));
   emit(a, { out: a.out, experts: range, testAccuracy: acc, perExpert: manifest.perExpert }, (r) =>
     [`bank: experts ${range.start}-${range.end - 1} of ${config.experts} written to ${r.out}`,
      `test accuracy: min ${fmt(acc.min)}  median ${fmt(acc.median)}  max ${fmt(acc.max)}`].join("\n"));
@@ -106,79 +59,11 @@ interface EvalArgs extends GlobalOptions, DatasetArgs {
 }
 
 async function evaluate(a: ArgumentsCamelCase<EvalArgs>): Promise<void> {
-  const core = await Core.load();
-  const head = await readManifest(a.bank);
-  const net = new Cnn(core, head.config.spec);
-  const { manifest, experts } = await readBank(a.bank, net.layout, net.size);
-  if (manifest.experts.start !== 0 || manifest.experts.end !== manifest.config.experts) {
-    throw new MoeBankError(`${a.bank}: a shard (experts ${manifest.experts.start}-${manifest.experts.end - 1} of ${manifest.config.experts}); merge the shards first (moe-bank bank merge)`);
-  }
-  const data = await resolveDataset({ ...a, dataset: a.trainImages ? a.dataset : manifest.dataset.name === "idx" ? a.dataset : manifest.dataset.name });
-  if (data.id !== manifest.dataset.id) throw new MoeBankError(`${a.bank}: the bank was trained on dataset ${manifest.dataset.id.slice(0, 16)}…, not on ${data.id.slice(0, 16)}… given here`);
-  const R = experts.length;
-  const params = new Float32Array(R * net.size);
-  experts.forEach((e, i) => params.set(e.params, i * net.size));
-  net.free();
-  const bankSha = sha256(new TextEncoder().encode(canonicalJson(manifest.perExpert.map((e) => e.sha256))));
-  const csha = await coreSha();
-  const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);
-  const cache = blockCache(resolve(a.cache), warn);
-  const pool = await WorkerPool.create({ workers: a.workers ?? (await defaultWorkers()), train: data.train, test: data.test });
-  const progress = progressReporter(a);
-  let mats;
-  try {
-    mats = {} as Record<"train" | "test", Awaited<ReturnType<typeof evaluateSplit>>>;
-    // L_test rows are a by-product of training (each task tests its expert): reuse them from
-    // the expert cache when every entry is there and matches the manifest's parameter hash.
-    const xcache = expertCache(resolve(a.cache), warn);
-    const rows = await Promise.all(manifest.perExpert.map(async (rec) => {
-      const hit = await xcache.get(await expertKey(manifest.config, rec.r, data.id, csha));
-      return hit && paramsSha(hit.params) === rec.sha256 && hit.testLosses.length === data.test.count ? hit : null;
-    }));
-    if (rows.every((x) => x !== null)) {
-      const N = data.test.count;
-      const losses = new Uint8Array(R * N), preds = new Uint8Array(R * N);
-      rows.forEach((x, r) => { losses.set(x!.testLosses, r * N); preds.set(x!.testPreds, r * N); });
-      mats.test = { losses, preds, R, N };
-    }
-    for (const split of ["train", "test"] as const) {
-      if (mats[split]) continue;
-      const N = split === "train" ? data.train.count : data.test.count;
-      mats[split] = await evaluateSplit({
-        pool, spec: manifest.config.spec, params, R, split, N,
-        key: async (s, e) => sha256(new TextEncoder().encode(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split, s, e, csha }))),
-        cache, onProgress: progress,
-      });
-    }
-  } finally {
-    await pool.close();
-  }
   const out = a.out ?? a.bank;
-  const files: Record<string, string> = {};
-  for (const split of ["train", "test"] as const) {
-    const m = mats[split];
-    for (const [what, arr] of [["losses", m.losses], ["preds", m.preds]] as const) {
-      const bytes = encodeNpy("u8", [m.R, m.N], arr);
-      const name = `${what}-${split}.npy`;
-      await writeAtomic(join(out, name), bytes);
-      files[name] = sha256(bytes);
-    }
-  }
-  const testAcc = accuracies(mats.test), trainAcc = accuracies(mats.train);
-  const D = disagreements(mats.test);
-  const pairs: number[] = [];
-  for (let r = 0; r < R; r++) for (let s = r + 1; s < R; s++) pairs.push(D[r]![s]!);
-  let oracle = 0;
-  for (let i = 0; i < mats.test.N; i++) { let all = 1; for (let r = 0; r < R; r++) all &= mats.test.losses[r * mats.test.N + i]!; oracle += all; }
-  const report = {
-    bank: { sha256OfExperts: bankSha, config: manifest.config, dataset: manifest.dataset },
-    files,
-    testAccuracy: testAcc, trainAccuracy: trainAcc,
-    testAccuracyStats: stats(testAcc), trainAccuracyStats: stats(trainAcc),
-    disagreement: { pairs: pairs.length, ...(pairs.length ? stats(pairs) : { min: 0, median: 0, max: 0, mean: 0 }), matrix: D },
-    oracleTestError: oracle / mats.test.N,
-  };
-  await writeAtomic(join(out, "eval.json"), JSON.stringify(report, null, 2) + "\n");
+  const { report } = await evaluateBankDir({
+    bank: a.bank, out, cache: a.cache, ...(a.workers !== undefined ? { workers: a.workers } : {}), onProgress: progressReporter(a), warn,
+    dataset: (m) => resolveDataset({ ...a, dataset: a.trainImages ? a.dataset : m.dataset.name === "idx" ? a.dataset : m.dataset.name }),
+  });
   emit(a, report, (r) => [
     `loss matrices written to ${out}: ${Object.keys(r.files).join(", ")}`,
     `test accuracy  min ${fmt(r.testAccuracyStats.min)}  median ${fmt(r.testAccuracyStats.median)}  max ${fmt(r.testAccuracyStats.max)}  (paper: 0.89-0.92)`,
@@ -230,7 +115,7 @@ async function info(a: ArgumentsCamelCase<InfoArgs>): Promise<void> {
   const net = new Cnn(core, head.config.spec);
   const { manifest } = await readBank(a.bank, net.layout, net.size);
   net.free();
-  const acc = stats(manifest.perExpert.map((e) => e.testAccuracy));
+  const acc = summary(manifest.perExpert.map((e) => e.testAccuracy));
   emit(a, manifest, (m) => [
     `bank ${a.bank}: experts ${m.experts.start}-${m.experts.end - 1} of ${m.config.experts} (hashes verified)`,
     `dataset ${m.dataset.name} ${m.dataset.id.slice(0, 16)}…  subset ${m.config.subset} n=${m.config.subsetSize}  epochs ${m.config.epochs}  batch ${m.config.batch}  lr ${m.config.adam.lr}  seed ${m.config.seed}`,

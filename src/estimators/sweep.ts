@@ -61,6 +61,8 @@ export interface AlphaResult {
   g: Estimate;
   /** eq. 33: mean |R_ref(W_i) - R_hat_{S_i}(W_i)|. */
   gAbs: Estimate;
+  /** The per-run gaps R_ref(W_i) - R_hat_{S_i}(W_i), i = 0..M-1 in run order (Fig. 2's histogram). */
+  gaps: number[];
   /** B_MI / |G| and B_MI / G_abs under each constant. */
   looseness: Record<keyof typeof SIGMAS, { overAbsG: Maybe; overGAbs: Maybe }>;
 }
@@ -252,6 +254,7 @@ function alphaRow(
     rRef: est(gaps.rRef, reps.rRef),
     g: est(gaps.g, reps.g),
     gAbs: est(gaps.gAbs, reps.gAbs),
+    gaps: Array.from(terms.ref, (r, i) => r - terms.train[i]!),
     looseness: {
       sigma1: { overAbsG: loosenessRatio(b1, absG, alpha, "|G|"), overGAbs: loosenessRatio(b1, gaps.gAbs, alpha, "G_abs") },
       sigmaHalf: { overAbsG: loosenessRatio(bh, absG, alpha, "|G|"), overGAbs: loosenessRatio(bh, gaps.gAbs, alpha, "G_abs") },

@@ -1,0 +1,171 @@
+// The bank stages as library calls (Node-only: files, cache, worker threads): what
+// `moe-bank bank train|eval` and `moe-bank reproduce` run.
+import { join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { Core, coreUrl } from "../../bindings/index.js";
+import { Cnn } from "../model/cnn.js";
+import { validateBankConfig, expertKey, canonicalJson, type BankConfig } from "./config.js";
+import { trainExperts, evaluateSplit, accuracies, disagreements, type LossMatrices, type Progress } from "./bank.js";
+import { expertCache, blockCache } from "./cache.js";
+import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
+import { sha256, writeAtomic } from "./files.js";
+import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
+import { encodeNpy } from "../formats/npy.js";
+import { MoeBankError, UsageError } from "../errors.js";
+import type { LoadedDataset } from "../data/datasets.js";
+
+/** sha-256 of the reference (simd) core: part of every cache key. */
+export async function coreSha(): Promise<string> {
+  return sha256(new Uint8Array(await readFile(fileURLToPath(coreUrl("simd")))));
+}
+
+export function datasetRef(d: LoadedDataset): DatasetRef {
+  return {
+    name: d.name, id: d.id,
+    sha256: { trainImages: d.train.sha256.images, trainLabels: d.train.sha256.labels, testImages: d.test.sha256.images, testLabels: d.test.sha256.labels },
+    trainCount: d.train.count, testCount: d.test.count,
+  };
+}
+
+export function summary(values: number[]): { min: number; median: number; max: number; mean: number } {
+  const v = [...values].sort((x, y) => x - y);
+  const mid = v.length >> 1;
+  return { min: v[0]!, max: v[v.length - 1]!, median: v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2, mean: v.reduce((a, b) => a + b, 0) / v.length };
+}
+
+export interface StageOptions {
+  cache: string;
+  workers?: number;
+  onProgress?: (p: Progress) => void;
+  warn?: (s: string) => void;
+}
+
+async function pool(data: LoadedDataset, workers: number | undefined): Promise<WorkerPool> {
+  const n = workers ?? (await defaultWorkers());
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--workers must be an integer >= 1, got ${workers}`);
+  return WorkerPool.create({ workers: n, train: data.train, test: data.test });
+}
+
+/** Trains experts [range) of the bank (reusing the cache) and writes the bank folder. */
+export async function trainBankDir(opts: StageOptions & { data: LoadedDataset; config: BankConfig; range: { start: number; end: number }; out: string }): Promise<{ manifest: Manifest; experts: BankExpert[] }> {
+  const { data, config, range } = opts;
+  validateBankConfig(config, data.train.count);
+  const csha = await coreSha();
+  const warn = opts.warn ?? (() => {});
+  const p = await pool(data, opts.workers);
+  let trained;
+  try {
+    trained = await trainExperts({
+      pool: p, config, start: range.start, end: range.end,
+      key: (r) => expertKey(config, r, data.id, csha),
+      cache: expertCache(resolve(opts.cache), warn),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+  } finally {
+    await p.close();
+  }
+  const experts: BankExpert[] = trained.map((e, i) => {
+    const errors = e.testLosses.reduce((s, x) => s + x, 0);
+    return { r: range.start + i, params: e.params, testErrors: errors, testAccuracy: 1 - errors / data.test.count };
+  });
+  const net = new Cnn(await Core.load(), config.spec);
+  const file = encodeExperts(experts, net.layout);
+  net.free();
+  const manifest = makeManifest(config, datasetRef(data), { build: "simd", sha256: csha }, range, experts, file);
+  await writeBank(opts.out, manifest, file);
+  return { manifest, experts };
+}
+
+export interface EvalReport {
+  bank: { sha256OfExperts: string; config: BankConfig; dataset: DatasetRef };
+  files: Record<string, string>;
+  testAccuracy: number[];
+  trainAccuracy: number[];
+  testAccuracyStats: ReturnType<typeof summary>;
+  trainAccuracyStats: ReturnType<typeof summary>;
+  disagreement: { pairs: number; min: number; median: number; max: number; mean: number; matrix: number[][] };
+  oracleTestError: number;
+}
+
+/** Builds L_train and L_test of a bank folder (reusing cached blocks and each expert's test
+ *  rows from training) and writes the .npy files and eval.json to `out`. */
+export async function evaluateBankDir(opts: StageOptions & { bank: string; out: string; dataset: (m: Manifest) => Promise<LoadedDataset> }): Promise<{ report: EvalReport; mats: Record<"train" | "test", LossMatrices> }> {
+  const core = await Core.load();
+  const head = await readManifest(opts.bank);
+  const net = new Cnn(core, head.config.spec);
+  const { manifest, experts } = await readBank(opts.bank, net.layout, net.size);
+  if (manifest.experts.start !== 0 || manifest.experts.end !== manifest.config.experts) {
+    throw new MoeBankError(`${opts.bank}: a shard (experts ${manifest.experts.start}-${manifest.experts.end - 1} of ${manifest.config.experts}); merge the shards first (moe-bank bank merge)`);
+  }
+  const data = await opts.dataset(manifest);
+  if (data.id !== manifest.dataset.id) throw new MoeBankError(`${opts.bank}: the bank was trained on dataset ${manifest.dataset.id.slice(0, 16)}…, not on ${data.id.slice(0, 16)}… given here`);
+  const R = experts.length;
+  const params = new Float32Array(R * net.size);
+  experts.forEach((e, i) => params.set(e.params, i * net.size));
+  net.free();
+  const bankSha = sha256(new TextEncoder().encode(canonicalJson(manifest.perExpert.map((e) => e.sha256))));
+  const csha = await coreSha();
+  const warn = opts.warn ?? (() => {});
+  const mats = {} as Record<"train" | "test", LossMatrices>;
+  // L_test rows are a by-product of training (each task tests its expert): reuse them from
+  // the expert cache when every entry is there and matches the manifest's parameter hash.
+  const xcache = expertCache(resolve(opts.cache), warn);
+  const rows = await Promise.all(manifest.perExpert.map(async (rec) => {
+    const hit = await xcache.get(await expertKey(manifest.config, rec.r, data.id, csha));
+    return hit && paramsSha(hit.params) === rec.sha256 && hit.testLosses.length === data.test.count ? hit : null;
+  }));
+  if (rows.every((x) => x !== null)) {
+    const N = data.test.count;
+    const losses = new Uint8Array(R * N), preds = new Uint8Array(R * N);
+    rows.forEach((x, r) => { losses.set(x!.testLosses, r * N); preds.set(x!.testPreds, r * N); });
+    mats.test = { losses, preds, R, N };
+  }
+  if (!mats.train || !mats.test) {
+    const p = await pool(data, opts.workers);
+    try {
+      const cache = blockCache(resolve(opts.cache), warn);
+      for (const split of ["train", "test"] as const) {
+        if (mats[split]) continue;
+        const N = split === "train" ? data.train.count : data.test.count;
+        mats[split] = await evaluateSplit({
+          pool: p, spec: manifest.config.spec, params, R, split, N,
+          key: async (s, e) => sha256(new TextEncoder().encode(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split, s, e, csha }))),
+          cache, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        });
+      }
+    } finally {
+      await p.close();
+    }
+  }
+  const files: Record<string, string> = {};
+  for (const split of ["train", "test"] as const) {
+    const m = mats[split];
+    for (const [what, arr] of [["losses", m.losses], ["preds", m.preds]] as const) {
+      const bytes = encodeNpy("u8", [m.R, m.N], arr);
+      const name = `${what}-${split}.npy`;
+      await writeAtomic(join(opts.out, name), bytes);
+      files[name] = sha256(bytes);
+    }
+  }
+  const testAcc = accuracies(mats.test), trainAcc = accuracies(mats.train);
+  const D = disagreements(mats.test);
+  const pairs: number[] = [];
+  for (let r = 0; r < R; r++) for (let s = r + 1; s < R; s++) pairs.push(D[r]![s]!);
+  let oracle = 0;
+  for (let i = 0; i < mats.test.N; i++) {
+    let all = 1;
+    for (let r = 0; r < R; r++) all &= mats.test.losses[r * mats.test.N + i]!;
+    oracle += all;
+  }
+  const report: EvalReport = {
+    bank: { sha256OfExperts: bankSha, config: manifest.config, dataset: manifest.dataset },
+    files,
+    testAccuracy: testAcc, trainAccuracy: trainAcc,
+    testAccuracyStats: summary(testAcc), trainAccuracyStats: summary(trainAcc),
+    disagreement: { pairs: pairs.length, ...(pairs.length ? summary(pairs) : { min: 0, median: 0, max: 0, mean: 0 }), matrix: D },
+    oracleTestError: oracle / mats.test.N,
+  };
+  await writeAtomic(join(opts.out, "eval.json"), JSON.stringify(report, null, 2) + "\n");
+  return { report, mats };
+}
