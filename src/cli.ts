@@ -11,6 +11,7 @@ import { bankCommand } from "./commands/bank.js";
 import { selectCommand } from "./commands/select.js";
 import { tablesCommand } from "./commands/tables.js";
 import { routeCommand } from "./commands/route.js";
+import { reproduceCommand } from "./commands/reproduce.js";
 import { VERSION } from "./version.js";
 
 export function buildCli(argv: string[]) {
@@ -35,7 +36,7 @@ export function buildCli(argv: string[]) {
       if (err) throw err;
       throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
     });
-  return routeCommand(tablesCommand(selectCommand(bankCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>))))));
+  return reproduceCommand(routeCommand(tablesCommand(selectCommand(bankCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>)))))));
 }
 
 export async function main(argv: string[]): Promise<number> {

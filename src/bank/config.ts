@@ -43,7 +43,7 @@ export function validateBankConfig(c: BankConfig, poolSize: number): void {
   const int = (name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
     if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer in [${min}, ${max}], got ${v}`);
   };
-  int("--experts", c.experts, 1, 100000);
+  int("--count (R, the number of experts)", c.experts, 1, 100000);
   int("--subset-size", c.subsetSize, 1, c.subset === "distinct" ? poolSize : 0x7fffffff);
   int("--epochs", c.epochs, 1, 1000);
   int("--batch", c.batch, 1, 65536);

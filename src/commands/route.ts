@@ -44,7 +44,8 @@ function pointJson(p: BaResult) {
   };
 }
 
-function resultJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
+/** Every number of a sweep and its D(rho) solutions, JSON-safe (the `route --json` form). */
+export function routeJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
   const e = s.ends;
   return {
     file,
@@ -73,14 +74,15 @@ function resultJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
   };
 }
 
-type RouteJson = ReturnType<typeof resultJson>;
+export type RouteJson = ReturnType<typeof routeJson>;
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd()).join("\n");
 }
 
-function render(r: RouteJson): string {
+/** The text form of `route` (also the D(rho) section of the report). */
+export function renderRoute(r: RouteJson): string {
   const e = r.ends;
   const f = (x: number, d = 6) => x.toFixed(d);
   const lines = [
@@ -123,7 +125,7 @@ function render(r: RouteJson): string {
 function parseLambdas(s: string): number[] {
   const xs = s.split(",").map((x) => x.trim()).filter((x) => x !== "").map(Number);
   if (xs.length === 0) throw new UsageError("--lambdas needs at least one value, e.g. --lambdas 0.01,0.1,1");
-  for (const x of xs) if (!(x >= 0) || !Number.isFinite(x)) throw new UsageError(`--lambdas: ${x} is not a finite number >= 0`);
+  for (const x of xs) if (!(x > 0) || !Number.isFinite(x)) throw new UsageError(`--lambdas: ${x} is not a finite number > 0 (lambda = 0 is the curve's small-lambda end, reported on every run)`);
   return xs;
 }
 
@@ -151,7 +153,7 @@ async function route(args: ArgumentsCamelCase<RouteArgs>): Promise<void> {
     });
     const rho = rhos.map((r) => constrainedD(core, prob, r, opts));
     if (progress) process.stderr.write(`route: ${(performance.now() - t0).toFixed(0)} ms\n`);
-    emit(args, resultJson(args.testLosses, s, rho), render);
+    emit(args, routeJson(args.testLosses, s, rho), renderRoute);
   } finally {
     prob.free();
   }
