@@ -22,6 +22,10 @@ function run(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The quick configuration's canonical results (seed 0, MNIST): pinned. A change here changes
+ *  the numbers every engine must agree on and must be deliberate. */
+export const QUICK_RESULTS_SHA256 = "6b37bc92dea8d273d592721c5e54d418f91859638728a70e4bafed1c953d0c96";
+
 const FIGURES = ["fig2-gaps.svg", "alpha-information.svg", "alpha-bounds.svg", "d-rho.svg", "bank-accuracy.svg"];
 
 test("reproduce --quick writes the report, the figures and the bank; the results hash is canonical and worker-independent", { timeout: 300_000 }, () => {
@@ -38,6 +42,7 @@ test("reproduce --quick writes the report, the figures and the bank; the results
   const sha = createHash("sha256").update(canonicalJson(report.results)).digest("hex");
   assert.equal(report.resultsSha256, sha, "resultsSha256 is the sha-256 of the canonical results");
   assert.equal(summary.resultsSha256, sha);
+  assert.equal(sha, QUICK_RESULTS_SHA256, "the pinned golden hash of the quick configuration");
   const results = JSON.stringify(report.results);
   assert.ok(!results.includes(TMP) && !results.includes(process.version), "no paths or versions in results");
   assert.ok(!/"(timings|seconds|node)"/.test(results), "no timings in results");

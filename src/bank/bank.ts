@@ -140,3 +140,11 @@ export function disagreements(m: { preds: Uint8Array; R: number; N: number }): n
   }
   return D;
 }
+
+/** min, median, max and mean of a list (the mean summed in ascending order: one definition for
+ *  every report of a bank, so their bytes agree). */
+export function summary(values: number[]): { min: number; median: number; max: number; mean: number } {
+  const v = [...values].sort((x, y) => x - y);
+  const mid = v.length >> 1;
+  return { min: v[0]!, max: v[v.length - 1]!, median: v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2, mean: v.reduce((a, b) => a + b, 0) / v.length };
+}

@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { Core, coreUrl } from "../../bindings/index.js";
 import { Cnn } from "../model/cnn.js";
 import { validateBankConfig, expertKey, canonicalJson, type BankConfig } from "./config.js";
-import { trainExperts, evaluateSplit, accuracies, disagreements, type LossMatrices, type Progress } from "./bank.js";
+import { trainExperts, evaluateSplit, accuracies, disagreements, summary, type LossMatrices, type Progress } from "./bank.js";
+export { summary } from "./bank.js";
 import { expertCache, blockCache } from "./cache.js";
 import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
 import { sha256, writeAtomic } from "./files.js";
@@ -26,12 +27,6 @@ export function datasetRef(d: LoadedDataset): DatasetRef {
     sha256: { trainImages: d.train.sha256.images, trainLabels: d.train.sha256.labels, testImages: d.test.sha256.images, testLabels: d.test.sha256.labels },
     trainCount: d.train.count, testCount: d.test.count,
   };
-}
-
-export function summary(values: number[]): { min: number; median: number; max: number; mean: number } {
-  const v = [...values].sort((x, y) => x - y);
-  const mid = v.length >> 1;
-  return { min: v[0]!, max: v[v.length - 1]!, median: v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2, mean: v.reduce((a, b) => a + b, 0) / v.length };
 }
 
 export interface StageOptions {

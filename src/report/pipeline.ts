@@ -1,0 +1,157 @@
+// The whole reproduction as one browser-safe function: bank (train, loss matrices) -> selection
+// and estimators -> routing -> figures -> canonical results and their sha-256. Node's
+// `moe-bank reproduce` and the browser app run exactly this; the caller supplies the worker
+// pool, the caches (files in Node, memory in a browser) and the dataset bytes.
+import type { Core } from "../../bindings/index.js";
+import type { WorkerPool } from "../parallel/pool.js";
+import { DEFAULT_BANK, canonicalJson, expertKey, validateBankConfig, type BankConfig } from "../bank/config.js";
+import { trainExperts, evaluateSplit, accuracies, disagreements, summary, type LossMatrices, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
+import { sha256Hex, type Split } from "../data/idx.js";
+import { encodeNpy } from "../formats/npy.js";
+import { runSelection } from "../estimators/sweep.js";
+import { lossMatrix } from "../estimators/draws.js";
+import { sweep, constrainedD } from "../routing/index.js";
+import { routeJson } from "../commands/route.js";
+import { figures, resultsSha256, type BankResults, type Results } from "./report.js";
+
+/** A dataset in memory: both splits with their files' sha-256, and the dataset id. */
+export interface PipelineDataset {
+  name: string;
+  id: string;
+  train: Split & { sha256: { images: string; labels: string } };
+  test: Split & { sha256: { images: string; labels: string } };
+}
+
+export interface PipelineConfig {
+  bank: BankConfig;
+  M: number;
+  bootstrap: number;
+  seed: number;
+}
+
+/** The paper's configuration, or the small --quick one (under a minute on 2 cores). */
+export function pipelineConfig(quick: boolean, seed = 0): PipelineConfig {
+  return quick
+    ? { bank: { ...DEFAULT_BANK, experts: 5, subsetSize: 3000, seed }, M: 100, bootstrap: 200, seed }
+    : { bank: { ...DEFAULT_BANK, seed }, M: 300, bootstrap: 1000, seed };
+}
+
+export interface PipelineInput {
+  core: Core;
+  pool: WorkerPool;
+  data: PipelineDataset;
+  config: PipelineConfig;
+  /** sha-256 of the reference core's bytes: part of every cache key */
+  coreSha256: string;
+  caches: { experts: ResultCache<TrainedExpert>; blocks: ResultCache<{ losses: Uint8Array; preds: Uint8Array }> };
+  onProgress?: (p: Progress) => void;
+  onStage?: (stage: string) => void;
+  signal?: AbortSignal;
+  /** a clock for the stage timings (performance.now by default) */
+  now?: () => number;
+}
+
+export interface PipelineOutput {
+  results: Results;
+  sha: string;
+  figures: Record<string, string>;
+  timings: Record<string, number>;
+  experts: { r: number; params: Float32Array; testAccuracy: number; testErrors: number }[];
+  mats: Record<"train" | "test", LossMatrices>;
+  /** the .npy bytes of the four matrices, by file name */
+  npy: Record<string, Uint8Array>;
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
+  const { core, pool, data, config } = inp;
+  const now = inp.now ?? (() => performance.now());
+  const timings: Record<string, number> = {};
+  const stage = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    inp.onStage?.(name);
+    inp.signal?.throwIfAborted();
+    const t0 = now();
+    const r = await fn();
+    timings[name] = (now() - t0) / 1000;
+    return r;
+  };
+  validateBankConfig(config.bank, data.train.count);
+  const R = config.bank.experts;
+  const progress = inp.onProgress ? { onProgress: inp.onProgress } : {};
+  const signal = inp.signal ? { signal: inp.signal } : {};
+
+  const trained = await stage("bank: train", () => trainExperts({
+    pool, config: config.bank, start: 0, end: R, key: (r) => expertKey(config.bank, r, data.id, inp.coreSha256), cache: inp.caches.experts, ...progress, ...signal,
+  }));
+  const experts = await Promise.all(trained.map(async (e, r) => {
+    const errors = e.testLosses.reduce((s, x) => s + x, 0);
+    return { r, params: e.params, testErrors: errors, testAccuracy: 1 - errors / data.test.count, sha256: await sha256Hex(new Uint8Array(e.params.buffer, e.params.byteOffset, e.params.byteLength)) };
+  }));
+
+  const mats = await stage("bank: loss matrices", async () => {
+    const N = data.test.count;
+    const test = { losses: new Uint8Array(R * N), preds: new Uint8Array(R * N), R, N };
+    trained.forEach((e, r) => { test.losses.set(e.testLosses, r * N); test.preds.set(e.testPreds, r * N); });
+    const params = new Float32Array(R * trained[0]!.params.length);
+    trained.forEach((e, r) => params.set(e.params, r * e.params.length));
+    const bankSha = await sha256Hex(text(canonicalJson(experts.map((e) => e.sha256))));
+    const train = await evaluateSplit({
+      pool, spec: config.bank.spec, params, R, split: "train", N: data.train.count,
+      key: (s, e) => sha256Hex(text(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split: "train", s, e, csha: inp.coreSha256 }))),
+      cache: inp.caches.blocks, ...progress, ...signal,
+    });
+    return { train, test };
+  });
+  const npy: Record<string, Uint8Array> = {};
+  const matrices: Record<string, string> = {};
+  for (const split of ["train", "test"] as const) {
+    for (const [what, arr] of [["losses", mats[split].losses], ["preds", mats[split].preds]] as const) {
+      const name = `${what}-${split}.npy`;
+      npy[name] = encodeNpy("u8", [R, mats[split].N], arr);
+      matrices[name] = await sha256Hex(npy[name]!);
+    }
+  }
+  const testAcc = accuracies(mats.test), trainAcc = accuracies(mats.train);
+  const D = disagreements(mats.test);
+  const pairs: number[] = [];
+  for (let r = 0; r < R; r++) for (let s = r + 1; s < R; s++) pairs.push(D[r]![s]!);
+  let oracle = 0;
+  for (let i = 0; i < mats.test.N; i++) {
+    let all = 1;
+    for (let r = 0; r < R; r++) all &= mats.test.losses[r * mats.test.N + i]!;
+    oracle += all;
+  }
+  const bank: BankResults = {
+    config: config.bank,
+    experts: experts.map((e) => ({ r: e.r, sha256: e.sha256, testAccuracy: e.testAccuracy, testErrors: e.testErrors })),
+    testAccuracy: testAcc,
+    trainAccuracy: trainAcc,
+    disagreement: { pairs: pairs.length, ...(pairs.length ? summary(pairs) : { min: 0, median: 0, max: 0, mean: 0 }) },
+    oracleTestError: oracle / mats.test.N,
+    matrices,
+  };
+
+  const selection = await stage("selection and estimators", async () =>
+    runSelection(core, lossMatrix(mats.train.losses, R, mats.train.N, "L_train"), lossMatrix(mats.test.losses, R, mats.test.N, "L_test"), {
+      M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...signal,
+    }));
+  const routing = await stage("routing", async () => {
+    const L = { R, N: mats.test.N, data: mats.test.losses };
+    const s = sweep(core, L, {});
+    return routeJson("losses-test.npy", s, [0.05, 0.1, 0.2].map((rho) => constrainedD(core, L, rho, {})));
+  });
+  const t0 = now();
+  const figs = figures(bank, selection, routing);
+  const figureShas: Record<string, string> = {};
+  for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(text(svg));
+  const dataset = {
+    name: data.name, id: data.id,
+    sha256: { trainImages: data.train.sha256.images, trainLabels: data.train.sha256.labels, testImages: data.test.sha256.images, testLabels: data.test.sha256.labels },
+    trainCount: data.train.count, testCount: data.test.count,
+  };
+  const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, routing, figures: figureShas };
+  const sha = await resultsSha256(results);
+  timings.report = (now() - t0) / 1000;
+  return { results, sha, figures: figs, timings, experts, mats, npy };
+}
