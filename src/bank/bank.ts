@@ -148,3 +148,30 @@ export function summary(values: number[]): { min: number; median: number; max: n
   const mid = v.length >> 1;
   return { min: v[0]!, max: v[v.length - 1]!, median: v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2, mean: v.reduce((a, b) => a + b, 0) / v.length };
 }
+
+/** The statistics every report of a bank gives: per-expert accuracies on both splits, the
+ *  pairwise test disagreement (summary and matrix) and the oracle test error (the share of test
+ *  images on which every expert is wrong). */
+export function bankStatistics(mats: Record<"train" | "test", LossMatrices>): {
+  testAccuracy: number[];
+  trainAccuracy: number[];
+  disagreement: { pairs: number; min: number; median: number; max: number; mean: number; matrix: number[][] };
+  oracleTestError: number;
+} {
+  const { R, N } = mats.test;
+  const D = disagreements(mats.test);
+  const pairs: number[] = [];
+  for (let r = 0; r < R; r++) for (let s = r + 1; s < R; s++) pairs.push(D[r]![s]!);
+  let oracle = 0;
+  for (let i = 0; i < N; i++) {
+    let all = 1;
+    for (let r = 0; r < R; r++) all &= mats.test.losses[r * N + i]!;
+    oracle += all;
+  }
+  return {
+    testAccuracy: accuracies(mats.test),
+    trainAccuracy: accuracies(mats.train),
+    disagreement: { pairs: pairs.length, ...(pairs.length ? summary(pairs) : { min: 0, median: 0, max: 0, mean: 0 }), matrix: D },
+    oracleTestError: oracle / N,
+  };
+}

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Core, coreUrl } from "../../bindings/index.js";
 import { Cnn } from "../model/cnn.js";
 import { validateBankConfig, expertKey, canonicalJson, type BankConfig } from "./config.js";
-import { trainExperts, evaluateSplit, accuracies, disagreements, summary, type LossMatrices, type Progress } from "./bank.js";
+import { trainExperts, evaluateSplit, bankStatistics, summary, type LossMatrices, type Progress } from "./bank.js";
 export { summary } from "./bank.js";
 import { expertCache, blockCache } from "./cache.js";
 import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
@@ -143,23 +143,14 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
       files[name] = sha256(bytes);
     }
   }
-  const testAcc = accuracies(mats.test), trainAcc = accuracies(mats.train);
-  const D = disagreements(mats.test);
-  const pairs: number[] = [];
-  for (let r = 0; r < R; r++) for (let s = r + 1; s < R; s++) pairs.push(D[r]![s]!);
-  let oracle = 0;
-  for (let i = 0; i < mats.test.N; i++) {
-    let all = 1;
-    for (let r = 0; r < R; r++) all &= mats.test.losses[r * mats.test.N + i]!;
-    oracle += all;
-  }
+  const st = bankStatistics(mats);
   const report: EvalReport = {
     bank: { sha256OfExperts: bankSha, config: manifest.config, dataset: manifest.dataset },
     files,
-    testAccuracy: testAcc, trainAccuracy: trainAcc,
-    testAccuracyStats: summary(testAcc), trainAccuracyStats: summary(trainAcc),
-    disagreement: { pairs: pairs.length, ...(pairs.length ? summary(pairs) : { min: 0, median: 0, max: 0, mean: 0 }), matrix: D },
-    oracleTestError: oracle / mats.test.N,
+    testAccuracy: st.testAccuracy, trainAccuracy: st.trainAccuracy,
+    testAccuracyStats: summary(st.testAccuracy), trainAccuracyStats: summary(st.trainAccuracy),
+    disagreement: st.disagreement,
+    oracleTestError: st.oracleTestError,
   };
   await writeAtomic(join(opts.out, "eval.json"), JSON.stringify(report, null, 2) + "\n");
   return { report, mats };

@@ -5,7 +5,7 @@
 import type { Core } from "../../bindings/index.js";
 import type { WorkerPool } from "../parallel/pool.js";
 import { DEFAULT_BANK, canonicalJson, expertKey, validateBankConfig, type BankConfig } from "../bank/config.js";
-import { trainExperts, evaluateSplit, accuracies, disagreements, summary, type LossMatrices, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
+import { trainExperts, evaluateSplit, bankStatistics, type LossMatrices, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
 import { sha256Hex, type Split } from "../data/idx.js";
 import { encodeNpy } from "../formats/npy.js";
 import { runSelection } from "../estimators/sweep.js";
@@ -112,23 +112,15 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
       matrices[name] = await sha256Hex(npy[name]!);
     }
   }
-  const testAcc = accuracies(mats.test), trainAcc = accuracies(mats.train);
-  const D = disagreements(mats.test);
-  const pairs: number[] = [];
-  for (let r = 0; r < R; r++) for (let s = r + 1; s < R; s++) pairs.push(D[r]![s]!);
-  let oracle = 0;
-  for (let i = 0; i < mats.test.N; i++) {
-    let all = 1;
-    for (let r = 0; r < R; r++) all &= mats.test.losses[r * mats.test.N + i]!;
-    oracle += all;
-  }
+  const st = bankStatistics(mats);
+  const { matrix: _matrix, ...disagreement } = st.disagreement;
   const bank: BankResults = {
     config: config.bank,
     experts: experts.map((e) => ({ r: e.r, sha256: e.sha256, testAccuracy: e.testAccuracy, testErrors: e.testErrors })),
-    testAccuracy: testAcc,
-    trainAccuracy: trainAcc,
-    disagreement: { pairs: pairs.length, ...(pairs.length ? summary(pairs) : { min: 0, median: 0, max: 0, mean: 0 }) },
-    oracleTestError: oracle / mats.test.N,
+    testAccuracy: st.testAccuracy,
+    trainAccuracy: st.trainAccuracy,
+    disagreement,
+    oracleTestError: st.oracleTestError,
     matrices,
   };
 
