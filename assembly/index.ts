@@ -8,6 +8,8 @@ export {
 } from "./prng/philox";
 export { exp, log, log1p, expm1, pow, log2, expf, logf, log1pf, expm1f, map_f64, map_f32 } from "./math/index";
 export { select_row_stride, select_transpose, select_row_sums, select_work_bytes, select_samples, select_draws } from "./select/select";
+export { scale_work_bytes, scale_runs, ismi_runs, cmi_runs } from "./select/scale";
+export { hist_bootstrap, binomial_draws } from "./select/multinomial";
 export { gemm, gemm_ref } from "./nn/gemm";
 export { im2col, col2im, conv_weight_pack, conv2d_forward, conv2d_forward_indirect, conv_indirect_pack_bytes, conv2d_backward, conv2d_backward_indirect, conv_wgrad_pack_bytes, bias_grad } from "./nn/conv2d";
 export { maxpool2_forward, maxpool2_backward, maxpool2_forward_padded, flatten_forward, flatten_backward } from "./nn/maxpool";

@@ -51,6 +51,13 @@ export interface CoreExports {
   select_work_bytes(R: number, N: number, m: number): number;
   select_samples(lt: number, R: number, N: number, M: number, m: number, replace: number, seedLo: number, seedHi: number, first: number, counts: number, rstar: number, nmin: number, work: number): void;
   select_draws(seedLo: number, seedHi: number, first: number, M: number, R: number, u: number, v: number, st: number): void;
+  // Monte Carlo at scale and the tighter bounds' draws (assembly/select/scale.ts, multinomial.ts)
+  scale_work_bytes(R: number, N: number, m: number): number;
+  scale_runs(lt: number, R: number, N: number, M: number, m: number, replace: number, seedLo: number, seedHi: number, first: number, v: number, rstar: number, nmin: number, cmin: number, cv: number, csum: number, work: number): void;
+  ismi_runs(lt: number, R: number, N: number, m: number, pat: number, K: number, eoff: number, eidx: number, M: number, seedLo: number, seedHi: number, first: number, D: number, delta: number, work: number): void;
+  cmi_runs(lt: number, R: number, N: number, m: number, nZ: number, nU: number, seedLo: number, seedHi: number, firstZ: number, hist: number, work: number): void;
+  hist_bootstrap(counts: number, K: number, B: number, seedLo: number, seedHi: number, purpose: number, first: number, out: number, st: number): void;
+  binomial_draws(n: number, p: number, count: number, seedLo: number, seedHi: number, purpose: number, index: number, out: number, st: number): void;
   // nn kernels (assembly/nn/*.ts): f32 buffers, shapes in each file's header
   gemm(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: number): void;
   gemm_ref(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: number): void;
@@ -106,6 +113,7 @@ export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   "exp", "log", "log1p", "expm1", "pow", "log2", "expf", "logf", "log1pf", "expm1f",
   "map_f64", "map_f32",
   "select_row_stride", "select_transpose", "select_row_sums", "select_work_bytes", "select_samples", "select_draws",
+  "scale_work_bytes", "scale_runs", "ismi_runs", "cmi_runs", "hist_bootstrap", "binomial_draws",
   "gemm", "gemm_ref", "im2col", "col2im", "conv_weight_pack", "conv2d_forward", "conv2d_forward_indirect", "conv_indirect_pack_bytes", "conv2d_backward_indirect", "conv_wgrad_pack_bytes", "maxpool2_forward_padded", "conv2d_backward", "bias_grad",
   "maxpool2_forward", "maxpool2_backward", "flatten_forward", "flatten_backward",
   "relu_forward", "relu_backward", "dense_forward", "dense_backward",

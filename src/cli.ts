@@ -12,6 +12,8 @@ import { selectCommand } from "./commands/select.js";
 import { tablesCommand } from "./commands/tables.js";
 import { routeCommand } from "./commands/route.js";
 import { reproduceCommand } from "./commands/reproduce.js";
+import { boundsCommand } from "./commands/bounds.js";
+import { gridCommand } from "./commands/grid.js";
 import { VERSION } from "./version.js";
 
 export function buildCli(argv: string[]) {
@@ -36,7 +38,7 @@ export function buildCli(argv: string[]) {
       if (err) throw err;
       throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
     });
-  return reproduceCommand(routeCommand(tablesCommand(selectCommand(bankCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>)))))));
+  return gridCommand(boundsCommand(reproduceCommand(routeCommand(tablesCommand(selectCommand(bankCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>)))))))));
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -15,3 +15,4 @@ export type { CnnSpec, AdamConfig, TensorLayout, TensorName } from "./model/cnn.
 export { encodeSafetensors, decodeSafetensors } from "./formats/safetensors.js";
 export { encodeNpy, decodeNpy } from "./formats/npy.js";
 export * as routing from "./routing/index.js";
+export * as grid from "./experiments/grid.js";

@@ -12,6 +12,9 @@ export const Purpose = {
   sample: 4, // Monte Carlo sample S_i, i = index
   alphaDraw: 5, // the uniforms that draw W ~ q_alpha
   bootstrap: 6, // bootstrap resamples of the estimators
+  ismi: 7, // run i of the individual-sample MI estimator: the m - 1 other items (assembly/select/scale.ts)
+  supersample: 8, // supersample z of the conditional-MI estimator and its selectors U
+  histBootstrap: 9, // bootstrap resample b of a histogram, drawn as a multinomial (assembly/select/multinomial.ts)
   test: 0x7e57, // tests and examples
 } as const;
 export type PurposeName = keyof typeof Purpose;

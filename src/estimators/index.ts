@@ -17,3 +17,14 @@ export type { SelectionConfig, SelectionOptions, SelectionResult, ReadingResult,
 export { PAPER_TABLE_I, PAPER_TABLE_II } from "./paper.js";
 export { tableI, tableII, notes, renderTables, renderSelection, markdownTable, fmt, fmtCI } from "./tables.js";
 export type { TableIRow, TableIIRow } from "./tables.js";
+// Monte Carlo at scale and the tighter bounds (issue 7).
+export { scaleRuns, histBootstrap, iFromHistograms, infoEstimate, settle, gapsAtScale } from "./scale.js";
+export type { ScaleRuns, ScaleOptions, InfoEstimate, SettleRow, GapsAtScale } from "./scale.js";
+export { lossPatterns, ismiTables, ismiInformation, ismiEstimates, normalQuantile } from "./ismi.js";
+export type { LossPatterns, IsmiTables, IsmiOptions, IsmiAlpha } from "./ismi.js";
+export { cmiHistograms, cmiEstimates } from "./cmi.js";
+export type { CmiOptions, CmiAlpha } from "./cmi.js";
+export { binaryKl, klInverseUpper, pacBayesKlEpsilon, klToUniform } from "./pacbayes.js";
+export { logFactorial, binomialCdf, testSetUpper, testSetBounds } from "./testset.js";
+export { DEFAULT_BOUNDS, BOUND_DESCRIPTIONS, runBounds, renderBounds } from "./tighter.js";
+export type { BoundsConfig, BoundsAlpha, BoundsResult, BoundsOptions } from "./tighter.js";

@@ -1,0 +1,76 @@
+// The grid's banks in Node: train (or reuse from the cache) the first R experts with subset size
+// n, and build their loss matrices, through the bank code (src/bank/*, worker pool).
+//
+// Reuse. Expert keys do not depend on R (src/bank/config.ts expertKey), so the experts 0-24 of an
+// n = 10k, 50-expert bank are the default bank's experts, read from the cache. L_test rows come
+// with each trained expert. L_train is evaluated in groups of 25 experts, each group's blocks
+// keyed exactly as `moe-bank bank eval` keys a bank of those experts (src/bank/run.ts:
+// {kind: "eval", bankSha, datasetId, split, s, e, csha}, bankSha = sha-256 of the canonical JSON
+// of the experts' parameter hashes), so the default bank's evaluated blocks are reused as well.
+import { resolve } from "node:path";
+import { canonicalJson, DEFAULT_BANK, expertKey, validateBankConfig, type BankConfig } from "../bank/config.js";
+import { evaluateSplit, trainExperts, type Progress } from "../bank/bank.js";
+import { blockCache, expertCache } from "../bank/cache.js";
+import { sha256 } from "../bank/files.js";
+import { coreSha } from "../bank/run.js";
+import { paramsSha } from "../bank/store.js";
+import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
+import { lossMatrix, type LossMatrix } from "../estimators/draws.js";
+import type { LoadedDataset } from "../data/datasets.js";
+
+/** Experts per evaluation group: the default bank's size, so its cached blocks match. */
+export const EVAL_GROUP = 25;
+
+export interface GridBankOptions {
+  data: LoadedDataset;
+  cache: string;
+  workers?: number;
+  seed?: number;
+  onProgress?: (p: Progress) => void;
+  warn?: (s: string) => void;
+  signal?: AbortSignal;
+}
+
+/** The loss matrices [R, N] of the first R experts with subset size n (distinct subsets, the
+ *  default bank's config otherwise). */
+export async function gridBankLosses(n: number, R: number, o: GridBankOptions): Promise<{ train: LossMatrix; test: LossMatrix }> {
+  const { data } = o;
+  const config: BankConfig = { ...DEFAULT_BANK, experts: R, subsetSize: n, seed: o.seed ?? DEFAULT_BANK.seed };
+  validateBankConfig(config, data.train.count);
+  const csha = await coreSha();
+  const warn = o.warn ?? (() => {});
+  const dir = resolve(o.cache);
+  const pool = await WorkerPool.create({ workers: o.workers ?? (await defaultWorkers()), train: data.train, test: data.test });
+  try {
+    const trained = await trainExperts({
+      pool, config, start: 0, end: R,
+      key: (r) => expertKey(config, r, data.id, csha),
+      cache: expertCache(dir, warn),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    const Nt = data.test.count, Np = data.train.count;
+    const test = new Uint8Array(R * Nt);
+    trained.forEach((e, r) => test.set(e.testLosses, r * Nt));
+    const train = new Uint8Array(R * Np);
+    const size = trained[0]!.params.length;
+    const blocks = blockCache(dir, warn);
+    for (let g = 0; g < R; g += EVAL_GROUP) {
+      const end = Math.min(R, g + EVAL_GROUP), k = end - g;
+      const params = new Float32Array(k * size);
+      for (let r = g; r < end; r++) params.set(trained[r]!.params, (r - g) * size);
+      const bankSha = sha256(new TextEncoder().encode(canonicalJson(trained.slice(g, end).map((e) => paramsSha(e.params)))));
+      const mats = await evaluateSplit({
+        pool, spec: config.spec, params, R: k, split: "train", N: Np,
+        key: async (s, e) => sha256(new TextEncoder().encode(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split: "train", s, e, csha }))),
+        cache: blocks,
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      train.set(mats.losses, g * Np);
+    }
+    return { train: lossMatrix(train, R, Np, `L_train (n = ${n})`), test: lossMatrix(test, R, Nt, `L_test (n = ${n})`) };
+  } finally {
+    await pool.close();
+  }
+}
