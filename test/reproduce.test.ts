@@ -24,7 +24,7 @@ function run(...args: string[]) {
 
 /** The quick configuration's canonical results (seed 0, MNIST): pinned. A change here changes
  *  the numbers every engine must agree on and must be deliberate. */
-export const QUICK_RESULTS_SHA256 = "6b37bc92dea8d273d592721c5e54d418f91859638728a70e4bafed1c953d0c96";
+export const QUICK_RESULTS_SHA256 = "90572f3b75fc1ef8aeb6b6ceb79296b58cc1b56e629c240ed5d7948ed7019ecf";
 
 const FIGURES = ["fig2-gaps.svg", "alpha-information.svg", "alpha-bounds.svg", "d-rho.svg", "bank-accuracy.svg"];
 
@@ -46,7 +46,8 @@ test("reproduce --quick writes the report, the figures and the bank; the results
   const results = JSON.stringify(report.results);
   assert.ok(!results.includes(TMP) && !results.includes(process.version), "no paths or versions in results");
   assert.ok(!/"(timings|seconds|node)"/.test(results), "no timings in results");
-  assert.deepEqual(Object.keys(report.run.timings), ["dataset", "bank: train", "bank: loss matrices", "selection and estimators", "routing", "report"]);
+  assert.deepEqual(Object.keys(report.run.timings), ["dataset", "bank: train", "bank: loss matrices", "selection and estimators", "routing", "tighter bounds", "report"]);
+  assert.ok(report.results.bounds && report.results.bounds.alphas.length === 6, "issue 7's bounds join the report");
   assert.equal(report.results.bank.testAccuracy.length, 5);
   assert.equal(report.results.routing.points.length, 25);
   for (const p of report.results.routing.points) assert.ok(p.certificate <= 1e-10);
@@ -59,7 +60,7 @@ test("reproduce --quick writes the report, the figures and the bank; the results
     assert.equal(report.results.figures[f], createHash("sha256").update(svg).digest("hex"), `${f} hash`);
   }
   const md = readFileSync(join(out, "report.md"), "utf8");
-  for (const h of ["## The bank", "## Table I", "## Table II", "## Routing", "## Where the paper's conventions are off", sha]) assert.ok(md.includes(h), `report.md has ${h}`);
+  for (const h of ["## The bank", "## Table I", "## Table II", "## Tighter bounds", "## Routing", "## Where the paper's conventions are off", sha]) assert.ok(md.includes(h), `report.md has ${h}`);
   // again from the cache, and with 1 worker and a fresh cache: the same results
   const again = run("reproduce", "--quick", "--out", join(TMP, "again"), "--cache", cache, "--json");
   assert.equal(again.code, 0, again.stderr);

@@ -13,6 +13,8 @@ import { lossMatrix } from "../estimators/draws.js";
 import { sweep, constrainedD } from "../routing/index.js";
 import { routeJson } from "../commands/route.js";
 import { figures, resultsSha256, type BankResults, type Results } from "./report.js";
+import { runBounds } from "../estimators/tighter.js";
+import type { GridResult } from "../experiments/grid.js";
 
 /** A dataset in memory: both splits with their files' sha-256, and the dataset id. */
 export interface PipelineDataset {
@@ -27,13 +29,15 @@ export interface PipelineConfig {
   M: number;
   bootstrap: number;
   seed: number;
+  /** Monte Carlo runs of the tighter bounds (issue 7: individual-sample MI, CMI, PAC-Bayes-kl, test set) */
+  boundsM: number;
 }
 
 /** The paper's configuration, or the small --quick one (under a minute on 2 cores). */
 export function pipelineConfig(quick: boolean, seed = 0): PipelineConfig {
   return quick
-    ? { bank: { ...DEFAULT_BANK, experts: 5, subsetSize: 3000, seed }, M: 100, bootstrap: 200, seed }
-    : { bank: { ...DEFAULT_BANK, seed }, M: 300, bootstrap: 1000, seed };
+    ? { bank: { ...DEFAULT_BANK, experts: 5, subsetSize: 3000, seed }, M: 100, bootstrap: 200, seed, boundsM: 10_000 }
+    : { bank: { ...DEFAULT_BANK, seed }, M: 300, bootstrap: 1000, seed, boundsM: 100_000 };
 }
 
 export interface PipelineInput {
@@ -49,6 +53,8 @@ export interface PipelineInput {
   signal?: AbortSignal;
   /** a clock for the stage timings (performance.now by default) */
   now?: () => number;
+  /** the Section III-C sensitivity grid (Node: banks trained through the cache), if wanted */
+  sensitivity?: () => Promise<GridResult>;
 }
 
 export interface PipelineOutput {
@@ -133,6 +139,9 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     const s = sweep(core, L, {});
     return routeJson("losses-test.npy", s, [0.05, 0.1, 0.2].map((rho) => constrainedD(core, L, rho, {})));
   });
+  const L = (m: LossMatrices, what: string) => lossMatrix(m.losses, R, m.N, what);
+  const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, ...signal }));
+  const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
   const t0 = now();
   const figs = figures(bank, selection, routing);
   const figureShas: Record<string, string> = {};
@@ -142,7 +151,7 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     sha256: { trainImages: data.train.sha256.images, trainLabels: data.train.sha256.labels, testImages: data.test.sha256.images, testLabels: data.test.sha256.labels },
     trainCount: data.train.count, testCount: data.test.count,
   };
-  const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, routing, figures: figureShas };
+  const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(sensitivity ? { sensitivity } : {}), figures: figureShas };
   const sha = await resultsSha256(results);
   timings.report = (now() - t0) / 1000;
   return { results, sha, figures: figs, timings, experts, mats, npy };

@@ -10,6 +10,8 @@ import type { SelectionResult } from "../estimators/sweep.js";
 import type { BankConfig } from "../bank/config.js";
 import type { DatasetRef, ExpertRecord } from "../bank/store.js";
 import { figAccuracy, figBounds, figDRho, figGaps, figInformation } from "./figures.js";
+import { renderBounds, type BoundsResult } from "../estimators/tighter.js";
+import { renderGrid, type GridResult } from "../experiments/grid.js";
 
 export interface BankResults {
   config: BankConfig;
@@ -28,7 +30,11 @@ export interface Results {
   dataset: DatasetRef;
   bank: BankResults;
   selection: SelectionResult;
+  /** issue 7's bounds beside Xu-Raginsky and the union bound */
+  bounds: BoundsResult;
   routing: RouteJson;
+  /** the Section III-C grid (with --sensitivity) */
+  sensitivity?: GridResult;
   /** sha-256 of each figure's SVG bytes */
   figures: Record<string, string>;
 }
@@ -96,6 +102,11 @@ export function renderReport(results: Results, sha: string, run: RunInfo): strin
     "",
     "![the bounds against the gaps over alpha](alpha-bounds.svg)",
     "",
+    "## Tighter bounds (Section VII-B names them; computed from the loss matrices)",
+    "",
+    renderBounds(results.bounds),
+    "",
+    ...(results.sensitivity ? ["## Sensitivity grid (Section III-C)", "", renderGrid(results.sensitivity), ""] : []),
     "## Routing: the accuracy-rate curve D(rho) (Section V)",
     "",
     "```",
