@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../src/bank/config.js";
 import { encodeNpy } from "../src/formats/npy.js";
+import { QUICK_RESULTS_SHA256 } from "./support/golden.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), "moe-bank-reproduce-"));
@@ -21,10 +22,6 @@ function run(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
-
-/** The quick configuration's canonical results (seed 0, MNIST): pinned. A change here changes
- *  the numbers every engine must agree on and must be deliberate. */
-export const QUICK_RESULTS_SHA256 = "90572f3b75fc1ef8aeb6b6ceb79296b58cc1b56e629c240ed5d7948ed7019ecf";
 
 const FIGURES = ["fig2-gaps.svg", "alpha-information.svg", "alpha-bounds.svg", "d-rho.svg", "bank-accuracy.svg"];
 

@@ -1,5 +1,5 @@
 // A pool worker: its own core instance and copy of the dataset; runs train and eval tasks.
-// The same file runs as a Node/Bun/Deno worker_threads worker and as a browser module Worker.
+// The same file runs as a Node/Bun worker_threads worker and as a Deno/browser module Worker.
 import { Core } from "../../bindings/index.js";
 import { Cnn, CoreDataset } from "../model/cnn.js";
 import { trainExpert, evaluateBlock } from "../bank/train.js";
@@ -49,8 +49,9 @@ async function handle(msg: ToWorker, post: Post): Promise<void> {
   }
 }
 
-const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
-if (isNode) {
+// A node:worker_threads worker in Node and Bun; a module Web Worker in browsers and Deno (pool.ts).
+const nodeWorker = typeof process !== "undefined" && typeof process.versions?.node === "string" && typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
+if (nodeWorker) {
   const { parentPort } = await import("node:worker_threads");
   const port = parentPort!;
   port.on("message", (m: ToWorker) => void handle(m, (r, t) => port.postMessage(r, (t ?? []) as never)));
