@@ -38,7 +38,9 @@ export function buildCli(argv: string[]) {
       if (err) throw err;
       throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
     });
-  return gridCommand(boundsCommand(reproduceCommand(routeCommand(tablesCommand(selectCommand(bankCommand(benchCommand(dataCommand(y as unknown as Argv<GlobalOptions>)))))))));
+  // in the order --help lists them: the main job first, then stage by stage, then tools
+  const commands = [reproduceCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, benchCommand];
+  return commands.reduce((acc, add) => add(acc), y as unknown as Argv<GlobalOptions>);
 }
 
 export async function main(argv: string[]): Promise<number> {
