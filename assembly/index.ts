@@ -17,6 +17,7 @@ export { relu_forward, relu_backward } from "./nn/relu";
 export { dense_forward, dense_backward } from "./nn/dense";
 export { softmax_xent_forward_backward, argmax_rows } from "./nn/softmax_xent";
 export { adam_step } from "./nn/adam";
-export { cnn_layout, cnn_workspace_bytes, cnn_init, cnn_forward, cnn_forward_experts, cnn_loss_grad, cnn_train_step } from "./nn/cnn";
+export { cnn_layout, cnn_workspace_bytes, cnn_init, cnn_forward, cnn_forward_experts, cnn_loss_grad, cnn_train_step, cnn_forward_train, cnn_backward_from_dz } from "./nn/cnn";
 export { peak_f32x4, peak_flops_per_iter } from "./nn/peak";
+export { gate_loss_forward_backward } from "./nn/gate_loss";
 export { ba_stride, ba_table_len, ba_patterns, ba_setup, ba_eval, ba_workspace_bytes, ba_solve, ba_gate_stats, ba_gate, routing_information } from "./routing/ba";

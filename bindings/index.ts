@@ -102,6 +102,9 @@ export interface CoreExports {
   ba_gate_stats(E: number, pat: number, w: number, K: number, R: number, lambda: number, pi: number, marg: number, work: number, out: number): void;
   ba_gate(E: number, K: number, R: number, pi: number, rowmap: number, N: number, out: number): void;
   routing_information(p: number, N: number, R: number, marg: number): number;
+  cnn_forward_train(spec: number, params: number, images: number, labels: number, idx: number, B: number, ws: number, logits: number): void;
+  cnn_backward_from_dz(spec: number, params: number, grads: number, B: number, ws: number, dz: number): void;
+  gate_loss_forward_backward(z: number, L: number, B: number, R: number, lambda: number, dz: number, ws: number, out: number): number;
 }
 
 /** The export names the bindings rely on; a test checks them against the module itself. */
@@ -120,6 +123,7 @@ export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   "softmax_xent_forward_backward", "argmax_rows", "adam_step",
   "peak_f32x4", "peak_flops_per_iter", "cnn_layout", "cnn_workspace_bytes", "cnn_init", "cnn_forward", "cnn_forward_experts", "cnn_loss_grad", "cnn_train_step",
   "ba_stride", "ba_table_len", "ba_patterns", "ba_setup", "ba_eval", "ba_workspace_bytes", "ba_solve", "ba_gate_stats", "ba_gate", "routing_information",
+  "gate_loss_forward_backward", "cnn_forward_train", "cnn_backward_from_dz",
 ];
 
 /** The ABI version these bindings speak (assembly/build.ts abi_version). */

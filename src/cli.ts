@@ -11,6 +11,7 @@ import { bankCommand } from "./commands/bank.js";
 import { selectCommand } from "./commands/select.js";
 import { tablesCommand } from "./commands/tables.js";
 import { routeCommand } from "./commands/route.js";
+import { gatesCommand } from "./commands/gates.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { boundsCommand } from "./commands/bounds.js";
 import { gridCommand } from "./commands/grid.js";
@@ -39,7 +40,7 @@ export function buildCli(argv: string[]) {
       throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
     });
   // in the order --help lists them: the main job first, then stage by stage, then tools
-  const commands = [reproduceCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, benchCommand];
+  const commands = [reproduceCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, benchCommand];
   return commands.reduce((acc, add) => add(acc), y as unknown as Argv<GlobalOptions>);
 }
 

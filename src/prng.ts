@@ -15,6 +15,7 @@ export const Purpose = {
   ismi: 7, // run i of the individual-sample MI estimator: the m - 1 other items (assembly/select/scale.ts)
   supersample: 8, // supersample z of the conditional-MI estimator and its selectors U
   histBootstrap: 9, // bootstrap resample b of a histogram, drawn as a multinomial (assembly/select/multinomial.ts)
+  gate: 10, // minibatch order of the learned gate, run `index` (src/routing/learned.ts)
   test: 0x7e57, // tests and examples
 } as const;
 export type PurposeName = keyof typeof Purpose;

@@ -208,6 +208,34 @@ export function cnn_loss_grad(
   gather(images, labelsU8, idx, B, ws);
   forward(params, B, ws);
   const loss = softmax_xent_forward_backward(at(ws, wz), at(ws, wlab), B, classes, at(ws, wdz));
+  backward(params, grads, B, ws);
+  return loss;
+}
+
+/** The training forward alone (the activations stay in ws for cnn_backward_from_dz): for the
+ *  images idx[0..B) writes the logits [B, classes] f32 (labels may be 0: none are read). */
+export function cnn_forward_train(
+  spec: usize, params: usize, images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize, logits: usize,
+): void {
+  dims(spec);
+  plan(B);
+  gather(images, labelsU8, idx, B, ws);
+  forward(params, B, ws);
+  if (logits != 0) memory.copy(logits, at(ws, wz), <usize>(B * classes) << 2);
+}
+
+/** The backward pass from a given dz = dLoss/dlogits [B, classes] f32, after cnn_forward_train on
+ *  the same spec, params, B and ws: writes every parameter's gradient into grads. Any loss on the
+ *  logits (e.g. eq. 26 of a learned gate, gate_loss_forward_backward) trains the network. */
+export function cnn_backward_from_dz(spec: usize, params: usize, grads: usize, B: i32, ws: usize, dz: usize): void {
+  dims(spec);
+  plan(B);
+  memory.copy(at(ws, wdz), dz, <usize>(B * classes) << 2);
+  backward(params, grads, B, ws);
+}
+
+// The backward pass from dz = at(ws, wdz), shared by cnn_loss_grad and cnn_backward_from_dz.
+function backward(params: usize, grads: usize, B: i32, ws: usize): void {
   dense_backward(at(ws, wdz), at(ws, wh), B, hidden, tp(params, 6), classes, tp(grads, 6), tp(grads, 7), at(ws, wdh));
   relu_backward(at(ws, wh), at(ws, wdh), B * hidden);
   dense_backward(at(ws, wdh), at(ws, wf), B, flat, tp(params, 4), hidden, tp(grads, 4), tp(grads, 5), at(ws, wdf));
@@ -223,7 +251,6 @@ export function cnn_loss_grad(
   maxpool2_backward(at(ws, wdp1), at(ws, warg1), B, H, W, c1, at(ws, wda1));
   relu_backward(at(ws, wa1), at(ws, wda1), B * H * W * c1);
   conv2d_backward(at(ws, wda1), B, H, W, C, at(ws, wwp1), c1, K, K, pad, at(ws, wcol1), tp(grads, 0), tp(grads, 1), at(ws, wdwT), 0, 0);
-  return loss;
 }
 
 /** One training step in one call: cnn_loss_grad, then Adam (step number t >= 1) on every
