@@ -20,7 +20,7 @@ const PROBE = join(ROOT, "dist/test/support/runtime-probe.js");
 const TMP = mkdtempSync(join(tmpdir(), "moe-bank-runtimes-"));
 process.on("exit", () => rmSync(TMP, { recursive: true, force: true }));
 
-const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string>; config: Record<string, string> };
 // no update checks or telemetry: the tests run offline
 const ENV = { ...process.env, DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1", DO_NOT_TRACK: "1", NO_COLOR: "1" };
 
@@ -46,7 +46,8 @@ function binary(rt: Runtime): string {
   assert.ok(existsSync(bin), `${rt.name} is not installed in node_modules (it is a dev dependency: npm ci)`);
   const v = exec(bin, ["--version"]);
   assert.equal(v.code, 0, `${rt.name} --version failed (was its postinstall blocked?): ${v.stderr}`);
-  const pinned = PKG.devDependencies[rt.name]!;
+  // bun is a devDependency; deno is pinned in "config" and installed by test/support/ensure-deno.mjs
+  const pinned = PKG.devDependencies[rt.name] ?? PKG.config[rt.name]!;
   assert.ok(v.stdout.includes(pinned), `${rt.name} --version says ${JSON.stringify(v.stdout.trim())}, package.json pins ${pinned}`);
   return bin;
 }
