@@ -40,9 +40,10 @@ function exec(cmd: string, args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The runtime's binary in node_modules/.bin, checked to be the pinned version. */
+/** The runtime's binary (bun: node_modules/.bin; deno: .tools/node_modules/.bin, installed by
+ *  test/support/ensure-deno.mjs), checked to be the pinned version. */
 function binary(rt: Runtime): string {
-  const bin = join(ROOT, "node_modules", ".bin", rt.name);
+  const bin = rt.name === "deno" ? join(ROOT, ".tools", "node_modules", ".bin", "deno") : join(ROOT, "node_modules", ".bin", rt.name);
   assert.ok(existsSync(bin), `${rt.name} is not installed in node_modules (it is a dev dependency: npm ci)`);
   const v = exec(bin, ["--version"]);
   assert.equal(v.code, 0, `${rt.name} --version failed (was its postinstall blocked?): ${v.stderr}`);
