@@ -3,33 +3,18 @@
 // tables, and one-line errors with the right exit codes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { encodeNpy } from "../src/formats/npy.js";
 import { runBounds } from "../src/estimators/tighter.js";
 import { runGrid } from "../src/experiments/grid.js";
 import { loadCore } from "./support/core.js";
 import { syntheticBank } from "./support/synthetic-bank.js";
+import { runCli as run, assertOneLineError } from "./support/cli.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 let dir = "";
 const path = (...p: string[]) => join(dir, ...p);
-
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function assertOneLineError(r: ReturnType<typeof run>, code: number, pattern: RegExp): void {
-  assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, "");
-  const lines = r.stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, pattern);
-}
 
 const BANK = { R: 12, nPool: 4000, nTest: 1000 };
 

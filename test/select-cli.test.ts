@@ -3,32 +3,17 @@
 // one-line errors with the right exit codes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { encodeNpy } from "../src/formats/npy.js";
 import { runSelection } from "../src/estimators/sweep.js";
 import { loadCore } from "./support/core.js";
 import { syntheticBank } from "./support/synthetic-bank.js";
+import { runCli as run, assertOneLineError } from "./support/cli.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 let dir = "";
 const path = (name: string) => join(dir, name);
-
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function assertOneLineError(r: ReturnType<typeof run>, code: number, pattern: RegExp): void {
-  assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, "");
-  const lines = r.stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, pattern);
-}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "moe-bank-select-"));
