@@ -11,7 +11,7 @@ import type { Progress, ResultCache, TrainedExpert } from "../src/bank/bank.js";
 import { datasetId, makeDataset, parseIdx, rawIdxBytes, sha256Hex, type IdxKind } from "../src/data/idx.js";
 import { runSelection, type AlphaResult } from "../src/estimators/sweep.js";
 import { lossMatrix, type LossMatrix } from "../src/estimators/draws.js";
-import { tableI, tableII, fmt, fmtCI } from "../src/estimators/tables.js";
+import { tableI, tableII, fmt, fmtCI, paperCell } from "../src/estimators/tables.js";
 import { PAPER_TABLE_II } from "../src/estimators/paper.js";
 import { RoutingProblem, blahutArimoto } from "../src/routing/index.js";
 import { figDRho } from "../src/report/figures.js";
@@ -393,7 +393,7 @@ function renderTable1(): void {
 type PaperRow = (typeof PAPER_TABLE_II)[number] | null;
 
 function table2Cells(a: AlphaResult, paper: PaperRow): HTMLTableCellElement[] {
-  const p = (x: number | null | undefined) => h("td", { class: "paper" }, x === undefined ? "—" : x === null ? "nan" : fmt(x));
+  const p = (x: number | null | undefined) => h("td", { class: "paper" }, paperCell(x));
   return [
     h("td", {}, fmt(a.alpha, 2)),
     h("td", {}, fmt(a.I.value)), h("td", {}, fmtCI(a.I.ci)), p(paper?.I),

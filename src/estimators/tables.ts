@@ -69,6 +69,12 @@ export function fmt(x: number | null, digits = 4): string {
   return x === null ? "—" : x.toFixed(digits);
 }
 
+/** A cell of a "paper" column: "—" where the paper has no row, and where it printed "nan" (its
+ *  undefined B_MI at alpha = 0) the words "— (printed nan)": never NaN itself. */
+export function paperCell(x: number | null | undefined): string {
+  return x === undefined ? "—" : x === null ? "— (printed nan)" : fmt(x);
+}
+
 export function fmtCI(ci: Interval | null, digits = 4): string {
   return ci === null ? "—" : `[${ci.lo.toFixed(digits)}, ${ci.hi.toFixed(digits)}]`;
 }
@@ -146,7 +152,7 @@ export function renderTables(res: SelectionResult): string {
   parts.push(markdownTable(
     ["alpha", "I", "I paper", "sqrt(2I/m)", "paper", "G", "G paper", "G_abs", "G_abs paper"],
     t2.map(({ alpha, ours, paper }) => [
-      fmt(alpha, 2), fmt(ours.I.value), fmt(paper?.I ?? null), fmt(ours.bMI.sigma1.value), paper === null ? "—" : paper.bMI === null ? "— (printed nan)" : fmt(paper.bMI),
+      fmt(alpha, 2), fmt(ours.I.value), fmt(paper?.I ?? null), fmt(ours.bMI.sigma1.value), paperCell(paper === null ? undefined : paper.bMI),
       fmt(ours.g.value), fmt(paper?.g ?? null), fmt(ours.gAbs.value), fmt(paper?.gAbs ?? null),
     ]),
   ));
