@@ -20,4 +20,4 @@ export { adam_step } from "./nn/adam";
 export { cnn_layout, cnn_workspace_bytes, cnn_init, cnn_forward, cnn_forward_experts, cnn_loss_grad, cnn_train_step, cnn_forward_train, cnn_backward_from_dz } from "./nn/cnn";
 export { peak_f32x4, peak_flops_per_iter } from "./nn/peak";
 export { gate_loss_forward_backward } from "./nn/gate_loss";
-export { ba_stride, ba_table_len, ba_patterns, ba_setup, ba_eval, ba_workspace_bytes, ba_solve, ba_gate_stats, ba_gate, routing_information } from "./routing/ba";
+export { ba_stride, ba_table_len, ba_patterns, ba_setup, ba_eval, ba_workspace_bytes, ba_solve, ba_gate_stats, ba_gate, ba_setup_f64, ba_gate_stats_f64, routing_information } from "./routing/ba";

@@ -100,6 +100,8 @@ export interface CoreExports {
   ba_workspace_bytes(K: number, R: number): number;
   ba_solve(E: number, w: number, K: number, R: number, pi: number, method: number, tol: number, maxEval: number, work: number, out: number): number;
   ba_gate_stats(E: number, pat: number, w: number, K: number, R: number, lambda: number, pi: number, marg: number, work: number, out: number): void;
+  ba_setup_f64(dist: number, wts: number, K: number, R: number, lambda: number, E: number, w: number, m: number): number;
+  ba_gate_stats_f64(E: number, dist: number, w: number, K: number, R: number, lambda: number, pi: number, marg: number, work: number, out: number): void;
   ba_gate(E: number, K: number, R: number, pi: number, rowmap: number, N: number, out: number): void;
   routing_information(p: number, N: number, R: number, marg: number): number;
   cnn_forward_train(spec: number, params: number, images: number, labels: number, idx: number, B: number, ws: number, logits: number): void;
@@ -122,7 +124,7 @@ export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   "relu_forward", "relu_backward", "dense_forward", "dense_backward",
   "softmax_xent_forward_backward", "argmax_rows", "adam_step",
   "peak_f32x4", "peak_flops_per_iter", "cnn_layout", "cnn_workspace_bytes", "cnn_init", "cnn_forward", "cnn_forward_experts", "cnn_loss_grad", "cnn_train_step",
-  "ba_stride", "ba_table_len", "ba_patterns", "ba_setup", "ba_eval", "ba_workspace_bytes", "ba_solve", "ba_gate_stats", "ba_gate", "routing_information",
+  "ba_stride", "ba_table_len", "ba_patterns", "ba_setup", "ba_eval", "ba_workspace_bytes", "ba_solve", "ba_gate_stats", "ba_gate", "ba_setup_f64", "ba_gate_stats_f64", "routing_information",
   "gate_loss_forward_backward", "cnn_forward_train", "cnn_backward_from_dz",
 ];
 

@@ -16,6 +16,9 @@ export const Purpose = {
   supersample: 8, // supersample z of the conditional-MI estimator and its selectors U
   histBootstrap: 9, // bootstrap resample b of a histogram, drawn as a multinomial (assembly/select/multinomial.ts)
   gate: 10, // minibatch order of the learned gate, run `index` (src/routing/learned.ts)
+  synthGating: 11, // finite-rate gating synthetic experiment: candidate banks and samples (src/synth/gating.ts)
+  synthConstants: 12, // zero-compute constant experts: training sets of trial `index` (src/synth/constants.ts)
+  scaling: 13, // expert scaling: the random expert subsets of size R (src/experiments/scaling.ts)
   test: 0x7e57, // tests and examples
 } as const;
 export type PurposeName = keyof typeof Purpose;
@@ -79,6 +82,31 @@ export class Stream {
       this.core.exports.rng_fill_uniform_f32(this.ptr, out.ptr, n);
       return out.toArray();
     });
+  }
+  /**
+   * n standard normal draws by Marsaglia's polar method: pairs (u, v) uniform in (-1, 1)^2 with
+   * s = u^2 + v^2 in (0, 1) give u f and v f, f = sqrt(-2 log(s) / s) (the core's log; sqrt is
+   * exact in every engine). Uniforms come in batches of 2 * (ceil(0.64 k) + 8) doubles for the k
+   * draws still missing (mean acceptance pi / 4); leftovers of the last batch are dropped, so the
+   * draws are a pure function of (stream state, n).
+   */
+  normal(n: number): Float64Array {
+    checkCount("n", n, 0x7fffffff);
+    const out = new Float64Array(n);
+    const log = this.core.exports.log;
+    let k = 0;
+    while (k < n) {
+      const u = this.uniform(2 * (Math.ceil(0.64 * (n - k)) + 8));
+      for (let j = 0; j + 1 < u.length && k < n; j += 2) {
+        const a = 2 * u[j]! - 1, b = 2 * u[j + 1]! - 1;
+        const s = a * a + b * b;
+        if (s >= 1 || s === 0) continue;
+        const f = Math.sqrt((-2 * log(s)) / s);
+        out[k++] = a * f;
+        if (k < n) out[k++] = b * f;
+      }
+    }
+    return out;
   }
   /** A uniform integer in [0, n), 1 <= n <= 2^32 - 1, without modulo bias (Lemire). */
   below(n: number): number {

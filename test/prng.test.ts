@@ -182,3 +182,26 @@ test("simd and scalar builds give the same stream bytes", async () => {
   assert.deepEqual(fa.uniform(5000), fb.uniform(5000));
   assert.deepEqual(fa.sample(100, 1000), fb.sample(100, 1000));
 });
+
+test("normal(): standard normal moments and mass within 1 and 2 sigma, the same bits in both builds, a pure function of (stream, n)", async () => {
+  const core = await loadCore("simd");
+  const n = 200_000;
+  const z = stream(core, 7, "test", 31).normal(n);
+  let s = 0, s2 = 0, in1 = 0, in2 = 0;
+  for (const v of z) {
+    s += v;
+    s2 += v * v;
+    if (Math.abs(v) < 1) in1++;
+    if (Math.abs(v) < 2) in2++;
+  }
+  const mean = s / n, variance = s2 / n - mean * mean;
+  // 5 standard errors: a wrong factor (e.g. sqrt(-log(s)/s)) or a missed rejection fails these.
+  assert.ok(Math.abs(mean) < 5 / Math.sqrt(n), `mean ${mean}`);
+  assert.ok(Math.abs(variance - 1) < 5 * Math.sqrt(2 / n), `variance ${variance}`);
+  const p1 = 0.6826894921370859, p2 = 0.9544997361036416; // P(|Z| < 1), P(|Z| < 2)
+  assert.ok(Math.abs(in1 / n - p1) < 5 * Math.sqrt((p1 * (1 - p1)) / n), `P(|Z|<1) = ${in1 / n}`);
+  assert.ok(Math.abs(in2 / n - p2) < 5 * Math.sqrt((p2 * (1 - p2)) / n), `P(|Z|<2) = ${in2 / n}`);
+  const scalar = stream(await loadCore("scalar"), 7, "test", 31).normal(n);
+  assert.deepEqual(Buffer.from(scalar.buffer), Buffer.from(z.buffer));
+  assert.deepEqual(stream(core, 7, "test", 31).normal(1000), stream(core, 7, "test", 31).normal(1000));
+});

@@ -571,3 +571,90 @@ test("simd and scalar builds give the same bits (sweep, ends, gate stats, eq. 24
   assert.equal(x.length, y.length);
   assert.deepEqual(new Uint8Array(x.buffer), new Uint8Array(y.buffer));
 });
+
+// ---------------------------------------------------------------------------------------------
+// Real-valued distortions on a weighted finite source (RoutingProblem.fromDistortions).
+
+/** The distinct patterns of a u8 problem as a real-valued problem with weights count_k / N. */
+function asReal(core: Core, p: RoutingProblem): RoutingProblem {
+  const dist = Float64Array.from(p.patterns);
+  const weights = Float64Array.from(p.counts, (c) => c / p.N);
+  return RoutingProblem.fromDistortions(core, { R: p.R, dist, weights });
+}
+
+test("fromDistortions: the patterns of a 0-1 matrix as f64 distortions with weights count/N give the same bits (sweep, gate, D(rho)) in both builds", async () => {
+  for (const build of ["simd", "scalar"] as const) {
+    const core = await loadCore(build);
+    const u8 = RoutingProblem.create(core, bankLike(12, 1500, 77));
+    const real = asReal(core, u8);
+    try {
+      assert.equal(real.real, true);
+      assert.equal(real.K, u8.K);
+      assert.deepEqual([...real.meanLosses()].map((v) => v.toFixed(12)), [...u8.meanLosses()].map((v) => v.toFixed(12)));
+      for (const lambda of [0, 0.01, 0.2, 1]) {
+        const a = u8.solve(lambda), b = real.solve(lambda);
+        assert.equal(b.rate, a.rate, `${build} lambda ${lambda} rate`);
+        assert.equal(b.distortion, a.distortion, `${build} lambda ${lambda} D`);
+        assert.deepEqual([...b.pi], [...a.pi]);
+      }
+      const c8 = constrainedD(core, u8, 0.3), cr = constrainedD(core, real, 0.3);
+      assert.ok(Math.abs(c8.distortion - cr.distortion) < 1e-12 && Math.abs(c8.lower - cr.lower) < 1e-12);
+      // The gate on the source points is eq. 28 row by row.
+      const g = real.gate(0.2, real.solve(0.2).pi);
+      for (let k = 0; k < real.K; k++) {
+        let s = 0;
+        for (let t = 0; t < real.R; t++) s += g[k * real.R + t]!;
+        assert.ok(Math.abs(s - 1) < 1e-12);
+      }
+    } finally {
+      u8.free();
+      real.free();
+    }
+  }
+});
+
+test("fromDistortions: a uniform 4-ary source with Hamming distortion gives R(D) = log 4 - h(D) - D log 3, and real-valued losses match a direct eq. 26", async () => {
+  const core = await loadCore();
+  // X uniform on 4 symbols, T in the same 4, d = [x != t]: the Hamming R(D) of an M-ary uniform
+  // source, R(D) = log M - h(D) - D log(M - 1) for D <= (M - 1)/M (Cover & Thomas, ex. 10.5).
+  const M = 4;
+  const dist = new Float64Array(M * M);
+  for (let x = 0; x < M; x++) for (let t = 0; t < M; t++) dist[x * M + t] = x === t ? 0 : 1;
+  const p = RoutingProblem.fromDistortions(core, { R: M, dist, weights: new Float64Array(M).fill(1 / M) });
+  try {
+    for (const lambda of [0.05, 0.2, 0.5, 1]) {
+      const r = certified(p.solve(lambda, { tol: 1e-12 }), 1e-12, `lambda ${lambda}`);
+      // Slope -lambda: D / ((M - 1)(1 - D)) = e^(-1/lambda).
+      const q = Math.exp(-1 / lambda);
+      const D = ((M - 1) * q) / (1 + (M - 1) * q);
+      assert.ok(Math.abs(r.distortion - D) < 1e-10, `lambda ${lambda}: D ${r.distortion} vs ${D}`);
+      assert.ok(Math.abs(r.rate - (Math.log(M) - h2(D) - D * Math.log(M - 1))) < 1e-10);
+    }
+  } finally {
+    p.free();
+  }
+  // Real-valued, non-uniform: a brute-force minimum of D + lambda I over a grid of gates (2 points,
+  // 2 experts) lies within the certificate's bound of the solution.
+  const w = [0.3, 0.7], d = [[0.1, 0.65], [0.8, 0.25]];
+  const q = RoutingProblem.fromDistortions(core, { R: 2, dist: d.flat(), weights: w });
+  try {
+    for (const lambda of [0.1, 0.3, 1]) {
+      const r = certified(q.solve(lambda, { tol: 1e-13 }), 1e-13, `lambda ${lambda}`);
+      let best = Infinity;
+      for (let a = 0; a <= 400; a++) for (let b = 0; b <= 400; b++) {
+        const { D, I } = lagrangian([[a / 400, 1 - a / 400], [b / 400, 1 - b / 400]], w, d, lambda);
+        best = Math.min(best, D + lambda * I);
+      }
+      assert.ok(r.objective <= best + 1e-12, `lambda ${lambda}: ${r.objective} > brute force ${best}`);
+      assert.ok(best - r.objective < 1e-4, `lambda ${lambda}: brute force ${best} far above ${r.objective}`);
+      const direct = lagrangian([[...q.gate(lambda, r.pi).subarray(0, 2)], [...q.gate(lambda, r.pi).subarray(2, 4)]], w, d, lambda);
+      assert.ok(Math.abs(direct.D - r.distortion) < 1e-14 && Math.abs(direct.I - r.rate) < 1e-14);
+    }
+    assert.equal(constrainedD(core, q, 0).distortion, Math.min(0.3 * 0.1 + 0.7 * 0.8, 0.3 * 0.65 + 0.7 * 0.25));
+  } finally {
+    q.free();
+  }
+  assert.throws(() => RoutingProblem.fromDistortions(core, { R: 2, dist: [0, 1, 1], weights: [0.5, 0.5] }), /3 values for shape \[2, 2\]/);
+  assert.throws(() => RoutingProblem.fromDistortions(core, { R: 2, dist: [0, 1, 1, 0], weights: [0.5, 0.6] }), /sum to/);
+  assert.throws(() => RoutingProblem.fromDistortions(core, { R: 2, dist: [0, NaN, 1, 0], weights: [0.5, 0.5] }), /not finite/);
+});

@@ -161,6 +161,38 @@ export function ba_setup(pat: usize, count: usize, K: i32, R: i32, N: i32, lambd
 }
 
 /**
+ * ba_setup for real-valued distortions with explicit weights (a finite source X with
+ * probabilities w_k, e.g. a discretized density): dist f64 [K, R] row-major (row k = d(x_k, .)),
+ * wts f64 [K] (summing to 1). m_k = min_t dist[k,t], E[k,t] = exp(-(dist[k,t] - m_k) / lambda)
+ * (lambda > 0) or [dist[k,t] == m_k] (lambda = 0), w_k = wts[k]. Returns sum_k w_k m_k. Every
+ * other kernel (ba_eval, ba_solve, ba_gate) is the same for both forms; the distortion of a gate
+ * is ba_gate_stats_f64.
+ */
+export function ba_setup_f64(dist: usize, wts: usize, K: i32, R: i32, lambda: f64, E: usize, w: usize, m: usize): f64 {
+  const RS = ba_stride(R);
+  let mbar = 0.0;
+  for (let k = 0; k < K; k++) {
+    const row = dist + ((<usize>k * <usize>R) << 3);
+    let mk = ld(row, 0);
+    for (let t = 1; t < R; t++) {
+      const d = ld(row, t);
+      if (d < mk) mk = d;
+    }
+    const er = E + ((<usize>k * <usize>RS) << 3);
+    for (let t = 0; t < R; t++) {
+      const d = ld(row, t) - mk;
+      st(er, t, lambda == 0 ? (d == 0 ? 1.0 : 0.0) : Math.exp(-(d / lambda)));
+    }
+    for (let t = R; t < RS; t++) st(er, t, 0.0);
+    const wk = ld(wts, k);
+    st(w, k, wk);
+    st(m, k, mk);
+    mbar += wk * mk;
+  }
+  return mbar;
+}
+
+/**
  * One pass over the distinct rows at pi: Z_k = sum_t pi_t E[k,t] (eq. 28's denominator),
  * c_t = sum_k w_k E[k,t] / Z_k (the certificate, eq. 29 is pi_t c_t), and, if wantF,
  * returns F(pi) = -sum_k w_k log Z_k (else 0). Z and c are written (c: RS entries).
@@ -690,6 +722,18 @@ export function ba_solve(E: usize, w: usize, K: i32, R: i32, pi: usize, method: 
  * For pi = pi* the gate is the minimiser of eq. 26 and pi' = pi (up to the certificate).
  */
 export function ba_gate_stats(E: usize, pat: usize, w: usize, K: i32, R: i32, lambda: f64, pi: usize, marg: usize, work: usize, out: usize): void {
+  gateStats<u8>(E, pat, w, K, R, lambda, pi, marg, work, out);
+}
+
+/** ba_gate_stats with the real-valued distortions of ba_setup_f64 (dist f64 [K, R]). */
+export function ba_gate_stats_f64(E: usize, dist: usize, w: usize, K: i32, R: i32, lambda: f64, pi: usize, marg: usize, work: usize, out: usize): void {
+  gateStats<f64>(E, dist, w, K, R, lambda, pi, marg, work, out);
+}
+
+// The body of both: losses of type T (u8 patterns or f64 distortions), [K, R] row-major.
+// @ts-ignore: decorator
+@inline
+function gateStats<T>(E: usize, pat: usize, w: usize, K: i32, R: i32, lambda: f64, pi: usize, marg: usize, work: usize, out: usize): void {
   carve(work, K, R);
   const RS = ba_stride(R);
   const F = ba_eval(E, w, K, R, pi, wZ0, wc0, 1);
@@ -698,14 +742,14 @@ export function ba_gate_stats(E: usize, pat: usize, w: usize, K: i32, R: i32, la
   let D = 0.0;
   for (let k = 0; k < K; k++) {
     const row = E + ((<usize>k * <usize>RS) << 3);
-    const prow = pat + <usize>k * <usize>R;
+    const prow = pat + <usize>k * <usize>R * sizeof<T>();
     const z = ld(wZ0, k);
     const wk = ld(w, k);
     let dk = 0.0;
     for (let t = 0; t < R; t++) {
       const p = ld(pi, t) * ld(row, t) / z;
       st(marg, t, ld(marg, t) + wk * p);
-      dk += p * <f64>load<u8>(prow + <usize>t);
+      dk += p * <f64>load<T>(prow + <usize>t * sizeof<T>());
     }
     D += wk * dk;
   }

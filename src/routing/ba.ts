@@ -103,6 +103,14 @@ export function isZeroOne(losses: RoutingLosses, n: number = losses.N): boolean 
   return true;
 }
 
+/** A real-valued routing problem: dist f64 [K, R] (row k = d(x_k, .)) on a finite source with
+ *  probabilities weights [K]. */
+export interface RealDistortions {
+  readonly R: number;
+  readonly dist: ArrayLike<number>;
+  readonly weights: ArrayLike<number>;
+}
+
 /** The numbers of the gate of eq. 28 at a given pi (ba_gate_stats). */
 export interface GateStats {
   rate: number;
@@ -125,14 +133,19 @@ export class RoutingProblem {
   readonly K: number;
   readonly RS: number;
   readonly zeroOne: boolean;
-  /** counts[k] = how many items have pattern k. */
+  /** True for a problem built by fromDistortions (real-valued losses on a weighted finite source). */
+  readonly real: boolean;
+  /** counts[k] = how many items have pattern k (empty for a real-valued problem). */
   readonly counts: Uint32Array;
-  /** patterns[k * R + t] = expert t's loss on pattern k. */
+  /** patterns[k * R + t] = expert t's loss on pattern k (empty for a real-valued problem). */
   readonly patterns: Uint8Array;
-  /** rowmap[i] = the pattern of item i. */
+  /** rowmap[i] = the pattern of item i (the identity for a real-valued problem). */
   readonly rowmap: Uint32Array;
   readonly core: Core;
-  #pat: Tensor<"u8">;
+  /** u8 [K, R] patterns, or f64 [K, R] distortions of a real-valued problem. */
+  #pat: Tensor<"u8"> | Tensor<"f64">;
+  /** f64 [K] source weights of a real-valued problem (else null: weights are counts / N). */
+  #wts: Tensor<"f64"> | null = null;
   #count: Tensor<"u32">;
   #rowmap: Tensor<"u32">;
   #E: Tensor<"f64">;
@@ -146,20 +159,45 @@ export class RoutingProblem {
   #mbar = 0;
   #freed = false;
 
-  private constructor(core: Core, losses: RoutingLosses, n: number) {
+  private constructor(core: Core, losses: RoutingLosses | RealDistortions, n: number) {
     this.core = core;
-    const { R, N } = losses;
+    const { R } = losses;
     const e = core.exports;
     this.R = R;
     this.N = n;
     this.RS = e.ba_stride(R);
-    this.zeroOne = isZeroOne(losses, n);
+    this.real = "weights" in losses;
+    this.zeroOne = "weights" in losses ? false : isZeroOne(losses, n);
     const owned: Tensor[] = [];
     const alloc = <D extends "u8" | "u32" | "f64">(d: D, len: number): Tensor<D> => {
       const t = core.alloc(d, Math.max(len, 1));
       owned.push(t);
       return t;
     };
+    if ("weights" in losses) {
+      try {
+        this.K = n;
+        this.#pat = alloc("f64", n * R).set(losses.dist);
+        this.#wts = alloc("f64", n).set(losses.weights);
+        this.#count = alloc("u32", 1);
+        this.#rowmap = alloc("u32", n).set(Uint32Array.from({ length: n }, (_, i) => i));
+        this.#E = alloc("f64", n * this.RS);
+        this.#w = alloc("f64", n);
+        this.#m = alloc("f64", n);
+        this.#pi = alloc("f64", this.RS);
+        this.#marg = alloc("f64", this.RS);
+        this.#out = alloc("f64", 8);
+        this.#work = alloc("u8", e.ba_workspace_bytes(n, R));
+      } catch (err) {
+        for (const t of owned) t.free();
+        throw err;
+      }
+      this.counts = new Uint32Array(0);
+      this.patterns = new Uint8Array(0);
+      this.rowmap = this.#rowmap.toArray();
+      return;
+    }
+    const { N } = losses;
     try {
       const l = alloc("u8", R * N).set(losses.data);
       const table = alloc("u32", e.ba_table_len(n));
@@ -182,7 +220,7 @@ export class RoutingProblem {
       throw err;
     }
     this.counts = this.#count.view.slice(0, this.K);
-    this.patterns = this.#pat.view.slice(0, this.K * R);
+    this.patterns = (this.#pat as Tensor<"u8">).view.slice(0, this.K * R);
     this.rowmap = this.#rowmap.toArray();
   }
 
@@ -190,6 +228,45 @@ export class RoutingProblem {
   static create(core: Core, losses: RoutingLosses, n: number = losses.N): RoutingProblem {
     checkLosses(losses, n);
     return new RoutingProblem(core, losses, n);
+  }
+
+  /**
+   * A real-valued problem: a finite source x_k (k < K) with probabilities weights[k] and the
+   * distortion dist[k * R + t] = d(x_k, t) of routing x_k to expert t, e.g. a discretized density
+   * and expected losses. Eqs. 23-29 hold with (1/N) sum_i replaced by sum_k weights[k], so the
+   * rate of every gate is the exact I(X;T) of that source.
+   */
+  static fromDistortions(core: Core, source: RealDistortions): RoutingProblem {
+    const { R, dist, weights } = source;
+    const K = weights.length;
+    if (!Number.isInteger(R) || R < 1 || K < 1) throw new RangeError(`distortions: shape [${K}, ${R}] is empty`);
+    if (dist.length !== K * R) throw new RangeError(`distortions: ${dist.length} values for shape [${K}, ${R}]`);
+    let total = 0;
+    for (let k = 0; k < K; k++) {
+      const wk = weights[k]!;
+      if (!(wk >= 0) || !Number.isFinite(wk)) throw new RangeError(`weights[${k}] = ${wk} is not a probability`);
+      total += wk;
+    }
+    if (Math.abs(total - 1) > 1e-9) throw new RangeError(`weights sum to ${total}, not 1`);
+    for (let i = 0; i < dist.length; i++) if (!Number.isFinite(dist[i]!)) throw new RangeError(`dist[${i}] = ${dist[i]} is not finite`);
+    return new RoutingProblem(core, source, K);
+  }
+
+  /** Each expert's mean loss over the items (sum_i l[i,t] / N; sum_k w_k d[k,t] if real). */
+  meanLosses(): Float64Array {
+    const R = this.R;
+    const out = new Float64Array(R);
+    if (this.real) {
+      const d = (this.#pat as Tensor<"f64">).view, w = this.#wts!.view;
+      for (let k = 0; k < this.K; k++) for (let t = 0; t < R; t++) out[t] = out[t]! + w[k]! * d[k * R + t]!;
+      return out;
+    }
+    for (let k = 0; k < this.K; k++) {
+      const c = this.counts[k]!;
+      for (let t = 0; t < R; t++) out[t] = out[t]! + c * this.patterns[k * R + t]!;
+    }
+    for (let t = 0; t < R; t++) out[t] = out[t]! / this.N;
+    return out;
   }
 
   /** mean_i m_i, the distortion no gate avoids (the oracle error for 0-1 losses). */
@@ -206,7 +283,10 @@ export class RoutingProblem {
     this.#check();
     if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new RangeError(`lambda must be finite and >= 0, got ${lambda}`);
     if (Object.is(lambda, this.#lambda)) return;
-    this.#mbar = this.core.exports.ba_setup(this.#pat.ptr, this.#count.ptr, this.K, this.R, this.N, lambda, this.#E.ptr, this.#w.ptr, this.#m.ptr);
+    const e = this.core.exports;
+    this.#mbar = this.#wts !== null
+      ? e.ba_setup_f64(this.#pat.ptr, this.#wts.ptr, this.K, this.R, lambda, this.#E.ptr, this.#w.ptr, this.#m.ptr)
+      : e.ba_setup(this.#pat.ptr, this.#count.ptr, this.K, this.R, this.N, lambda, this.#E.ptr, this.#w.ptr, this.#m.ptr);
     this.#lambda = lambda;
   }
 
@@ -242,7 +322,7 @@ export class RoutingProblem {
     this.#setLambda(lambda);
     this.#setPi(pi);
     const e = this.core.exports;
-    e.ba_gate_stats(this.#E.ptr, this.#pat.ptr, this.#w.ptr, this.K, this.R, lambda, this.#pi.ptr, this.#marg.ptr, this.#work.ptr, this.#out.ptr);
+    (this.real ? e.ba_gate_stats_f64 : e.ba_gate_stats)(this.#E.ptr, this.#pat.ptr, this.#w.ptr, this.K, this.R, lambda, this.#pi.ptr, this.#marg.ptr, this.#work.ptr, this.#out.ptr);
     const o = this.#out.view;
     return { rate: o[0]!, distortion: o[1]!, objective: o[2]!, F: o[3]!, certificate: o[4]!, marginal: this.#marg.view.slice(0, this.R) };
   }
@@ -313,5 +393,6 @@ export class RoutingProblem {
     if (this.#freed) return;
     this.#freed = true;
     for (const t of [this.#pat, this.#count, this.#rowmap, this.#E, this.#w, this.#m, this.#pi, this.#marg, this.#out, this.#work]) t.free();
+    this.#wts?.free();
   }
 }

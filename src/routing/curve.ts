@@ -322,10 +322,10 @@ export function constrainedD(core: Core, source: RoutingSource, rho: number, opt
       return { rho, distortion: sm.distortion, lower: p.floor, lo: pt, hi: pt, theta: 1, lambda: 0, bisections: 0, evaluations, kind: "floor" };
     }
     // The rate-0 end: a constant gate pi has D = sum_t pi_t L_t >= min_t L_t.
-    const sums = expertLossSums(p);
+    const means = p.meanLosses();
     let best = 0;
-    for (let t = 1; t < p.R; t++) if (sums[t]! < sums[best]!) best = t;
-    const bestError = sums[best]! / p.N;
+    for (let t = 1; t < p.R; t++) if (means[t]! < means[best]!) best = t;
+    const bestError = means[best]!;
     if (rho === 0) {
       const pt = { lambda: Number.POSITIVE_INFINITY, rate: 0, distortion: bestError };
       return { rho, distortion: bestError, lower: bestError, lo: pt, hi: pt, theta: 1, lambda: Number.POSITIVE_INFINITY, bisections: 0, evaluations, kind: "zero" };
