@@ -9,7 +9,7 @@
 // of the experts' parameter hashes), so the default bank's evaluated blocks are reused as well.
 import { resolve } from "node:path";
 import { canonicalJson, DEFAULT_BANK, expertKey, validateBankConfig, type BankConfig } from "../bank/config.js";
-import { evaluateSplit, trainExperts, type Progress } from "../bank/bank.js";
+import { evaluateSplit, trainExperts, type Progress, type TrainedExpert } from "../bank/bank.js";
 import { blockCache, expertCache } from "../bank/cache.js";
 import { sha256 } from "../bank/files.js";
 import { coreSha } from "../bank/run.js";
@@ -17,6 +17,7 @@ import { paramsSha } from "../bank/store.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { lossMatrix, type LossMatrix } from "../estimators/draws.js";
 import type { LoadedDataset } from "../data/datasets.js";
+import type { CnnSpec } from "../model/cnn.js";
 
 /** Experts per evaluation group: the default bank's size, so its cached blocks match. */
 export const EVAL_GROUP = 25;
@@ -29,32 +30,54 @@ export interface GridBankOptions {
   onProgress?: (p: Progress) => void;
   warn?: (s: string) => void;
   signal?: AbortSignal;
+  /** The experts' architecture (default: the paper's, DEFAULT_SPEC). */
+  spec?: CnnSpec;
 }
 
-/** The loss matrices [R, N] of the first R experts with subset size n (distinct subsets, the
- *  default bank's config otherwise). */
-export async function gridBankLosses(n: number, R: number, o: GridBankOptions): Promise<{ train: LossMatrix; test: LossMatrix }> {
+/** The trained (or cached) first R experts of a bank with subset size n (distinct subsets, the
+ *  default bank's config otherwise, with o.spec's architecture if given), handed to fn with the
+ *  worker pool, which is closed afterwards. */
+async function withExperts<T>(n: number, R: number, o: GridBankOptions, fn: (trained: TrainedExpert[], pool: WorkerPool, config: BankConfig, csha: string, dir: string) => Promise<T>): Promise<T> {
   const { data } = o;
-  const config: BankConfig = { ...DEFAULT_BANK, experts: R, subsetSize: n, seed: o.seed ?? DEFAULT_BANK.seed };
+  const config: BankConfig = { ...DEFAULT_BANK, experts: R, subsetSize: n, seed: o.seed ?? DEFAULT_BANK.seed, ...(o.spec ? { spec: o.spec } : {}) };
   validateBankConfig(config, data.train.count);
   const csha = await coreSha();
-  const warn = o.warn ?? (() => {});
   const dir = resolve(o.cache);
   const pool = await WorkerPool.create({ workers: o.workers ?? (await defaultWorkers()), train: data.train, test: data.test });
   try {
     const trained = await trainExperts({
       pool, config, start: 0, end: R,
       key: (r) => expertKey(config, r, data.id, csha),
-      cache: expertCache(dir, warn),
+      cache: expertCache(dir, o.warn ?? (() => {})),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
+    return await fn(trained, pool, config, csha, dir);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** L_test [R, N_test] of the first R experts (trained with each expert, no evaluation pass). */
+export function gridBankTestLosses(n: number, R: number, o: GridBankOptions): Promise<LossMatrix> {
+  return withExperts(n, R, o, async (trained) => {
+    const Nt = o.data.test.count;
+    const test = new Uint8Array(R * Nt);
+    trained.forEach((e, r) => test.set(e.testLosses, r * Nt));
+    return lossMatrix(test, R, Nt, `L_test (n = ${n})`);
+  });
+}
+
+/** The loss matrices [R, N] of the first R experts with subset size n. */
+export function gridBankLosses(n: number, R: number, o: GridBankOptions): Promise<{ train: LossMatrix; test: LossMatrix }> {
+  const { data } = o;
+  return withExperts(n, R, o, async (trained, pool, config, csha, dir) => {
     const Nt = data.test.count, Np = data.train.count;
     const test = new Uint8Array(R * Nt);
     trained.forEach((e, r) => test.set(e.testLosses, r * Nt));
     const train = new Uint8Array(R * Np);
     const size = trained[0]!.params.length;
-    const blocks = blockCache(dir, warn);
+    const blocks = blockCache(dir, o.warn ?? (() => {}));
     for (let g = 0; g < R; g += EVAL_GROUP) {
       const end = Math.min(R, g + EVAL_GROUP), k = end - g;
       const params = new Float32Array(k * size);
@@ -70,7 +93,5 @@ export async function gridBankLosses(n: number, R: number, o: GridBankOptions): 
       train.set(mats.losses, g * Np);
     }
     return { train: lossMatrix(train, R, Np, `L_train (n = ${n})`), test: lossMatrix(test, R, Nt, `L_test (n = ${n})`) };
-  } finally {
-    await pool.close();
-  }
+  });
 }
