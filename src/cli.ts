@@ -16,6 +16,8 @@ import { reproduceCommand } from "./commands/reproduce.js";
 import { boundsCommand } from "./commands/bounds.js";
 import { gridCommand } from "./commands/grid.js";
 import { serveCommand } from "./commands/serve.js";
+import { synthCommand } from "./commands/synth.js";
+import { scalingCommand } from "./commands/scaling.js";
 import { VERSION } from "./version.js";
 
 export function buildCli(argv: string[]) {
@@ -41,7 +43,7 @@ export function buildCli(argv: string[]) {
       throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
     });
   // in the order --help lists them: the main job first, then stage by stage, then tools
-  const commands = [reproduceCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, serveCommand, benchCommand];
+  const commands = [reproduceCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];
   return commands.reduce((acc, add) => add(acc), y as unknown as Argv<GlobalOptions>);
 }
 

@@ -2,17 +2,20 @@
 // src/report/pipeline.ts (the same function the browser app runs); this file resolves the
 // inputs, checks --out, and writes the bank folder, the loss matrices and the report.
 import type { Argv, ArgumentsCamelCase } from "yargs";
-import { join, resolve, dirname } from "node:path";
-import { stat, access, constants } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { Core } from "../../bindings/index.js";
 import { coreSha, datasetRef } from "../bank/run.js";
 import { expertCache, blockCache } from "../bank/cache.js";
 import { encodeExperts, makeManifest, writeBank } from "../bank/store.js";
-import { writeAtomic } from "../bank/files.js";
+import { checkOutDir, writeAtomic } from "../bank/files.js";
 import { Cnn } from "../model/cnn.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { runPipeline, pipelineConfig } from "../report/pipeline.js";
 import { runGrid } from "../experiments/grid.js";
+import { gatingOptions, runGating } from "../synth/gating.js";
+import { runConstants } from "../synth/constants.js";
+import { DEFAULT_RHOS } from "../experiments/scaling.js";
+import { scalingConfig, scalingRun } from "./scaling.js";
 import { gridBankLosses } from "../experiments/grid-banks.js";
 import { renderReport, type RunInfo } from "../report/report.js";
 import { MoeBankError, UsageError } from "../errors.js";
@@ -27,28 +30,7 @@ interface ReproduceArgs extends GlobalOptions, DatasetArgs {
   seed: number;
   cache: string;
   sensitivity: boolean;
-}
-
-// Checks that --out can be written, creating nothing: it is a folder, or it does not exist and
-// its nearest existing ancestor is a writable folder. Files appear only when a stage has
-// something to write (each atomically), so a failed run leaves nothing half-written.
-async function checkOut(out: string): Promise<void> {
-  let p = resolve(out);
-  for (;;) {
-    const st = await stat(p).catch(() => null);
-    if (st) {
-      if (!st.isDirectory()) throw new MoeBankError(`${out}: ${p === resolve(out) ? "--out exists and is not a folder" : `${p} is not a folder`}`);
-      try {
-        await access(p, constants.W_OK);
-      } catch {
-        throw new MoeBankError(`${out}: ${p} is not writable`);
-      }
-      return;
-    }
-    const up = dirname(p);
-    if (up === p) throw new MoeBankError(`${out}: no existing folder on its path`);
-    p = up;
-  }
+  companion: boolean;
 }
 
 async function reproduce(a: ArgumentsCamelCase<ReproduceArgs>): Promise<void> {
@@ -56,7 +38,7 @@ async function reproduce(a: ArgumentsCamelCase<ReproduceArgs>): Promise<void> {
   if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1)) throw new UsageError(`--workers must be an integer >= 1, got ${a.workers}`);
   const say = progressEnabled(a) ? (s: string) => process.stderr.write(`reproduce: ${s} ...\n`) : () => {};
   const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);
-  await checkOut(a.out);
+  await checkOutDir(a.out);
   const config = pipelineConfig(a.quick, a.seed);
   const workers = a.workers ?? (await defaultWorkers());
   const t0 = performance.now();
@@ -71,6 +53,15 @@ async function reproduce(a: ArgumentsCamelCase<ReproduceArgs>): Promise<void> {
       caches: { experts: expertCache(resolve(a.cache), warn), blocks: blockCache(resolve(a.cache), warn) },
       onProgress: progressReporter(a), onStage: say,
       ...(a.sensitivity ? { sensitivity: () => runGrid(core, (n, R) => gridBankLosses(n, R, { data, cache: a.cache, seed: a.seed, warn, workers, onProgress: progressReporter(a) }), { seed: a.seed }) } : {}),
+      ...(a.companion
+        ? {
+            companion: async () => ({
+              gating: runGating(core, gatingOptions(a.quick, a.seed)),
+              constants: runConstants(core, { quick: a.quick, seed: a.seed }),
+              scaling: await scalingRun(core, { ...scalingConfig(a.quick), data, cache: a.cache, workers, bankSeed: a.seed, seed: a.seed, rhos: DEFAULT_RHOS, onTrain: progressReporter(a), warn }),
+            }),
+          }
+        : {}),
     });
   } finally {
     await pool.close();
@@ -104,9 +95,11 @@ export function reproduceCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
         .option("workers", { type: "number", describe: "worker threads (default: one per core); results do not depend on it" })
         .option("seed", { type: "number", default: 0, describe: "the seed of every stream (bank, samples, bootstrap)" })
         .option("cache", { type: "string", default: ".moe-bank-cache", describe: "finished experts and blocks are kept here and reused" })
+        .option("companion", { type: "boolean", default: false, describe: "add the companion papers' experiments: synth gating, synth constants and scaling (the full scaling trains 50 + 75 experts: about 3 minutes on 2 cores, once; --quick: seconds)" })
         .option("sensitivity", { type: "boolean", default: false, describe: "add the Section III-C grid: R in {10, 25, 50} x n in {5k, 10k, 20k} (trains 150 experts: about 10 minutes on 2 cores)" })
         .example("$0 reproduce", "the paper's configuration: R = 25, n = 10,000, M = 300 (about 90 s on 2 cores)")
-        .example("$0 reproduce --quick --out quick", "the whole pipeline on a small bank, in under a minute"),
+        .example("$0 reproduce --quick --out quick", "the whole pipeline on a small bank, in under a minute")
+        .example("$0 reproduce --companion", "the paper and the companion experiments (finite-rate gating, constant experts, expert scaling) in one report"),
     (x) => reproduce(x as unknown as ArgumentsCamelCase<ReproduceArgs>),
   );
 }

@@ -46,6 +46,14 @@ export function forwardFlops(s: CnnSpec = DEFAULT_SPEC): number {
   return 2 * (s.height * s.width * s.channels * k2 * s.conv1 + h2 * w2 * s.conv1 * k2 * s.conv2 + flat * s.hidden + s.hidden * s.classes);
 }
 
+/** Parameters of one expert: conv1 k^2 C c1 + c1, conv2 k^2 c1 c2 + c2, fc1 flat h + h, fc2 h K + K
+ *  with flat = c2 (H/4)(W/4) (the layout of Cnn.size). */
+export function paramCount(s: CnnSpec = DEFAULT_SPEC): number {
+  const k2 = s.kernel * s.kernel;
+  const flat = s.conv2 * ((s.height >> 1) >> 1) * ((s.width >> 1) >> 1);
+  return k2 * s.channels * s.conv1 + s.conv1 + k2 * s.conv1 * s.conv2 + s.conv2 + flat * s.hidden + s.hidden + s.hidden * s.classes + s.classes;
+}
+
 export function validateSpec(s: CnnSpec): void {
   for (const [k, v] of Object.entries(s)) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`cnn spec: ${k} must be a positive integer, got ${v}`);

@@ -11,8 +11,9 @@ import { encodeNpy } from "../formats/npy.js";
 import { runSelection } from "../estimators/sweep.js";
 import { lossMatrix } from "../estimators/draws.js";
 import { sweep, constrainedD } from "../routing/index.js";
+import { detMath } from "../math.js";
 import { routeJson } from "../commands/route.js";
-import { figures, resultsSha256, type BankResults, type Results } from "./report.js";
+import { companionFigures, figures, resultsSha256, type BankResults, type CompanionResults, type Results } from "./report.js";
 import { runBounds } from "../estimators/tighter.js";
 import type { GridResult } from "../experiments/grid.js";
 
@@ -56,6 +57,8 @@ export interface PipelineInput {
   now?: () => number;
   /** the Section III-C sensitivity grid (Node: banks trained through the cache), if wanted */
   sensitivity?: () => Promise<GridResult>;
+  /** the companion papers' experiments, if wanted */
+  companion?: () => Promise<CompanionResults>;
 }
 
 export interface PipelineOutput {
@@ -144,7 +147,8 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, ...signal }));
   const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
   const t0 = now();
-  const figs = figures(bank, selection, routing);
+  const companion = inp.companion ? await stage("companion experiments", inp.companion) : undefined;
+  const figs = { ...figures(bank, selection, routing), ...(companion ? companionFigures(companion, detMath(core)) : {}) };
   const figureShas: Record<string, string> = {};
   for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(text(svg));
   const dataset = {
@@ -152,7 +156,7 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     sha256: { trainImages: data.train.sha256.images, trainLabels: data.train.sha256.labels, testImages: data.test.sha256.images, testLabels: data.test.sha256.labels },
     trainCount: data.train.count, testCount: data.test.count,
   };
-  const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(sensitivity ? { sensitivity } : {}), figures: figureShas };
+  const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(sensitivity ? { sensitivity } : {}), ...(companion ? { companion } : {}), figures: figureShas };
   const sha = await resultsSha256(results);
   timings.report = (now() - t0) / 1000;
   return { results, sha, figures: figs, timings, experts, mats, npy };

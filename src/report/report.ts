@@ -12,6 +12,44 @@ import type { DatasetRef, ExpertRecord } from "../bank/store.js";
 import { figAccuracy, figBounds, figDRho, figGaps, figInformation } from "./figures.js";
 import { renderBounds, type BoundsResult } from "../estimators/tighter.js";
 import { renderGrid, type GridResult } from "../experiments/grid.js";
+import type { DetMath } from "../math.js";
+import type { GatingResult } from "../synth/gating.js";
+import { gatingFigures, renderGating } from "../synth/gating-report.js";
+import { constantsFigures, renderConstants, type ConstantsResult } from "../synth/constants.js";
+import type { ScalingResult } from "../experiments/scaling.js";
+import { renderScaling, scalingFigures } from "../experiments/scaling-report.js";
+
+/** The companion papers' experiments (reproduce --companion). */
+export interface CompanionResults {
+  gating: GatingResult;
+  constants: ConstantsResult;
+  /** Node only: its banks are trained through the cache */
+  scaling?: ScalingResult;
+}
+
+/** The companion experiments' figures: file name -> SVG text. */
+export function companionFigures(c: CompanionResults, math: DetMath): Record<string, string> {
+  const ln10 = math.log(10);
+  const log10 = (x: number) => math.log(x) / ln10;
+  return { ...gatingFigures(c.gating, log10), ...constantsFigures(c.constants, log10), ...(c.scaling ? scalingFigures(c.scaling, math) : {}) };
+}
+
+/** The companion section of report.md: each experiment's section one level down, with its figures. */
+function renderCompanion(c: CompanionResults, figureNames: string[]): string[] {
+  const down = (md: string) => md.replace(/^(#+) /gm, "$1# ");
+  const img = (prefix: string) => figureNames.filter((f) => f.startsWith(prefix)).map((f) => `![${f.replace(/\.svg$/, "")}](${f})`);
+  return [
+    "## Companion experiments (the theory papers around it)",
+    "",
+    down(renderGating(c.gating)),
+    ...img("synth-gating"),
+    "",
+    down(renderConstants(c.constants)),
+    ...img("constants"),
+    "",
+    ...(c.scaling ? [down(renderScaling(c.scaling)), ...img("scaling"), ""] : []),
+  ];
+}
 
 export interface BankResults {
   config: BankConfig;
@@ -35,6 +73,8 @@ export interface Results {
   routing: RouteJson;
   /** the Section III-C grid (with --sensitivity) */
   sensitivity?: GridResult;
+  /** the companion papers' experiments (with --companion) */
+  companion?: CompanionResults;
   /** sha-256 of each figure's SVG bytes */
   figures: Record<string, string>;
 }
@@ -115,6 +155,7 @@ export function renderReport(results: Results, sha: string, run: RunInfo): strin
     "",
     "![D(rho)](d-rho.svg)",
     "",
+    ...(results.companion ? renderCompanion(results.companion, Object.keys(results.figures)) : []),
     "## Where the paper's conventions are off (both readings are reported above)",
     "",
     "- Eq. 21 uses sqrt(2I/m) (sigma = 1); a loss in [0, 1] is 1/2-sub-Gaussian, giving sqrt(I/(2m)), the constant of the union bound (22): both are in Table I and the bounds figure.",
