@@ -6,6 +6,9 @@ import { stream, Purpose } from "../../src/prng.js";
 import { mapF64, mapF32 } from "../../src/math.js";
 import { Cnn, CoreDataset, DEFAULT_SPEC } from "../../src/model/cnn.js";
 import { sweep, curveEnds } from "../../src/routing/index.js";
+import { canonicalJson } from "../../src/bank/config.js";
+import { gatingOptions, runGating } from "../../src/synth/gating.js";
+import { runConstants } from "../../src/synth/constants.js";
 
 async function hex(a: ArrayBufferView): Promise<string> {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
@@ -69,5 +72,9 @@ export async function probe(core: Core): Promise<Record<string, string>> {
   const ends = curveEnds(core, lm);
   nums.push(ends.oracleError, ends.leastRate, ends.large?.lambdaMax ?? -1);
   r.ba = await hex(Float64Array.from(nums));
+  // The companion experiments (quick): real-valued BA with exact I(X;T), the alpha-mixture learner,
+  // normal draws, the 1-D/2-D constant experts; their whole canonical results.
+  r.synth_gating = await hex(new TextEncoder().encode(canonicalJson(runGating(core, gatingOptions(true)))));
+  r.synth_constants = await hex(new TextEncoder().encode(canonicalJson(runConstants(core, { quick: true, seed: 0 }))));
   return r;
 }
