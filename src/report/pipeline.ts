@@ -146,8 +146,8 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const L = (m: LossMatrices, what: string) => lossMatrix(m.losses, R, m.N, what);
   const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, ...signal }));
   const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
-  const t0 = now();
   const companion = inp.companion ? await stage("companion experiments", inp.companion) : undefined;
+  const t0 = now();
   const figs = { ...figures(bank, selection, routing), ...(companion ? companionFigures(companion, detMath(core)) : {}) };
   const figureShas: Record<string, string> = {};
   for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(text(svg));
