@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCore } from "./support/core.js";
+import { rng, bankLike } from "./support/synthetic.js";
 import type { Core } from "../bindings/index.js";
 import {
   RoutingProblem,
@@ -24,30 +25,7 @@ import {
 } from "../src/routing/index.js";
 
 // ---------------------------------------------------------------------------------------------
-// Deterministic synthetic data: xorshift32.
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
-/** A 0-1 loss matrix [R, N] with item difficulty d_i = u^power and expert skill e_t: expert t is
- *  wrong on item i with probability d_i e_t (errors correlated through the items, as in a bank). */
-function bankLike(R: number, N: number, seed: number, power = 4): RoutingLosses {
-  const u = rng(seed);
-  const d = Array.from({ length: N }, () => u() ** power);
-  const e = Array.from({ length: R }, () => 0.4 + 0.6 * u());
-  const data = new Uint8Array(R * N);
-  for (let t = 0; t < R; t++) for (let i = 0; i < N; i++) data[t * N + i] = u() < d[i]! * e[t]! ? 1 : 0;
-  return { R, N, data };
-}
+// Deterministic synthetic data: xorshift32 (test/support/synthetic.ts).
 
 /** Fair-coin 0-1 losses. */
 function coinLosses(R: number, N: number, seed: number, pWrong = 0.5): RoutingLosses {

@@ -7,6 +7,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCore } from "./support/core.js";
+import { bankLike as bankLikeP } from "./support/synthetic.js";
+
+/** Losses [R, N] with difficulty u^3 and skill in [skill, 1]. */
+const bankLike = (R: number, N: number, seed: number, skill = 0.5): RoutingLosses => bankLikeP(R, N, seed, 3, skill);
 import { runCli, assertOneLineError } from "./support/cli.js";
 import { detMath } from "../src/math.js";
 import { Cnn, DEFAULT_SPEC, paramCount } from "../src/model/cnn.js";
@@ -14,28 +18,6 @@ import { subsetLosses, distortionAtRates, runScaling, type ScalingBank } from ".
 import { fitPowerLaw, fitSaturatingLaw } from "../src/fit.js";
 import { scalingFigures, renderScaling } from "../src/experiments/scaling-report.js";
 import type { RoutingLosses } from "../src/routing/ba.js";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
-/** 0-1 losses [R, N] with item difficulty and expert skill (errors correlated through items). */
-function bankLike(R: number, N: number, seed: number, skill = 0.5): RoutingLosses {
-  const u = rng(seed);
-  const d = Array.from({ length: N }, () => u() ** 3);
-  const e = Array.from({ length: R }, () => skill + (1 - skill) * u());
-  const data = new Uint8Array(R * N);
-  for (let t = 0; t < R; t++) for (let i = 0; i < N; i++) data[t * N + i] = u() < d[i]! * e[t]! ? 1 : 0;
-  return { R, N, data };
-}
 
 test("paramCount is the core's parameter layout size for several widths", async () => {
   const core = await loadCore();
