@@ -10,6 +10,8 @@ export interface PowerLaw {
   b: number;
   /** coefficient of determination on the log scale */
   r2: number;
+  /** points used (those with x > 0 and y > 0) */
+  points: number;
 }
 
 export interface SaturatingLaw {
@@ -18,12 +20,18 @@ export interface SaturatingLaw {
   b: number;
   /** root mean square residual */
   rmse: number;
+  /** b is at the search's upper end (3): the true exponent may be larger */
+  atEdge: boolean;
 }
 
-/** Least squares of log y on log x: y = a x^(-b). */
-export function fitPowerLaw(math: DetMath, x: number[], y: number[]): PowerLaw {
-  if (x.length < 2 || x.length !== y.length) throw new RangeError("a power law needs at least 2 points");
-  const lx = x.map((v) => math.log(v)), ly = y.map((v) => math.log(Math.max(v, 1e-12)));
+/** Least squares of log y on log x: y = a x^(-b), over the points with x > 0 and y > 0 (a zero
+ *  has no logarithm; clamping it would let one point set the exponent). Throws with fewer than 2. */
+export function fitPowerLaw(math: DetMath, x0: number[], y0: number[]): PowerLaw {
+  if (x0.length !== y0.length) throw new RangeError("a power law needs as many y as x");
+  const keep = x0.map((v, i) => v > 0 && y0[i]! > 0);
+  const x = x0.filter((_, i) => keep[i]), y = y0.filter((_, i) => keep[i]);
+  if (x.length < 2) throw new RangeError(`a power law needs at least 2 points with x > 0 and y > 0, got ${x.length}`);
+  const lx = x.map((v) => math.log(v)), ly = y.map((v) => math.log(v));
   const n = x.length;
   let mx = 0, my = 0;
   for (let i = 0; i < n; i++) {
@@ -40,7 +48,7 @@ export function fitPowerLaw(math: DetMath, x: number[], y: number[]): PowerLaw {
   }
   const slope = sxx > 0 ? sxy / sxx : 0;
   const r2 = syy > 0 && sxx > 0 ? (sxy * sxy) / (sxx * syy) : 1;
-  return { a: math.exp(my - slope * mx), b: -slope, r2 };
+  return { a: math.exp(my - slope * mx), b: -slope, r2, points: n };
 }
 
 /** y = c + a x^(-b): for each b the least-squares (c, a) with c clamped to [0, min y]; b minimises
@@ -101,6 +109,6 @@ export function fitSaturatingLaw(math: DetMath, x: number[], y: number[]): Satur
   }
   const b = (lo + hi) / 2;
   const f = at(b).sse <= best.sse ? { ...at(b), b } : { ...best, b: (3 * bestK) / G };
-  return { c: f.c, a: f.a, b: f.b, rmse: Math.sqrt(f.sse / n) };
+  return { c: f.c, a: f.a, b: f.b, rmse: Math.sqrt(f.sse / n), atEdge: f.b >= 3 - 3 / G };
 }
 

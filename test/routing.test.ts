@@ -13,6 +13,7 @@ import {
   RoutingProblem,
   blahutArimoto,
   constrainedD,
+  expertLossSums,
   curveEnds,
   expertMarginal,
   lambdaGrid,
@@ -635,4 +636,20 @@ test("fromDistortions: a uniform 4-ary source with Hamming distortion gives R(D)
   assert.throws(() => RoutingProblem.fromDistortions(core, { R: 2, dist: [0, 1, 1], weights: [0.5, 0.5] }), /3 values for shape \[2, 2\]/);
   assert.throws(() => RoutingProblem.fromDistortions(core, { R: 2, dist: [0, 1, 1, 0], weights: [0.5, 0.6] }), /sum to/);
   assert.throws(() => RoutingProblem.fromDistortions(core, { R: 2, dist: [0, NaN, 1, 0], weights: [0.5, 0.5] }), /not finite/);
+});
+
+test("fromDistortions: weights off 1 by up to 1e-9 are normalized (the certificate can reach tol); expertLossSums refuses a real-valued problem", async () => {
+  const core = await loadCore();
+  const d = [0.1, 0.6, 0.9, 0.7, 0.2, 0.8, 0.5, 0.5, 0.1, 0.3, 0.9, 0.2, 0.6, 0.4, 0.35];
+  const exact = RoutingProblem.fromDistortions(core, { R: 3, dist: d, weights: [0.1, 0.2, 0.3, 0.25, 0.15] });
+  const off = RoutingProblem.fromDistortions(core, { R: 3, dist: d, weights: [0.1, 0.2, 0.3, 0.25, 0.15 + 5e-10] });
+  try {
+    const a = exact.solve(0.2, { tol: 1e-12, maxIter: 5000 }), b = off.solve(0.2, { tol: 1e-12, maxIter: 5000 });
+    assert.ok(b.converged && b.evaluations < 100, `certificate ${b.certificate} after ${b.evaluations} evaluations`);
+    assert.ok(Math.abs(a.rate - b.rate) < 1e-8 && Math.abs(a.distortion - b.distortion) < 1e-8);
+    assert.throws(() => expertLossSums(exact), /meanLosses/);
+  } finally {
+    exact.free();
+    off.free();
+  }
 });

@@ -41,6 +41,14 @@ test("fits: a power law and a saturating law are recovered from exact points; no
     assert.ok(s.rmse < 1e-8);
   }
   assert.throws(() => fitSaturatingLaw(math, [1, 2], [1, 2]), /at least 3/);
+  // A zero has no logarithm: it is left out, not clamped (a clamped 1e-12 would set the exponent).
+  const z = fitPowerLaw(math, [...x, 80], [...x.map((v) => 0.3 * v ** -0.45), 0]);
+  assert.equal(z.points, x.length);
+  assert.ok(Math.abs(z.b - 0.45) < 1e-12);
+  assert.throws(() => fitPowerLaw(math, [1, 2], [0.5, 0]), /at least 2 points with x > 0 and y > 0/);
+  // An exponent beyond the search (3) is flagged.
+  assert.equal(fitSaturatingLaw(math, x, x.map((v) => 0.1 + 0.5 * v ** -3.5)).atEdge, true);
+  assert.equal(fitSaturatingLaw(math, x, x.map((v) => 0.1 + 0.5 * v ** -0.7)).atEdge, false);
 });
 
 test("D(rho) of a subset: rho = 0 is the best expert's error, unconstrained is the share of items every expert gets wrong, and rows are copied right", async () => {
@@ -101,6 +109,7 @@ test("runScaling on synthetic banks: subsets are drawn per R from their own stre
   assert.match(md, /## Expert scaling/);
   assert.doesNotMatch(md, /NaN|undefined/);
   assert.throws(() => runScaling(core, { ...o, counts: [1, 21] }), /outside \[1, 20\]/);
+  assert.throws(() => runScaling(core, { ...o, byWidth: [...widths, bank("short", bankLike(6, 500, 16), 1600)] }), /bank short has 500 items, fewer than n = 2000/);
 });
 
 test("moe-bank scaling --quick trains small banks through the cache and writes scaling.{json,md} and three figures; bad input is one line", () => {

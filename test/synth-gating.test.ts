@@ -130,7 +130,9 @@ test("runGating (quick): every term of the bound, alpha = 0 uses no information,
   const core = await loadCore();
   const o = gatingOptions(true, 1);
   const r = runGating(core, o);
-  assert.ok(r.aboveCurve <= 1e-12);
+  assert.ok(r.aboveCurve <= 1e-12 && r.mapAboveCurve <= 1e-12);
+  assert.ok(r.curveConverged && r.curveMaxCertificate <= 1e-12);
+  assert.equal(r.hBias, (o.candidates - 1) / (2 * o.M));
   assert.ok(r.ends.floor < r.ends.d0);
   // Distortion falls with rate along the curve.
   for (let k = 1; k < r.curve.length; k++) assert.ok(r.curve[k]!.distortion <= r.curve[k - 1]!.distortion + 1e-12);

@@ -15,7 +15,9 @@ function lawCurve(math: DetMath, fit: ScalingFit, lo: number, hi: number, kind: 
   const a = math.log(lo), b = math.log(hi);
   const x = Array.from({ length: 40 }, (_, k) => math.exp(a + (k / 39) * (b - a)));
   const sat = fit.saturating;
-  const y = x.map((v) => (kind === "power" || sat === null ? fit.power.a * math.exp(-fit.power.b * math.log(v)) : sat.c + sat.a * math.exp(-sat.b * math.log(v))));
+  const pw = fit.power;
+  if ((kind === "power" || sat === null) && pw === null) return { x: [], y: [] };
+  const y = x.map((v) => (kind === "power" || sat === null ? pw!.a * math.exp(-pw!.b * math.log(v)) : sat.c + sat.a * math.exp(-sat.b * math.log(v))));
   return { x, y };
 }
 
@@ -39,8 +41,8 @@ export function scalingFigures(r: ScalingResult, math: DetMath): Record<string, 
       const color = PALETTE[k % PALETTE.length]!;
       const fit = r.byCount.fits[k]!;
       const c = lawCurve(math, fit, cr[0]!.R, cr[cr.length - 1]!.R, "saturating");
-      const law = fit.saturating ? `c = ${f4(fit.saturating.c)}, b = ${fit.saturating.b.toFixed(2)}` : `b = ${fit.power.b.toFixed(2)}`;
-      return [...measured(cr, k, (row) => row.R, color, `${rhoLabel(rho)}: ${law}`), { kind: "line", label: "", x: c.x, y: c.y, color, dash: true } as Series];
+      const law = fit.saturating ? `c = ${f4(fit.saturating.c)}, b = ${fit.saturating.b.toFixed(2)}` : fit.power ? `b = ${fit.power.b.toFixed(2)}` : "no fit";
+      return [...measured(cr, k, (row) => row.R, color, `${rhoLabel(rho)}: ${law}`), ...(c.x.length ? [{ kind: "line", label: "", x: c.x, y: c.y, color, dash: true } as Series] : [])];
     }),
   });
   const width = wr.length >= 2
@@ -54,7 +56,7 @@ export function scalingFigures(r: ScalingResult, math: DetMath): Record<string, 
           const color = PALETTE[k % PALETTE.length]!;
           const fit = r.byWidth.fits[k]!;
           const c = lawCurve(math, fit, wr[0]!.params, wr[wr.length - 1]!.params, "power");
-          return [...measured(wr, k, (row) => row.params, color, `${rhoLabel(rho)}: b = ${fit.power.b.toFixed(2)}`), { kind: "line", label: "", x: c.x, y: c.y, color, dash: true } as Series];
+          return [...measured(wr, k, (row) => row.params, color, `${rhoLabel(rho)}: ${fit.power ? `b = ${fit.power.b.toFixed(2)}` : "no fit"}`), ...(c.x.length ? [{ kind: "line", label: "", x: c.x, y: c.y, color, dash: true } as Series] : [])];
         }),
       })
     : null;
@@ -82,8 +84,8 @@ export function scalingFigures(r: ScalingResult, math: DetMath): Record<string, 
   return out;
 }
 
-function table(rows: ScalingRow[], rhos: (number | null)[], first: string): string[] {
-  const L = [`| ${first} | params | ${rhos.map(rhoLabel).join(" | ")} | least rate at the oracle (nats) |`, `| --- | --- | ${rhos.map(() => "---").join(" | ")} | --- |`];
+function table(rows: ScalingRow[], rhos: (number | null)[], first: string, params: string): string[] {
+  const L = [`| ${first} | ${params} | ${rhos.map(rhoLabel).join(" | ")} | least rate at the oracle (nats) |`, `| --- | --- | ${rhos.map(() => "---").join(" | ")} | --- |`];
   for (const r of rows) L.push(`| ${r.label} | ${r.params} | ${r.cells.map((c) => (c.se > 0 ? `${f4(c.mean)} (${f4(c.se)})` : f4(c.mean))).join(" | ")} | ${f4(r.leastRate)} |`);
   return L;
 }
@@ -91,8 +93,9 @@ function table(rows: ScalingRow[], rhos: (number | null)[], first: string): stri
 function fitTable(fits: ScalingFit[], x: string): string[] {
   const L = [`| rho | power law b (D = a ${x}^-b) | r^2 (log) | saturating c | a | b | rmse |`, "| --- | --- | --- | --- | --- | --- | --- |"];
   for (const f of fits) {
-    const s = f.saturating;
-    L.push(`| ${f.rho === null ? "unconstrained" : f.rho} | ${f.power.b.toFixed(3)} | ${f.power.r2.toFixed(3)} | ${s ? `${f4(s.c)} | ${s.a.toPrecision(4)} | ${s.b.toFixed(3)} | ${s.rmse.toExponential(2)}` : "— | — | — | — (fewer than 4 points)"} |`);
+    const s = f.saturating, p = f.power;
+    const pw = p ? `${p.b.toFixed(3)} | ${p.r2.toFixed(3)}` : "— (fewer than 2 positive points) | —";
+    L.push(`| ${f.rho === null ? "unconstrained" : f.rho} | ${pw} | ${s ? `${f4(s.c)} | ${s.a.toPrecision(4)} | ${s.b.toFixed(3)}${s.atEdge ? " (at the search's edge)" : ""} | ${s.rmse.toExponential(2)}` : "— | — | — | — (fewer than 4 points)"} |`);
   }
   return L;
 }
@@ -102,14 +105,14 @@ export function renderScaling(r: ScalingResult): string {
   const L: string[] = ["## Expert scaling: more experts or more active capacity, at a fixed gate rate", ""];
   L.push(`D(rho) of eq. 27 (Blahut-Arimoto on the test 0-1 loss matrix, N = ${r.N}) at rate budgets rho (nats). More experts: random subsets of R of the ${r.byCount.bank} bank (${r.byCount.subsets} per R; mean with its standard error). Wider experts: R = ${r.byWidth.R} at each width. Active parameters per input are one expert's in both.`);
   L.push("");
-  L.push(...table(r.byCount.rows, r.rhos, "R"));
+  L.push(...table(r.byCount.rows, r.rhos, "R", "total params (R P)"));
   L.push("");
   L.push("Fitted over R:");
   L.push("");
   L.push(...fitTable(r.byCount.fits, "R"));
   if (r.byWidth.rows.length > 0) {
     L.push("");
-    L.push(...table(r.byWidth.rows, r.rhos, "width"));
+    L.push(...table(r.byWidth.rows, r.rhos, "width", "params per expert P"));
     L.push("");
     L.push("Fitted over parameters per expert P:");
     L.push("");

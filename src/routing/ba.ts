@@ -234,7 +234,8 @@ export class RoutingProblem {
    * A real-valued problem: a finite source x_k (k < K) with probabilities weights[k] and the
    * distortion dist[k * R + t] = d(x_k, t) of routing x_k to expert t, e.g. a discretized density
    * and expected losses. Eqs. 23-29 hold with (1/N) sum_i replaced by sum_k weights[k], so the
-   * rate of every gate is the exact I(X;T) of that source.
+   * rate of every gate is the exact I(X;T) of that source. Weights must sum to 1 within 1e-9; they
+   * are divided by their sum.
    */
   static fromDistortions(core: Core, source: RealDistortions): RoutingProblem {
     const { R, dist, weights } = source;
@@ -249,7 +250,12 @@ export class RoutingProblem {
     }
     if (Math.abs(total - 1) > 1e-9) throw new RangeError(`weights sum to ${total}, not 1`);
     for (let i = 0; i < dist.length; i++) if (!Number.isFinite(dist[i]!)) throw new RangeError(`dist[${i}] = ${dist[i]} is not finite`);
-    return new RoutingProblem(core, source, K);
+    // Normalized: at the optimum every c_t on the support equals sum_k w_k, so a sum of 1 + 5e-10
+    // would keep the certificate at 5e-10 (never <= tol) and one of 1 - 5e-10 would loosen it.
+    // Rounding-level sums (|total - 1| <= 1e-13, below any usable tol) are kept as given, so
+    // weights count_k / N give the bits of the integer-loss path.
+    const w = Math.abs(total - 1) <= 1e-13 ? Float64Array.from(weights) : Float64Array.from(weights, (v) => v / total);
+    return new RoutingProblem(core, { R, dist, weights: w }, K);
   }
 
   /** Each expert's mean loss over the items (sum_i l[i,t] / N; sum_k w_k d[k,t] if real). */

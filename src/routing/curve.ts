@@ -31,6 +31,7 @@ function iterOptions(o: Omit<BaOptions, "warmStart">): BaOptions {
 
 /** Each expert's total loss on the items, sum_i l[i,t] (from the patterns and their counts). */
 export function expertLossSums(p: RoutingProblem): Float64Array {
+  if (p.real) throw new RangeError("expertLossSums needs integer losses; use meanLosses() on a real-valued problem");
   const sums = new Float64Array(p.R);
   for (let k = 0; k < p.K; k++) {
     const c = p.counts[k]!;

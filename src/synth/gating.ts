@@ -4,7 +4,8 @@
 //   E[R(W)] <= D(R_g) + delta_m + sqrt((2/m) I(S;W)),                                      (GB)
 // with D(R_g) the rate-distortion function of routing (the least expected loss of any gate with
 // I(X;T) <= R_g) and delta_m the slack of the empirical rate-distortion optimality condition.
-// Everything here is built so that each term is exact or exactly estimable (browser-safe):
+// Everything here is built so that each term is exact or a plain Monte Carlo estimate with a stated
+// error (browser-safe):
 //
 // Data model. n components z (Z uniform), one expert per component. X is discrete: J points
 //   x_j = a + (j + 1/2) h on [mu_0 - width, mu_{n-1} + width], mu_z = z * spacing,
@@ -32,9 +33,10 @@
 // risk is R(b) = sum_j p_j sum_t q(t | x_j) l(j; h_t^b) and its empirical risk on S is
 // L_S(b) = (1/m) sum_i sum_t q(t | x_i) [h_t^b(x_i) != y_i] (the gate's randomness averaged: a
 // loss in [0, 1]). W is selected by the paper's alpha-mixture rule (main paper eq. 11):
-// q_alpha(b | S) = (1 - alpha)/B + alpha [b = argmin L_S], so I(S;W) comes exactly from discrete
-// entropies over M independent samples (src/estimators/entropy.ts mutualInfo, eqs. 15-18), and
-// E[R(W)], E[L_S(W)] follow by linearity. Sample i of draw s uses stream (seed, synthGating,
+// q_alpha(b | S) = (1 - alpha)/B + alpha [b = argmin L_S], so I(S;W) comes from discrete
+// entropies over M independent samples (src/estimators/entropy.ts mutualInfo, eqs. 15-18: exact
+// given the samples, a plug-in estimate of the population value, low by at most about
+// (B - 1)/(2M), reported as `hBias`), and E[R(W)], E[L_S(W)] follow by linearity. Sample i of draw s uses stream (seed, synthGating,
 // 1 + s).
 // The bound. delta_m := E[L_S(W)] - D(R_g) (measured; it can be negative), so (GB) reads
 // E[R(W)] - E[L_S(W)] <= sqrt((2/m) I): Xu and Raginsky (2017) with a sigma = 1 sub-Gaussian loss.
@@ -346,9 +348,12 @@ export interface LearnedPoint {
   /** D(R_g) + delta_m + sqrt((2/m) I), and with sqrt(I / (2m)) */
   boundPaper: number;
   boundHalf: number;
-  /** E[R(W)] <= the bound (the gap <= its Xu-Raginsky term) */
+  /** E[R(W)] <= the bound (the point estimate of the gap <= its Xu-Raginsky term) */
   holdsPaper: boolean;
   holdsHalf: boolean;
+  /** (sqrt(I / 2m) - gap) / gapSe: how many standard errors the sigma = 1/2 bound holds by
+   *  (null when gapSe = 0) */
+  marginHalfSe: number | null;
 }
 
 /** Selection statistics of M samples at one gate: the argmin histogram and the means the
@@ -412,6 +417,7 @@ export function learnedPoint(math: DetMath, alpha: number, B: number, m: number,
     alpha, information: I, risk, empiricalRisk: emp, gap, gapSe: alpha * st.gapStarSe, xrPaper, xrHalf, delta,
     boundPaper: D + delta + xrPaper, boundHalf: D + delta + xrHalf,
     holdsPaper: gap <= xrPaper, holdsHalf: gap <= xrHalf,
+    marginHalfSe: alpha * st.gapStarSe > 0 ? (xrHalf - gap) / (alpha * st.gapStarSe) : null,
   };
 }
 
@@ -437,8 +443,16 @@ export interface GatingResult {
   curve: GatePoint[];
   softmax: GatePoint[];
   map: GatePoint;
-  /** max over softmax/MAP gates of D(rate) - distortion (<= 0 up to rounding: they lie above) */
+  /** max over the softmax gates of (a lower bound on D at the gate's rate) - its distortion: <= 0
+   *  up to rounding when they lie on or above the curve; mapAboveCurve the same for the MAP gate
+   *  (about 0: it reaches the floor at the least rate) */
   aboveCurve: number;
+  mapAboveCurve: number;
+  /** the BA curve: every point converged, and the largest certificate */
+  curveConverged: boolean;
+  curveMaxCertificate: number;
+  /** (B - 1)/(2M): about the most the plug-in H(W) (hence I(S;W)) is biased low */
+  hBias: number;
   /** the learned MoE at each BA gate (rate R_g), one row per alpha */
   learned: { gate: GatePoint; rows: LearnedPoint[] }[];
   /** the m-sweep at the middle BA gate, alpha = 1 */
@@ -489,7 +503,8 @@ export function runGating(core: Core, o: GatingOptions, onProgress?: (done: numb
     const gm = gateRateDistortion(math, src, qMap, dTrue);
     const map: GatePoint = { kind: "map", lambda: null, temperature: 0, rate: gm.rate, distortion: gm.distortion };
     let aboveCurve = -Infinity;
-    for (const g of [...softmax, map]) aboveCurve = Math.max(aboveCurve, curveLower(prob, g.rate, sw.points) - g.distortion);
+    for (const g of softmax) aboveCurve = Math.max(aboveCurve, curveLower(prob, g.rate, sw.points) - g.distortion);
+    const mapAboveCurve = curveLower(prob, map.rate, sw.points) - map.distortion;
 
     // The learner.
     const B = o.candidates;
@@ -537,6 +552,10 @@ export function runGating(core: Core, o: GatingOptions, onProgress?: (done: numb
       softmax,
       map,
       aboveCurve,
+      mapAboveCurve,
+      curveConverged: sw.converged,
+      curveMaxCertificate: Math.max(...sw.points.map((p) => p.certificate)),
+      hBias: (B - 1) / (2 * o.M),
       learned,
       sampleSizes,
       unbiased,
