@@ -114,7 +114,7 @@ test("lambda <= 0: exit 2", () => {
 
 test("workers < 1: exit 2, nothing written", () => {
   const out = join(TMP, "w0");
-  assertOneLine(run("reproduce", "--quick", "--out", out, "--workers", "0"), 2, /--workers must be an integer >= 1, got 0/);
+  assertOneLine(run("reproduce", "--quick", "--out", out, "--workers", "0"), 2, /--workers must be an integer in \[1, 1024\], got 0/);
   assert.ok(!existsSync(out));
 });
 

@@ -7,6 +7,7 @@ import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossPair } from "./losses.js";
 import { DEFAULT_BOUNDS, renderBounds, runBounds } from "../estimators/tighter.js";
+import { checkAlphas, checkInt, checkLevel, checkSeed } from "./checks.js";
 
 interface BoundsArgs extends GlobalOptions {
   trainLosses: string;
@@ -24,23 +25,19 @@ interface BoundsArgs extends GlobalOptions {
   selectors: number;
 }
 
-function checkInt(name: string, x: number, lo: number, hi: number): void {
-  if (!Number.isInteger(x) || x < lo || x > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${x}`);
-}
-
 async function bounds(a: ArgumentsCamelCase<BoundsArgs>): Promise<void> {
   checkInt("runs", a.runs, 1, 0x7fffffff);
   checkInt("sample-size", a.sampleSize, 8, 32767);
-  checkInt("seed", a.seed, 0, Number.MAX_SAFE_INTEGER);
+  checkSeed(a.seed);
   checkInt("bootstrap", a.bootstrap, 0, 1_000_000);
   checkInt("ismi-blocks", a.ismiBlocks, 2, 100_000);
   checkInt("ismi-runs", a.ismiRuns, a.ismiBlocks, 0x7fffffff);
   if (a.ismiRuns % a.ismiBlocks !== 0) throw new UsageError(`--ismi-runs (${a.ismiRuns}) must be a multiple of --ismi-blocks (${a.ismiBlocks})`);
   checkInt("supersamples", a.supersamples, 1, 0x7fffffff);
   checkInt("selectors", a.selectors, 1, 0x7fffffff);
-  if (!(a.level > 0 && a.level < 1)) throw new UsageError(`--level must be in (0, 1), got ${a.level}`);
+  checkLevel(a.level);
   if (!(a.delta > 0 && a.delta < 1)) throw new UsageError(`--delta must be in (0, 1), got ${a.delta}`);
-  for (const x of a.alpha) if (!(x >= 0 && x <= 1)) throw new UsageError(`--alpha must be in [0, 1], got ${x}`);
+  checkAlphas(a.alpha);
   const { train, test } = await readLossPair(a.trainLosses, a.testLosses);
   if (a.sampleSize > train.N) throw new UsageError(`--sample-size ${a.sampleSize} exceeds the pool (${train.N} items in ${a.trainLosses})`);
   const core = await Core.load();

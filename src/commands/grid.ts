@@ -11,6 +11,7 @@ import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-opti
 import { DEFAULT_GRID, renderGrid, runGrid } from "../experiments/grid.js";
 import { gridBankLosses } from "../experiments/grid-banks.js";
 import type { LoadedDataset } from "../data/datasets.js";
+import { checkAlphas, checkInt, checkLevel, checkSeed, checkWorkers } from "./checks.js";
 
 interface GridArgs extends GlobalOptions, DatasetArgs {
   counts: number[];
@@ -25,10 +26,6 @@ interface GridArgs extends GlobalOptions, DatasetArgs {
   seed: number;
   bootstrap: number;
   level: number;
-}
-
-function checkInt(name: string, x: number, lo: number, hi: number): void {
-  if (!Number.isInteger(x) || x < lo || x > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${x}`);
 }
 
 /** --bank n=DIR pairs: DIR holds losses-train.npy and losses-test.npy of a bank with subset size n. */
@@ -47,12 +44,12 @@ async function grid(a: ArgumentsCamelCase<GridArgs>): Promise<void> {
   for (const n of a.sizes) checkInt("sizes", n, 1, 0x7fffffff);
   checkInt("runs", a.runs, 1, 0x7fffffff);
   checkInt("sample-size", a.sampleSize, 1, 65535);
-  checkInt("seed", a.seed, 0, Number.MAX_SAFE_INTEGER);
-  checkInt("bank-seed", a.bankSeed, 0, Number.MAX_SAFE_INTEGER);
+  checkSeed(a.seed);
+  checkSeed(a.bankSeed, "bank-seed");
   checkInt("bootstrap", a.bootstrap, 0, 1_000_000);
-  if (a.workers !== undefined) checkInt("workers", a.workers, 1, 1024);
-  if (!(a.level > 0 && a.level < 1)) throw new UsageError(`--level must be in (0, 1), got ${a.level}`);
-  for (const x of a.alpha) if (!(x >= 0 && x <= 1)) throw new UsageError(`--alpha must be in [0, 1], got ${x}`);
+  checkWorkers(a.workers);
+  checkLevel(a.level);
+  checkAlphas(a.alpha);
   const banks = parseBanks(a.bank);
   const say = progressEnabled(a) ? (s: string) => process.stderr.write(`grid: ${s}\n`) : undefined;
   const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);

@@ -18,10 +18,10 @@ import { DEFAULT_RHOS } from "../experiments/scaling.js";
 import { scalingConfig, scalingRun } from "./scaling.js";
 import { gridBankLosses } from "../experiments/grid-banks.js";
 import { renderReport, type RunInfo } from "../report/report.js";
-import { MoeBankError, UsageError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 import { emit, progressEnabled, progressReporter, type GlobalOptions } from "../output.js";
+import { checkSeed, checkWorkers } from "./checks.js";
 
 interface ReproduceArgs extends GlobalOptions, DatasetArgs {
   out: string;
@@ -34,8 +34,8 @@ interface ReproduceArgs extends GlobalOptions, DatasetArgs {
 }
 
 async function reproduce(a: ArgumentsCamelCase<ReproduceArgs>): Promise<void> {
-  if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new UsageError(`--seed must be an integer >= 0, got ${a.seed}`);
-  if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1)) throw new UsageError(`--workers must be an integer >= 1, got ${a.workers}`);
+  checkSeed(a.seed);
+  checkWorkers(a.workers);
   const say = progressEnabled(a) ? (s: string) => process.stderr.write(`reproduce: ${s} ...\n`) : () => {};
   const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);
   await checkOutDir(a.out);

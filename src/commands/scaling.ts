@@ -13,7 +13,8 @@ import { DEFAULT_RHOS, runScaling, type ScalingBank, type ScalingResult } from "
 import { renderScaling, scalingFigures } from "../experiments/scaling-report.js";
 import { DEFAULT_SPEC, paramCount } from "../model/cnn.js";
 import { detMath } from "../math.js";
-import { checkSeed, counter, writeExperiment } from "./synth.js";
+import { counter, writeExperiment } from "./synth.js";
+import { checkInt, checkSeed, checkWorkers } from "./checks.js";
 import type { LoadedDataset } from "../data/datasets.js";
 
 interface ScalingArgs extends GlobalOptions, DatasetArgs {
@@ -79,16 +80,16 @@ export async function scalingRun(core: Core, o: ScalingRun): Promise<ScalingResu
 async function scaling(a: ArgumentsCamelCase<ScalingArgs>): Promise<void> {
   const d = scalingConfig(a.quick);
   const counts = a.counts ?? d.counts, widths = a.widths ?? d.widths;
-  for (const R of counts) if (!Number.isInteger(R) || R < 1 || R > 10000) throw new UsageError(`--counts must be integers in [1, 10000], got ${R}`);
+  for (const R of counts) checkInt("counts", R, 1, 10000);
   if (counts.length < 3) throw new UsageError(`--counts needs at least 3 expert counts to fit a law, got ${counts.length}`);
   widths.forEach(parseWidth);
   const widthExperts = a.widthExperts ?? d.widthExperts, subsetSize = a.subsetSize ?? d.subsetSize, subsets = a.subsets ?? d.subsets;
-  for (const [k, v] of [["width-experts", widthExperts], ["subset-size", subsetSize], ["subsets", subsets]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${k} must be a positive integer, got ${v}`);
-  }
-  if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1)) throw new UsageError(`--workers must be an integer >= 1, got ${a.workers}`);
+  checkInt("width-experts", widthExperts, 1, 100000);
+  checkInt("subset-size", subsetSize, 1, 0x7fffffff);
+  checkInt("subsets", subsets, 1, 100000);
+  checkWorkers(a.workers);
   checkSeed(a.seed);
-  checkSeed(a.bankSeed);
+  checkSeed(a.bankSeed, "bank-seed");
   const rhos = a.rho ? [...a.rho, null] : DEFAULT_RHOS;
   for (const r of rhos) if (r !== null && !(r >= 0 && Number.isFinite(r))) throw new UsageError(`--rho must be finite and >= 0, got ${r}`);
   if (a.out !== undefined) await checkOutDir(a.out);

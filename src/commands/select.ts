@@ -7,6 +7,7 @@ import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossPair } from "./losses.js";
 import { DEFAULT_SELECTION, runSelection, type SelectionResult } from "../estimators/sweep.js";
 import { renderSelection } from "../estimators/tables.js";
+import { checkAlphas, checkInt, checkLevel, checkSeed } from "./checks.js";
 
 export interface ProtocolArgs extends GlobalOptions {
   trainLosses: string;
@@ -30,18 +31,14 @@ export function protocolOptions<T>(c: Argv<T>) {
     .option("level", { type: "number", default: DEFAULT_SELECTION.level, describe: "confidence level of the percentile intervals" });
 }
 
-function checkInt(name: string, x: number, lo: number, hi: number): void {
-  if (!Number.isInteger(x) || x < lo || x > hi) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${x}`);
-}
-
 /** Loads the matrices and runs the protocol at `alphas`, with progress on stderr when enabled. */
 export async function runProtocol(args: ArgumentsCamelCase<ProtocolArgs>, alphas: readonly number[]): Promise<SelectionResult> {
   checkInt("runs", args.runs, 1, 0x7fffffff);
   checkInt("sample-size", args.sampleSize, 1, 65535);
-  checkInt("seed", args.seed, 0, Number.MAX_SAFE_INTEGER);
+  checkSeed(args.seed);
   checkInt("bootstrap", args.bootstrap, 0, 1_000_000);
-  if (!(args.level > 0 && args.level < 1)) throw new UsageError(`--level must be in (0, 1), got ${args.level}`);
-  for (const a of alphas) if (!(a >= 0 && a <= 1)) throw new UsageError(`--alpha must be in [0, 1], got ${a}`);
+  checkLevel(args.level);
+  checkAlphas(alphas);
   const { train, test } = await readLossPair(args.trainLosses, args.testLosses);
   if (args.sampleSize > train.N) throw new UsageError(`--sample-size ${args.sampleSize} exceeds the pool (${train.N} items in ${args.trainLosses})`);
   const core = await Core.load();

@@ -11,6 +11,7 @@ import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { gatingOptions, runGating, type GatingResult } from "../synth/gating.js";
 import { gatingFigures, renderGating } from "../synth/gating-report.js";
 import { runConstants, renderConstants, constantsFigures, type ConstantsResult } from "../synth/constants.js";
+import { checkOptionalInt, checkSeed } from "./checks.js";
 
 interface CommonArgs extends GlobalOptions {
   quick: boolean;
@@ -47,20 +48,12 @@ export function counter(a: GlobalOptions, label: string): ((done: number, total:
   };
 }
 
-export function checkSeed(seed: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed must be an integer >= 0, got ${seed}`);
-}
-
-function positiveInt(name: string, v: number | undefined, lo = 1, hi = 100_000_000): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < lo || v > hi)) throw new UsageError(`--${name} must be an integer in [${lo}, ${hi}], got ${v}`);
-}
-
 async function gating(a: ArgumentsCamelCase<GatingArgs>): Promise<void> {
   checkSeed(a.seed);
-  positiveInt("experts", a.experts, 2, 100);
-  positiveInt("candidates", a.candidates, 1, 4096);
-  positiveInt("runs", a.runs, 1);
-  positiveInt("sample-size", a.sampleSize, 1, 1_000_000);
+  checkOptionalInt("experts", a.experts, 2, 100);
+  checkOptionalInt("candidates", a.candidates, 1, 4096);
+  checkOptionalInt("runs", a.runs, 1, 100_000_000);
+  checkOptionalInt("sample-size", a.sampleSize, 1, 1_000_000);
   if (a.spacing !== undefined && !(a.spacing > 0 && Number.isFinite(a.spacing))) throw new UsageError(`--spacing must be > 0, got ${a.spacing}`);
   if (a.noise !== undefined && !(a.noise >= 0 && a.noise < 0.5)) throw new UsageError(`--noise must be in [0, 0.5), got ${a.noise}`);
   if (a.out !== undefined) await checkOutDir(a.out);
