@@ -19,6 +19,12 @@ export function detMath(core: Core): DetMath {
   return { exp: e.exp, log: e.log, log1p: e.log1p, expm1: e.expm1, pow: e.pow, log2: e.log2 };
 }
 
+/** log10 through the core's log (the log axes of the SVG figures). */
+export function log10Of(math: DetMath): (x: number) => number {
+  const ln10 = math.log(10);
+  return (x) => math.log(x) / ln10;
+}
+
 /** Bulk forms: one boundary crossing per array. */
 export const MathFn = { exp: 0, log: 1, log1p: 2, expm1: 3 } as const;
 export type MathFnName = keyof typeof MathFn;

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCore } from "./support/core.js";
-import { detMath } from "../src/math.js";
+import { detMath, log10Of } from "../src/math.js";
 import { RoutingProblem } from "../src/routing/ba.js";
 import { sweep } from "../src/routing/curve.js";
 import {
@@ -156,7 +156,7 @@ test("runGating (quick): every term of the bound, alpha = 0 uses no information,
   assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
   assert.deepEqual(runGating(core, o), r);
   const math = detMath(core);
-  const figs = gatingFigures(r, (x) => math.log(x) / math.log(10));
+  const figs = gatingFigures(r, log10Of(math));
   assert.deepEqual(Object.keys(figs).sort(), ["synth-gating-alpha.svg", "synth-gating-m.svg", "synth-gating-rd.svg"]);
   for (const svg of Object.values(figs)) assert.ok(svg.startsWith("<svg") && svg.trimEnd().endsWith("</svg>"));
   assert.match(figs["synth-gating-rd.svg"]!, /Blahut-Arimoto/);

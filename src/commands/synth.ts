@@ -4,7 +4,7 @@
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { join } from "node:path";
 import { Core } from "../../bindings/index.js";
-import { detMath } from "../math.js";
+import { detMath, log10Of } from "../math.js";
 import { UsageError } from "../errors.js";
 import { checkOutDir, writeAtomic } from "../bank/files.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
@@ -66,7 +66,7 @@ async function gating(a: ArgumentsCamelCase<GatingArgs>): Promise<void> {
   if (a.sampleSize !== undefined) o.m = a.sampleSize;
   const core = await Core.load();
   const r = runGating(core, o, counter(a, "synth gating: gates"));
-  await finish(a, "synth-gating", r, renderGating(r), gatingFigures(r, log10Of(core)));
+  await finish(a, "synth-gating", r, renderGating(r), gatingFigures(r, log10Of(detMath(core))));
 }
 
 async function constants(a: ArgumentsCamelCase<CommonArgs>): Promise<void> {
@@ -74,13 +74,7 @@ async function constants(a: ArgumentsCamelCase<CommonArgs>): Promise<void> {
   if (a.out !== undefined) await checkOutDir(a.out);
   const core = await Core.load();
   const r = runConstants(core, { quick: a.quick, seed: a.seed }, counter(a, "synth constants"));
-  await finish(a, "synth-constants", r, renderConstants(r), constantsFigures(r, log10Of(core)));
-}
-
-export function log10Of(core: Core): (x: number) => number {
-  const m = detMath(core);
-  const ln10 = m.log(10);
-  return (x) => m.log(x) / ln10;
+  await finish(a, "synth-constants", r, renderConstants(r), constantsFigures(r, log10Of(detMath(core))));
 }
 
 async function finish(a: CommonArgs, name: string, r: GatingResult | ConstantsResult, md: string, figures: Record<string, string>): Promise<void> {

@@ -3,7 +3,7 @@
 //   scaling-width.svg     D(rho) over the parameters per expert at fixed R, with the fitted laws
 //   scaling-capacity.svg  more experts vs wider experts on the axis of total parameters
 import { chart, type Series } from "../report/svg.js";
-import type { DetMath } from "../math.js";
+import { log10Of, type DetMath } from "../math.js";
 import type { ScalingFit, ScalingResult, ScalingRow } from "./scaling.js";
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#7f7f7f"];
@@ -29,7 +29,7 @@ function measured(rows: ScalingRow[], k: number, x: (r: ScalingRow) => number, c
 }
 
 export function scalingFigures(r: ScalingResult, math: DetMath): Record<string, string> {
-  const log10 = (v: number) => math.log(v) / math.log(10);
+  const log10 = log10Of(math);
   const cr = r.byCount.rows, wr = r.byWidth.rows;
   const experts = chart({
     title: "Routing distortion D(rho) over the number of experts",

@@ -12,7 +12,7 @@ import type { DatasetRef, ExpertRecord } from "../bank/store.js";
 import { figAccuracy, figBounds, figDRho, figGaps, figInformation } from "./figures.js";
 import { renderBounds, type BoundsResult } from "../estimators/tighter.js";
 import { renderGrid, type GridResult } from "../experiments/grid.js";
-import type { DetMath } from "../math.js";
+import { log10Of, type DetMath } from "../math.js";
 import type { GatingResult } from "../synth/gating.js";
 import { gatingFigures, renderGating } from "../synth/gating-report.js";
 import { constantsFigures, renderConstants, type ConstantsResult } from "../synth/constants.js";
@@ -29,8 +29,7 @@ export interface CompanionResults {
 
 /** The companion experiments' figures: file name -> SVG text. */
 export function companionFigures(c: CompanionResults, math: DetMath): Record<string, string> {
-  const ln10 = math.log(10);
-  const log10 = (x: number) => math.log(x) / ln10;
+  const log10 = log10Of(math);
   return { ...gatingFigures(c.gating, log10), ...constantsFigures(c.constants, log10), ...(c.scaling ? scalingFigures(c.scaling, math) : {}) };
 }
 
