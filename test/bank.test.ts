@@ -20,10 +20,10 @@ import { decodeSafetensors } from "../src/formats/safetensors.js";
 import type { Manifest } from "../src/bank/store.js";
 import { bankProbe, BANK_PROBE, type BankProbeResult } from "./support/bank-probe.js";
 import { openBrowser } from "./support/browser.js";
+import { readFormats } from "./support/python.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist/src/cli.js");
-const READER = join(ROOT, "test/read_formats.py");
 /** Under dist/ so that the static server of the browser test serves the same files. */
 const DATA = join(ROOT, BANK_PROBE.dataPath.slice(1));
 const N_TRAIN = 4500, N_TEST = 300, R = BANK_PROBE.experts, N_SUB = BANK_PROBE.subsetSize;
@@ -309,24 +309,11 @@ test("corrupt cache entries are reported, recomputed and rewritten: the same fin
 
 // ---- 5. an independent reader ----------------------------------------------------------------
 
-let python: string | undefined;
-function findPython(): string {
-  if (python !== undefined) return python;
-  const tried: string[] = [];
-  for (const p of ["/usr/bin/python3", "python3", "python"]) {
-    const r = spawnSync(p, ["-c", "import numpy"], { encoding: "utf8" });
-    if (r.status === 0) return (python = p);
-    tried.push(`${p}: ${r.error ? r.error.message : (r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`)}`);
-  }
-  assert.fail(`no Python with numpy found, needed to read the bank's .npy and safetensors files independently (install python3-numpy, e.g. apt-get install python3-numpy); tried ${tried.join("; ")}`);
-}
 
 interface PyArray { name: string; dtype: string; shape: number[]; sha256: string; sum: number; first: number[] }
 
 function reader<T>(...args: string[]): T[] {
-  const r = spawnSync(findPython(), [READER, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `read_formats.py ${args[0]} failed: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as { files: T[] }).files;
+  return readFormats<{ files: T[] }>(...args).files;
 }
 
 const SHAPES: Record<string, number[]> = {

@@ -4,12 +4,10 @@
 // hand in test/read_formats.py) in both directions, and the PyTorch fixture.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { MoeBankError } from "../src/errors.js";
 import { decodeSafetensors, encodeSafetensors, SAFETENSORS_MAX_HEADER } from "../src/formats/safetensors.js";
 import type { SafetensorsInput } from "../src/formats/safetensors.js";
@@ -17,8 +15,8 @@ import { decodeNpy, encodeNpy } from "../src/formats/npy.js";
 import type { NpyDtype } from "../src/formats/npy.js";
 import { defaultMnistPaths, readIdxFile } from "../src/data/files.js";
 import { loadTorchFixture, TORCH_FIXTURE_PATH, TORCH_PARAMS } from "./support/torch-fixture.js";
+import { findPython, readFormats } from "./support/python.js";
 
-const READER = fileURLToPath(new URL("../../test/read_formats.py", import.meta.url));
 const FILE = "some/file.bin";
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -448,17 +446,6 @@ test("npy: 2,000 random mutations of a valid file never escape as anything but a
 
 // ---- an independent reader and writer: numpy, and safetensors parsed by hand in Python --------
 
-let python: string | undefined;
-function findPython(): string {
-  if (python !== undefined) return python;
-  const tried: string[] = [];
-  for (const p of ["/usr/bin/python3", "python3", "python"]) {
-    const r = spawnSync(p, ["-c", "import numpy"], { encoding: "utf8" });
-    if (r.status === 0) return (python = p);
-    tried.push(`${p}: ${r.error ? r.error.message : (r.stderr.trim().split("\n").pop() ?? `exit ${r.status}`)}`);
-  }
-  assert.fail(`no Python with numpy found, needed for the cross-check of .npy and safetensors files (install python3-numpy, e.g. apt-get install python3-numpy); tried ${tried.join("; ")}`);
-}
 
 interface PyArray {
   name: string;
@@ -479,9 +466,7 @@ interface PyFile {
 }
 
 function runReader<T = PyFile>(...args: string[]): { numpy_version: string; files: T[] } {
-  const r = spawnSync(findPython(), [READER, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `read_formats.py ${args[0]} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
+  return readFormats(...args);
 }
 
 function sumF64(data: ArrayLike<number>): number {
