@@ -11,7 +11,7 @@ import { readLossMatrix } from "./losses.js";
 import { RoutingProblem } from "../routing/ba.js";
 import { constrainedD, SWEEP_DEFAULT_N } from "../routing/curve.js";
 import { privateGateSweep, PRIVATE_EPSILONS } from "../routing/private.js";
-import { trainLearnedGate } from "../routing/learned.js";
+import { trainLearnedGate, type LearnedGatePoint } from "../routing/learned.js";
 import { DATASETS, datasetPaths, loadDataset, type DatasetName } from "../data/datasets.js";
 
 interface GatesArgs extends GlobalOptions {
@@ -25,14 +25,7 @@ interface GatesArgs extends GlobalOptions {
   seed: number;
 }
 
-interface LearnedPointJson {
-  lambda: number;
-  rate: number;
-  distortion: number;
-  trainRate: number;
-  trainDistortion: number;
-  objective: number;
-  steps: number;
+interface LearnedPointJson extends LearnedGatePoint {
   frontier: number;
   frontierLower: number;
   gap: number;

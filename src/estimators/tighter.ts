@@ -33,19 +33,13 @@ import { rstarCounts } from "./entropy.js";
 import { ismiEstimates, ismiTables, lossPatterns } from "./ismi.js";
 import { klInverseUpper, klToUniform, pacBayesKlEpsilon } from "./pacbayes.js";
 import { gapsAtScale, histBootstrap, infoEstimate, scaleRuns, type GapsAtScale, type ScaleRuns } from "./scale.js";
-import { TABLE_II_ALPHAS, type Estimate } from "./sweep.js";
+import { TABLE_II_ALPHAS, type Estimate, type SelectionConfig } from "./sweep.js";
 import { markdownTable } from "./tables.js";
 import { testSetBounds } from "./testset.js";
 
-export interface BoundsConfig {
-  /** Monte Carlo runs per reading (the paper's protocol and reading (c)). */
-  M: number;
-  m: number;
-  alphas: readonly number[];
-  seed: number;
-  /** Bootstrap resamples (histogram multinomials; supersample resamples for the CMI). */
-  bootstrap: number;
-  level: number;
+/** The selection protocol's settings (M runs per reading, the paper's protocol and reading (c);
+ *  bootstrap: histogram multinomials, supersample resamples for the CMI) and the bounds' own. */
+export interface BoundsConfig extends SelectionConfig {
   /** Confidence parameter of the high-probability bounds (PAC-Bayes-kl, test set). */
   delta: number;
   /** Runs of the individual-sample estimator, in `ismiBlocks` jackknife blocks. */

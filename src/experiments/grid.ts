@@ -20,21 +20,16 @@ import { detMath } from "../math.js";
 import { errorCounts, type LossMatrix } from "../estimators/draws.js";
 import { rstarCounts, rstarEntropy } from "../estimators/entropy.js";
 import { histBootstrap, infoEstimate, scaleRuns } from "../estimators/scale.js";
-import { TABLE_II_ALPHAS, trend, type Estimate, type Trend } from "../estimators/sweep.js";
+import { TABLE_II_ALPHAS, trend, type Estimate, type SelectionConfig, type Trend } from "../estimators/sweep.js";
 import { markdownTable } from "../estimators/tables.js";
 import { MoeBankError } from "../errors.js";
 
-export interface GridConfig {
+/** The selection protocol's settings per cell, over a grid of bank sizes and subset sizes. */
+export interface GridConfig extends SelectionConfig {
   /** Bank sizes R (each <= the provider's bank). */
   counts: readonly number[];
   /** Per-expert training subset sizes n. */
   sizes: readonly number[];
-  M: number;
-  m: number;
-  alphas: readonly number[];
-  seed: number;
-  bootstrap: number;
-  level: number;
 }
 
 export const DEFAULT_GRID: Readonly<GridConfig> = {
