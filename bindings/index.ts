@@ -221,6 +221,9 @@ async function compile(source: CoreSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
+/** The allocator core.scoped() hands its function: tensors freed when the scope ends. */
+export type ScopedAlloc = <D extends DType>(dtype: D, length: number) => Tensor<D>;
+
 /** One instance of the core: its exports, its build, and tensor allocation. */
 export class Core {
   private constructor(readonly exports: CoreExports, readonly build: Build, readonly module: WebAssembly.Module) {}
@@ -273,7 +276,7 @@ export class Core {
   }
 
   /** Runs `fn` with tensors that are freed afterwards, whatever happens. */
-  scoped<T>(fn: (alloc: <D extends DType>(dtype: D, length: number) => Tensor<D>) => T): T {
+  scoped<T>(fn: (alloc: ScopedAlloc) => T): T {
     const owned: Tensor[] = [];
     try {
       return fn((dtype, length) => {

@@ -27,7 +27,7 @@ import { detMath } from "../math.js";
 import { seedWords } from "../prng.js";
 import { deltaBias } from "./bias.js";
 import { percentileInterval, resampleIndices } from "./bootstrap.js";
-import type { LossMatrix } from "./draws.js";
+import { transposedLosses, type LossMatrix } from "./draws.js";
 import { mutualInfo } from "./entropy.js";
 import type { Estimate } from "./sweep.js";
 
@@ -52,10 +52,7 @@ export function cmiHistograms(core: Core, train: LossMatrix, opts: CmiOptions): 
   const out = new Int32Array(nZ * R);
   const chunk = Math.max(1, Math.min(nZ, Math.floor(4_000_000 / Math.max(1, nU * m))));
   core.scoped((alloc) => {
-    const stride = e.select_row_stride(R);
-    const l = alloc("u8", R * N).set(train.data);
-    const lt = alloc("u8", N * stride);
-    e.select_transpose(l.ptr, R, N, lt.ptr);
+    const lt = transposedLosses(core, alloc, train);
     const work = alloc("u8", e.scale_work_bytes(R, N, m) >>> 0);
     const hist = alloc("i32", chunk * R);
     for (let z = 0; z < nZ; z += chunk) {

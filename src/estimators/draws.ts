@@ -1,7 +1,7 @@
 // The selection protocol's random draws, made in the core (assembly/select/select.ts): the M
 // Monte Carlo samples S_i with each expert's error count, r*(S_i) and its ties, and the uniforms
 // that draw W ~ q_alpha. Everything the estimators need comes back as flat typed arrays.
-import type { Core } from "../../bindings/index.js";
+import type { Core, ScopedAlloc, Tensor } from "../../bindings/index.js";
 import { seedWords } from "../prng.js";
 import { MoeBankError } from "../errors.js";
 
@@ -52,6 +52,17 @@ function checkRuns(M: number, m: number, N: number, scheme: SampleScheme): void 
   if (scheme === "distinct" && m > N) throw new RangeError(`m = ${m} exceeds the pool (${N} items) for samples without replacement`);
 }
 
+/** The training losses [R, N] copied into the core as the kernels read them: transposed to
+ *  [N, select_row_stride(R)] (assembly/select/select.ts select_transpose), in `alloc`'s scope. */
+export function transposedLosses(core: Core, alloc: ScopedAlloc, train: LossMatrix): Tensor<"u8"> {
+  const { R, N } = train;
+  const e = core.exports;
+  const l = alloc("u8", R * N).set(train.data);
+  const lt = alloc("u8", N * e.select_row_stride(R));
+  e.select_transpose(l.ptr, R, N, lt.ptr);
+  return lt;
+}
+
 /** Draws the runs of each scheme in `schemes` from the training losses (run i of either scheme
  *  uses the stream (seed, sample, i): common random numbers between the schemes). */
 export function drawSamples(core: Core, train: LossMatrix, opts: DrawOptions, schemes: readonly SampleScheme[]): SampleRuns[] {
@@ -61,10 +72,7 @@ export function drawSamples(core: Core, train: LossMatrix, opts: DrawOptions, sc
   const [lo, hi] = seedWords(seed);
   const e = core.exports;
   return core.scoped((alloc) => {
-    const stride = e.select_row_stride(R);
-    const l = alloc("u8", R * N).set(train.data);
-    const lt = alloc("u8", N * stride);
-    e.select_transpose(l.ptr, R, N, lt.ptr);
+    const lt = transposedLosses(core, alloc, train);
     const work = alloc("u8", e.select_work_bytes(R, N, m) >>> 0);
     const counts = alloc("i32", M * R), rstar = alloc("i32", M), nmin = alloc("i32", M);
     return schemes.map((scheme) => {

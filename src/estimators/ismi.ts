@@ -25,7 +25,7 @@
 import type { Core } from "../../bindings/index.js";
 import { detMath, mapF64, type DetMath } from "../math.js";
 import { seedWords } from "../prng.js";
-import type { LossMatrix } from "./draws.js";
+import { transposedLosses, type LossMatrix } from "./draws.js";
 import type { Interval } from "./bootstrap.js";
 
 /** The distinct loss patterns of the pool: pat[j R + r] = loss of expert r on the items of
@@ -94,10 +94,7 @@ export function ismiTables(core: Core, train: LossMatrix, pats: LossPatterns, op
   const e = core.exports;
   const D = new Int32Array(G * R), delta = new Int32Array(G * K * R);
   core.scoped((alloc) => {
-    const stride = e.select_row_stride(R);
-    const l = alloc("u8", R * N).set(train.data);
-    const lt = alloc("u8", N * stride);
-    e.select_transpose(l.ptr, R, N, lt.ptr);
+    const lt = transposedLosses(core, alloc, train);
     const work = alloc("u8", e.scale_work_bytes(R, N, m) >>> 0);
     const pat = alloc("u8", Math.max(1, K * R)).set(pats.pat);
     const eoff = alloc("i32", R + 1).set(pats.eoff);

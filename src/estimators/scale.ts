@@ -24,7 +24,7 @@ import { detMath, mapF64 } from "../math.js";
 import { Purpose, seedWords } from "../prng.js";
 import { biasCorrections, type BiasCorrections } from "./bias.js";
 import { percentileInterval } from "./bootstrap.js";
-import { drawUniforms, type LossMatrix, type SampleScheme } from "./draws.js";
+import { drawUniforms, transposedLosses, type LossMatrix, type SampleScheme } from "./draws.js";
 import { condEntropyFromCounts, entropy, mutualInfo, posteriorEntropies, rstarCounts } from "./entropy.js";
 import type { Estimate } from "./sweep.js";
 
@@ -73,10 +73,7 @@ export function scaleRuns(core: Core, train: LossMatrix, scheme: SampleScheme, o
   const out = { rstar: new Int32Array(M), nmin: new Int32Array(M), cmin: new Int32Array(M), cv: new Int32Array(M), csum: new Int32Array(M) };
   const e = core.exports;
   core.scoped((alloc) => {
-    const stride = e.select_row_stride(R);
-    const l = alloc("u8", R * N).set(train.data);
-    const lt = alloc("u8", N * stride);
-    e.select_transpose(l.ptr, R, N, lt.ptr);
+    const lt = transposedLosses(core, alloc, train);
     const work = alloc("u8", e.scale_work_bytes(R, N, m) >>> 0);
     const vb = alloc("i32", chunk);
     const bufs = [alloc("i32", chunk), alloc("i32", chunk), alloc("i32", chunk), alloc("i32", chunk), alloc("i32", chunk)] as const;
