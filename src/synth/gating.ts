@@ -371,12 +371,32 @@ export interface SelectionStats {
   empMeanSe: number;
 }
 
-export function selectionStats(core: Core, src: Source, h: Uint8Array, B: number, q: Float64Array, pop: Float64Array, m: number, M: number, seed: number): SelectionStats {
+/** The M samples of size m, drawn once and shared by every gate: sample s is drawSample(.., s),
+ *  at j/y [s * m, (s + 1) * m). */
+export interface Samples {
+  m: number;
+  M: number;
+  j: Int32Array;
+  y: Uint8Array;
+}
+
+export function drawSamples(core: Core, src: Source, m: number, M: number, seed: number): Samples {
+  const j = new Int32Array(M * m), y = new Uint8Array(M * m);
+  for (let s = 0; s < M; s++) {
+    const d = drawSample(core, src, m, seed, s);
+    j.set(d.j, s * m);
+    y.set(d.y, s * m);
+  }
+  return { m, M, j, y };
+}
+
+export function selectionStats(src: Source, h: Uint8Array, B: number, q: Float64Array, pop: Float64Array, S: Samples): SelectionStats {
+  const { m, M } = S;
   const counts = new Int32Array(B);
   const L = new Float64Array(B);
   let riskStar = 0, empStar = 0, g2 = 0, empMean = 0, e2 = 0;
   for (let s = 0; s < M; s++) {
-    empiricalRisks(src, h, B, q, drawSample(core, src, m, seed, s), L);
+    empiricalRisks(src, h, B, q, { j: S.j.subarray(s * m, (s + 1) * m), y: S.y.subarray(s * m, (s + 1) * m) }, L);
     let best = 0, mean = 0;
     for (let b = 0; b < B; b++) {
       if (L[b]! < L[best]!) best = b;
@@ -510,7 +530,10 @@ export function runGating(core: Core, o: GatingOptions, onProgress?: (done: numb
     const B = o.candidates;
     const thetas = candidateThresholds(core, src, B, o.perturbation, o.seed);
     const h = predictions(src, thetas, B);
+    const samples = new Map<number, Samples>();
     const measure = (lambda: number, m: number): { gate: GatePoint; st: SelectionStats; popMean: number } => {
+      let S = samples.get(m);
+      if (!S) samples.set(m, (S = drawSamples(core, src, m, o.M, o.seed)));
       const pt = sw.points.find((p) => p.lambda === lambda)!;
       let q = gates.get(lambda);
       if (!q) gates.set(lambda, (q = prob.gate(lambda, pt.pi)));
@@ -518,7 +541,7 @@ export function runGating(core: Core, o: GatingOptions, onProgress?: (done: numb
       let popMean = 0;
       for (let b = 0; b < B; b++) popMean += pop[b]!;
       popMean /= B;
-      const st = selectionStats(core, src, h, B, q, pop, m, o.M, o.seed);
+      const st = selectionStats(src, h, B, q, pop, S);
       return { gate: { kind: "ba", lambda, temperature: null, rate: pt.rate, distortion: pt.distortion }, st, popMean };
     };
     const learned: GatingResult["learned"] = [];
