@@ -653,3 +653,17 @@ test("fromDistortions: weights off 1 by up to 1e-9 are normalized (the certifica
     off.free();
   }
 });
+
+test("constrainedD reuses the caller's curveEnds of the same problem (same result), and refuses ends of another", async () => {
+  const core = await loadCore();
+  const p = RoutingProblem.create(core, bankLike(10, 900, 17));
+  const other = RoutingProblem.create(core, bankLike(7, 500, 18));
+  try {
+    const ends = curveEnds(core, p);
+    for (const rho of [0, 0.02, 0.1, 5]) assert.deepEqual(constrainedD(core, p, rho, { ends }), constrainedD(core, p, rho));
+    assert.throws(() => constrainedD(core, p, 0.1, { ends: curveEnds(core, other) }), /not of this problem/);
+  } finally {
+    p.free();
+    other.free();
+  }
+});

@@ -103,7 +103,7 @@ export function distortionAtRates(core: Core, L: RoutingLosses, rhos: (number | 
   const p = RoutingProblem.create(core, L);
   try {
     const ends = curveEnds(core, p);
-    return { d: rhos.map((rho) => (rho === null ? ends.oracleError : constrainedD(core, p, rho, { dTol: 1e-7 }).distortion)), leastRate: ends.leastRate };
+    return { d: rhos.map((rho) => (rho === null ? ends.oracleError : constrainedD(core, p, rho, { dTol: 1e-7, ends }).distortion)), leastRate: ends.leastRate };
   } finally {
     p.free();
   }

@@ -270,6 +270,8 @@ export interface ConstrainedOptions extends Omit<BaOptions, "warmStart"> {
   dTol?: number;
   /** At most this many bisection steps (default 100). */
   maxBisect?: number;
+  /** curveEnds of the same RoutingProblem, if the caller has them (solved again otherwise). */
+  ends?: CurveEnds;
 }
 
 /** One end of the bisection's bracket. */
@@ -314,7 +316,8 @@ export function constrainedD(core: Core, source: RoutingSource, rho: number, opt
   const maxBisect = options.maxBisect ?? 100;
   const it = iterOptions(options);
   return withProblem(core, source, options.n, (p) => {
-    const ends = curveEnds(core, p, it);
+    const ends = options.ends ?? curveEnds(core, p, it);
+    if (ends.N !== p.N || ends.R !== p.R || ends.K !== p.K) throw new RangeError(`ends: a curve of [${ends.N}, ${ends.R}] with ${ends.K} patterns, not of this problem`);
     let evaluations = ends.small.evaluations;
     const dMin = ends.oracleError;
     const sm = ends.small;
