@@ -58,23 +58,24 @@ async function withExperts<T>(n: number, R: number, o: GridBankOptions, fn: (tra
   }
 }
 
+/** The experts' test losses (computed with each trained expert) as L_test [R, Nt]. */
+function testLosses(trained: TrainedExpert[], Nt: number, n: number): LossMatrix {
+  const R = trained.length;
+  const test = new Uint8Array(R * Nt);
+  trained.forEach((e, r) => test.set(e.testLosses, r * Nt));
+  return lossMatrix(test, R, Nt, `L_test (n = ${n})`);
+}
+
 /** L_test [R, N_test] of the first R experts (trained with each expert, no evaluation pass). */
 export function gridBankTestLosses(n: number, R: number, o: GridBankOptions): Promise<LossMatrix> {
-  return withExperts(n, R, o, async (trained) => {
-    const Nt = o.data.test.count;
-    const test = new Uint8Array(R * Nt);
-    trained.forEach((e, r) => test.set(e.testLosses, r * Nt));
-    return lossMatrix(test, R, Nt, `L_test (n = ${n})`);
-  });
+  return withExperts(n, R, o, async (trained) => testLosses(trained, o.data.test.count, n));
 }
 
 /** The loss matrices [R, N] of the first R experts with subset size n. */
 export function gridBankLosses(n: number, R: number, o: GridBankOptions): Promise<{ train: LossMatrix; test: LossMatrix }> {
   const { data } = o;
   return withExperts(n, R, o, async (trained, pool, config, csha, dir) => {
-    const Nt = data.test.count, Np = data.train.count;
-    const test = new Uint8Array(R * Nt);
-    trained.forEach((e, r) => test.set(e.testLosses, r * Nt));
+    const Np = data.train.count;
     const train = new Uint8Array(R * Np);
     const size = trained[0]!.params.length;
     const blocks = blockCache(dir, o.warn ?? (() => {}));
@@ -92,6 +93,6 @@ export function gridBankLosses(n: number, R: number, o: GridBankOptions): Promis
       });
       train.set(mats.losses, g * Np);
     }
-    return { train: lossMatrix(train, R, Np, `L_train (n = ${n})`), test: lossMatrix(test, R, Nt, `L_test (n = ${n})`) };
+    return { train: lossMatrix(train, R, Np, `L_train (n = ${n})`), test: testLosses(trained, data.test.count, n) };
   });
 }
