@@ -2,11 +2,10 @@
 //   scaling-experts.svg   D(rho) over the number of experts R, per rho, with the fitted laws
 //   scaling-width.svg     D(rho) over the parameters per expert at fixed R, with the fitted laws
 //   scaling-capacity.svg  more experts vs wider experts on the axis of total parameters
-import { chart, type Series } from "../report/svg.js";
+import { chart, PALETTE, type Series } from "../report/svg.js";
 import { log10Of, type DetMath } from "../math.js";
 import type { ScalingFit, ScalingResult, ScalingRow } from "./scaling.js";
 
-const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#7f7f7f"];
 const f4 = (x: number): string => x.toFixed(4);
 const rhoLabel = (rho: number | null): string => (rho === null ? "unconstrained" : `rho = ${rho}`);
 

@@ -4,11 +4,9 @@
 //   alpha-bounds        B_MI under both constants, B_UB, G and G_pool with CIs, G_abs
 //   d-rho               the routing curve D(rho) with its closed-form ends
 //   bank-accuracy       each expert's test accuracy beside the paper's 0.89-0.92
-import { chart, type Series } from "./svg.js";
+import { chart, COLORS as C, type Series } from "./svg.js";
 import type { SelectionResult } from "../estimators/sweep.js";
 import type { RouteJson } from "../commands/route.js";
-
-const C = { blue: "#1f77b4", orange: "#ff7f0e", green: "#2ca02c", red: "#d62728", purple: "#9467bd", gray: "#7f7f7f", brown: "#8c564b" };
 
 /** Fig. 2 of the paper: histogram of the per-run gaps G_i at `alpha` (paper's reading). */
 export function figGaps(sel: SelectionResult, alpha = 0.7, bins = 24): string {

@@ -3,6 +3,10 @@
 // engine Math (a log axis takes the caller's deterministic log), numbers printed with toFixed
 // (exactly specified by ECMA-262), text escaped.
 
+/** The figures' colours (matplotlib's tab10), by name and as a cycle for series. */
+export const COLORS = { blue: "#1f77b4", orange: "#ff7f0e", green: "#2ca02c", red: "#d62728", purple: "#9467bd", gray: "#7f7f7f", brown: "#8c564b" } as const;
+export const PALETTE: readonly string[] = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.red, COLORS.purple, COLORS.brown, COLORS.gray];
+
 export interface Axis {
   label: string;
   min?: number;

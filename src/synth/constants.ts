@@ -91,7 +91,7 @@
 import type { Core } from "../../bindings/index.js";
 import { detMath, type DetMath } from "../math.js";
 import { stream } from "../prng.js";
-import { chart, type Series } from "../report/svg.js";
+import { chart, COLORS as C, type Series } from "../report/svg.js";
 import { markdownTable } from "../estimators/tables.js";
 import { fitPowerLaw } from "../fit.js";
 
@@ -1226,7 +1226,6 @@ export function renderConstants(r: ConstantsResult): string {
 // Figures
 // ---------------------------------------------------------------------------------------------
 
-const C = { blue: "#1f77b4", orange: "#ff7f0e", green: "#2ca02c", red: "#d62728", purple: "#9467bd", gray: "#7f7f7f", brown: "#8c564b" };
 const N_COLORS = [C.blue, C.orange, C.green, C.red, C.purple, C.brown, C.gray, "#17becf"];
 
 function excessBars(mean: readonly number[], se: readonly (number | null)[], s2: number): { y: number[]; lo: number[]; hi: number[] } {

@@ -4,10 +4,8 @@
 //                           MoE's E[R(W)] beside both readings of the bound (GB), over R_g = I(X;T)
 //   synth-gating-alpha.svg  the gap E[R(W)] - E[L_S(W)] over alpha beside sqrt(2I/m), sqrt(I/2m)
 //   synth-gating-m.svg      the same at alpha = 1 over the sample size m
-import { chart } from "../report/svg.js";
+import { chart, COLORS as C } from "../report/svg.js";
 import type { GatingResult, LearnedPoint } from "./gating.js";
-
-const C = { blue: "#1f77b4", orange: "#ff7f0e", green: "#2ca02c", red: "#d62728", purple: "#9467bd", gray: "#7f7f7f", brown: "#8c564b" };
 
 const f4 = (x: number): string => x.toFixed(4);
 
