@@ -23,6 +23,7 @@ import { stream } from "../prng.js";
 import { RoutingProblem, type RoutingLosses } from "../routing/ba.js";
 import { constrainedD, curveEnds } from "../routing/curve.js";
 import { fitPowerLaw, fitSaturatingLaw, type PowerLaw, type SaturatingLaw } from "../fit.js";
+import { meanSe } from "../stats.js";
 
 /** A bank's test losses with its architecture. */
 export interface ScalingBank {
@@ -112,13 +113,8 @@ export function distortionAtRates(core: Core, L: RoutingLosses, rhos: (number | 
 function cellsOf(rhos: (number | null)[], perSubset: number[][]): ScalingCell[] {
   return rhos.map((rho, k) => {
     const values = perSubset.map((v) => v[k]!);
-    const S = values.length;
-    let m = 0;
-    for (const v of values) m += v;
-    m /= S;
-    let ss = 0;
-    for (const v of values) ss += (v - m) * (v - m);
-    return { rho, mean: m, se: S > 1 ? Math.sqrt(ss / (S - 1) / S) : 0, values };
+    const { mean, se } = meanSe(values);
+    return { rho, mean, se: se ?? 0, values };
   });
 }
 

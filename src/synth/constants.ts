@@ -94,6 +94,8 @@ import { stream } from "../prng.js";
 import { chart, COLORS as C, type Series } from "../report/svg.js";
 import { markdownTable } from "../estimators/tables.js";
 import { fitPowerLaw } from "../fit.js";
+import { meanSe, type MeanSe } from "../stats.js";
+export type { MeanSe };
 
 // ---------------------------------------------------------------------------------------------
 // Quadrature
@@ -697,11 +699,6 @@ const QUICK = {
 /** The fits of the approximation error use K >= FIT_K_MIN (the high-rate regime). */
 export const FIT_K_MIN = 8;
 
-/** Mean over trials and its standard error (null for one trial). */
-export interface MeanSe {
-  mean: number;
-  se: number | null;
-}
 
 export interface ApproxCurve {
   /** D(K) = exact approximation error of the optimal constants (no noise), per K */
@@ -820,16 +817,6 @@ export interface ConstantsResult {
   twoD: TwoDResult | null;
 }
 
-function meanSe(xs: readonly number[]): MeanSe {
-  const T = xs.length;
-  let s = 0;
-  for (const v of xs) s += v;
-  const mean = s / T;
-  if (T < 2) return { mean, se: null };
-  let q = 0;
-  for (const v of xs) q += (v - mean) * (v - mean);
-  return { mean, se: Math.sqrt(q / (T - 1) / T) };
-}
 
 function argminIndex(xs: readonly number[]): number {
   let best = 0;
