@@ -1,6 +1,6 @@
 // `moe-bank data ...`: inspect datasets.
 import type { Argv, ArgumentsCamelCase } from "yargs";
-import { DATASETS, datasetPaths, loadDataset, type DatasetName } from "../data/datasets.js";
+import { DATASETS, loadNamedDataset, type DatasetName } from "../data/datasets.js";
 import { loadSplit, type LoadedSplit } from "../data/files.js";
 import { labelHistogram } from "../data/idx.js";
 import { UsageError } from "../errors.js";
@@ -12,7 +12,7 @@ interface InfoArgs extends GlobalOptions {
   labels?: string;
 }
 
-function splitInfo(s: LoadedSplit, files: { images: string; labels: string }) {
+function splitInfo(s: LoadedSplit, files: Record<string, string>) {
   return {
     count: s.count,
     rows: s.rows,
@@ -63,9 +63,8 @@ async function info(args: ArgumentsCamelCase<InfoArgs>): Promise<void> {
     const files = { images: args.images, labels: args.labels };
     result = { dataset: "idx", id: null, splits: { split: splitInfo(split, files) } };
   } else {
-    const paths = datasetPaths(args.dataset);
-    const d = await loadDataset(args.dataset, paths);
-    result = { dataset: d.name, id: d.id, splits: { train: splitInfo(d.train, paths.train), test: splitInfo(d.test, paths.test) } };
+    const d = await loadNamedDataset(args.dataset);
+    result = { dataset: d.name, id: d.id, splits: { train: splitInfo(d.train, d.files.train), test: splitInfo(d.test, d.files.test) } };
   }
   emit(args, result, render);
 }

@@ -1,6 +1,6 @@
 // The dataset options every data-consuming command shares: a named dataset, or four IDX files.
 import type { Argv } from "yargs";
-import { DATASETS, datasetPaths, loadDataset, type LoadedDataset } from "../data/datasets.js";
+import { DATASETS, loadDataset, loadNamedDataset, type DatasetName, type LoadedDataset } from "../data/datasets.js";
 import { UsageError } from "../errors.js";
 
 export interface DatasetArgs {
@@ -23,7 +23,7 @@ export function datasetOptions<T>(y: Argv<T>): Argv<T & DatasetArgs> {
 export async function resolveDataset(a: DatasetArgs): Promise<LoadedDataset> {
   const files = [a.trainImages, a.trainLabels, a.testImages, a.testLabels];
   const given = files.filter((f) => f !== undefined).length;
-  if (given === 0) return loadDataset(a.dataset, datasetPaths(a.dataset as (typeof DATASETS)[number]));
+  if (given === 0) return loadNamedDataset(a.dataset as DatasetName);
   if (given !== 4) throw new UsageError("--train-images, --train-labels, --test-images and --test-labels go together");
   return loadDataset("idx", { train: { images: a.trainImages!, labels: a.trainLabels! }, test: { images: a.testImages!, labels: a.testLabels! } });
 }

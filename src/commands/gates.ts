@@ -12,7 +12,7 @@ import { RoutingProblem } from "../routing/ba.js";
 import { constrainedD, SWEEP_DEFAULT_N } from "../routing/curve.js";
 import { privateGateSweep, PRIVATE_EPSILONS } from "../routing/private.js";
 import { trainLearnedGate, type LearnedGatePoint } from "../routing/learned.js";
-import { DATASETS, datasetPaths, loadDataset, type DatasetName } from "../data/datasets.js";
+import { DATASETS, loadNamedDataset, type DatasetName } from "../data/datasets.js";
 
 interface GatesArgs extends GlobalOptions {
   testLosses: string;
@@ -59,7 +59,7 @@ async function learned(args: ArgumentsCamelCase<GatesArgs>, n: number): Promise<
   if (lambdas.length === 0 || lambdas.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new UsageError(`--lambdas must be finite numbers >= 0, got ${args.lambdas}`);
   if (!Number.isInteger(args.epochs) || args.epochs < 1) throw new UsageError(`--epochs must be a positive integer, got ${args.epochs}`);
   const L = await readLossMatrix(args.testLosses);
-  const ds = await loadDataset(args.dataset, datasetPaths(args.dataset));
+  const ds = await loadNamedDataset(args.dataset);
   if (ds.test.count !== L.N) throw new UsageError(`${args.testLosses} has ${L.N} items, the ${args.dataset} test split ${ds.test.count} images`);
   const core = await Core.load();
   const prob = RoutingProblem.create(core, L, n);
