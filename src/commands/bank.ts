@@ -144,9 +144,10 @@ export function bankCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
           .option("workers", workersOpt)
           .option("cache", cacheOpt)
           .example("$0 bank train --out bank", "the paper's bank: 25 experts, 10,000 distinct images each, 1 epoch")
-          .example("$0 bank train --out shard-a --experts 0-12", "a shard; another host trains 13-24, then bank merge"),
+          .example("$0 bank train --out shard-a --experts 0-12", "a shard; another host trains 13-24, then bank merge")
+          .example("$0 bank train --dataset cifar10 --data-dir DIR --out cifar-bank", "CIFAR-10 from files you supply (the binary version): the experts take 3x32x32 images, fc1 2048 -> 64"),
         (x) => train(x as unknown as ArgumentsCamelCase<TrainArgs>))
-      .command("eval", "0-1 loss matrices L_train [R, 60000] and L_test [R, 10000] as .npy, accuracies, disagreement", (c) =>
+      .command("eval", "0-1 loss matrices L_train [R, N_train] and L_test [R, N_test] as .npy (MNIST: 60000 and 10000), accuracies, disagreement; the dataset is the manifest's (give --data-dir for cifar10)", (c) =>
         datasetOptions(c)
           .option("bank", { type: "string", demandOption: true, describe: "bank folder" })
           .option("out", { type: "string", describe: "folder for the .npy files and eval.json (default: the bank folder)" })

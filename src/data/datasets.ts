@@ -39,7 +39,7 @@ export function datasetPaths(name: IdxDatasetName): DatasetPaths {
 export async function idxPathsIn(dir: string): Promise<DatasetPaths> {
   const pick = async (name: string): Promise<string> => {
     for (const p of [join(dir, name), join(dir, name + ".gz")]) if ((await stat(p).catch(() => null))?.isFile()) return p;
-    throw new IdxError(join(dir, name), "no such file (nor with .gz): --data-dir holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, raw or gzipped");
+    throw new IdxError(join(dir, name), "no such file (nor with .gz): --data-dir holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, raw or gzipped (CIFAR-10's files need --dataset cifar10)");
   };
   return {
     train: { images: await pick("train-images-idx3-ubyte"), labels: await pick("train-labels-idx1-ubyte") },
