@@ -51,7 +51,7 @@ export async function runBankBench(opts: { workers?: number; experts?: number; s
   try {
     log(`training ${config.experts} experts on ${workers} workers ...`);
     let t0 = performance.now();
-    const experts = await trainExperts({ pool, config, start: 0, end: config.experts, key: async (r) => `e${r}`, cache: memoryCache() });
+    const experts = await trainExperts({ pool, config, start: 0, end: config.experts, testCount: test.count, key: async (r) => `e${r}`, cache: memoryCache() });
     let s = (performance.now() - t0) / 1000;
     const trainImages = config.experts * config.subsetSize * config.epochs;
     // each training task also evaluates its expert on the test split (the manifest's accuracy)

@@ -39,14 +39,15 @@ test("data info on the default MNIST: 60000 / 10000 images of 28x28 and both lab
   assert.equal(info.dataset, "mnist");
   assert.match(info.id, /^[0-9a-f]{64}$/);
   const { train, test: t } = info.splits;
-  assert.deepEqual([train.count, train.rows, train.cols], [60000, 28, 28]);
+  assert.deepEqual([train.count, train.rows, train.cols, train.channels], [60000, 28, 28, 1]);
+  assert.deepEqual(train.shape, [60000, 28, 28, 1]);
   assert.deepEqual([t.count, t.rows, t.cols], [10000, 28, 28]);
   assert.deepEqual(train.labelHistogram, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
   assert.deepEqual(t.labelHistogram, [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
   const text = run("data", "info");
   assert.equal(text.code, 0);
-  assert.match(text.stdout, /^train\s+60000\s+28x28\s+10\s/m);
-  assert.match(text.stdout, /^test\s+10000\s+28x28\s+10\s/m);
+  assert.match(text.stdout, /^train\s+60000\s+28x28\s+1\s+10\s/m);
+  assert.match(text.stdout, /^test\s+10000\s+28x28\s+1\s+10\s/m);
   assert.match(text.stdout, /^train\s+5923\s+6742\s+5958/m);
   assert.match(text.stdout, /^test\s+980\s+1135\s+1032/m);
 });

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Core, type Build } from "../bindings/index.js";
 import { stream } from "../src/prng.js";
-import { Cnn, CoreDataset, DEFAULT_SPEC, type CnnSpec } from "../src/model/cnn.js";
+import { Cnn, CoreDataset, DEFAULT_SPEC, paramCount, specFor, type CnnSpec } from "../src/model/cnn.js";
 import { gemmF32, conv2dF32, maxpoolRef, cnnLossF64 } from "./support/ref-kernels.js";
 import { loadCore } from "./support/core.js";
 
@@ -202,22 +202,48 @@ test("the whole network's gradient matches central finite differences of an inde
   data.free();
 });
 
-test("simd and scalar builds give the same bits for a whole train step, twice the same", async () => {
-  const run = async (build: Build) => {
-    const core = await Core.load({ build });
-    const net = new Cnn(core, DEFAULT_SPEC);
-    net.init(11, 2);
-    const u = stream(core, 12, "test", 12).u32(16 * 784).map((x) => x & 255);
-    const data = new CoreDataset(core, Uint8Array.from(u), Uint8Array.from({ length: 16 }, (_, i) => i % 10), 16);
-    const idx = Array.from({ length: 16 }, (_, i) => i);
-    const losses = [net.trainStep(data, idx), net.trainStep(data, idx)];
-    return { losses, params: net.params.toArray(), fwd: net.forward(data, idx).logits };
-  };
-  const a = await run("simd"), b = await run("scalar"), c = await run("simd");
-  assert.deepEqual(a.losses, b.losses);
-  bitsEqual(a.params, b.params, "params after 2 steps, simd vs scalar");
-  bitsEqual(a.fwd, b.fwd, "logits, simd vs scalar");
-  bitsEqual(a.params, c.params, "params, run twice");
+/** The colour expert (issue 24): the paper's widths on CIFAR-10's 3x32x32 images. */
+const RGB_SPEC = specFor({ channels: 3, height: 32, width: 32, classes: 10 });
+
+for (const [name, spec] of [["1x28x28", DEFAULT_SPEC], ["3x32x32, the colour expert", RGB_SPEC]] as const) {
+  test(`simd and scalar builds give the same bits for a whole train step, twice the same (${name})`, async () => {
+    const px = spec.channels * spec.height * spec.width;
+    const run = async (build: Build) => {
+      const core = await Core.load({ build });
+      const net = new Cnn(core, spec);
+      net.init(11, 2);
+      const u = stream(core, 12, "test", 12).u32(16 * px).map((x) => x & 255);
+      const data = new CoreDataset(core, Uint8Array.from(u), Uint8Array.from({ length: 16 }, (_, i) => i % 10), 16);
+      const idx = Array.from({ length: 16 }, (_, i) => i);
+      const losses = [net.trainStep(data, idx), net.trainStep(data, idx)];
+      const out = { losses, params: net.params.toArray(), fwd: net.forward(data, idx).logits };
+      net.free();
+      data.free();
+      return out;
+    };
+    const a = await run("simd"), b = await run("scalar"), c = await run("simd");
+    assert.deepEqual(a.losses, b.losses);
+    bitsEqual(a.params, b.params, "params after 2 steps, simd vs scalar");
+    bitsEqual(a.fwd, b.fwd, "logits, simd vs scalar");
+    bitsEqual(a.params, c.params, "params, run twice");
+  });
+}
+
+test("the colour expert's layout: 136,874 parameters (conv1 [16,3,3,3], fc1 [64, 2048]) in the core and in paramCount", async () => {
+  const core = await loadCore();
+  const net = new Cnn(core, RGB_SPEC);
+  try {
+    assert.equal(net.size, 136_874);
+    assert.equal(paramCount(RGB_SPEC), net.size);
+    const shape = (n: string) => net.layout.find((l) => l.name === n)!;
+    assert.deepEqual(shape("conv1.weight").shape, [16, 3, 3, 3]);
+    assert.deepEqual(shape("fc1.weight").shape, [64, 2048]);
+    for (const l of net.layout) assert.equal(l.length, l.shape.reduce((a, b) => a * b, 1), l.name);
+    assert.equal(net.layout.reduce((a, l) => a + l.length, 0), net.size);
+  } finally {
+    net.free();
+  }
+  assert.equal(paramCount(DEFAULT_SPEC), 105_866);
 });
 
 test("each layer's backward matches finite differences of its f64 forward (conv2d, dense, softmax-xent)", async () => {

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../src/bank/config.js";
 import { encodeNpy } from "../src/formats/npy.js";
-import { QUICK_RESULTS_SHA256 } from "./support/golden.js";
+import { QUICK_BANK_SHA256, QUICK_RESULTS_SHA256 } from "./support/golden.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), "moe-bank-reproduce-"));
@@ -40,6 +40,9 @@ test("reproduce --quick writes the report, the figures and the bank; the results
   assert.equal(report.resultsSha256, sha, "resultsSha256 is the sha-256 of the canonical results");
   assert.equal(summary.resultsSha256, sha);
   assert.equal(sha, QUICK_RESULTS_SHA256, "the pinned golden hash of the quick configuration");
+  for (const [f, want] of Object.entries(QUICK_BANK_SHA256)) {
+    assert.equal(createHash("sha256").update(readFileSync(join(out, "bank", f))).digest("hex"), want, `bank/${f}: the default bank's pinned bytes`);
+  }
   const results = JSON.stringify(report.results);
   assert.ok(!results.includes(TMP) && !results.includes(process.version), "no paths or versions in results");
   assert.ok(!/"(timings|seconds|node)"/.test(results), "no timings in results");

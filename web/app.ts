@@ -19,6 +19,7 @@ import { renderReport, type RunInfo } from "../src/report/report.js";
 import { detMath, type DetMath } from "../src/math.js";
 import { VERSION } from "../src/version.js";
 import { MoeBankError } from "../src/errors.js";
+import { geometryOf } from "../src/model/cnn.js";
 
 // ---- page elements ------------------------------------------------------------------------------
 
@@ -291,7 +292,7 @@ async function run(): Promise<void> {
     const t0 = performance.now();
     const data = await race(loadDataset(src, (s) => (ui.progressText.textContent = `${s}…`)));
     const tData = (performance.now() - t0) / 1000;
-    const config = pipelineConfig(quick, seed);
+    const config = pipelineConfig(quick, seed, geometryOf(data.train));
     ui.progressText.textContent = `starting ${workers} Web Worker${workers > 1 ? "s" : ""}…`;
     const creating = WorkerPool.create({ workers, train: data.train, test: data.test });
     creating.then((p) => void (ctrl.signal.aborted && p.close()), () => undefined); // cancelled while the workers started

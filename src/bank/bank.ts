@@ -3,7 +3,7 @@
 // expert index and block position, so the bytes never depend on the worker count or order.
 import type { WorkerPool } from "../parallel/pool.js";
 import type { ExpertConfig } from "./config.js";
-import type { CnnSpec } from "../model/cnn.js";
+import { paramCount, type CnnSpec } from "../model/cnn.js";
 
 export interface TrainedExpert {
   params: Float32Array;
@@ -25,16 +25,30 @@ export interface Progress {
   imagesTotal: number;
 }
 
-/** Trains experts [start, end), reusing cached ones; returns them in index order. */
+/** Why a cached expert cannot be one of these experts on this dataset (its parameters are not
+ *  the spec's count, or its test rows not the test split's), or null when it fits. */
+function expertMisfit(e: TrainedExpert, spec: CnnSpec, testCount: number): string | null {
+  const P = paramCount(spec);
+  if (e.params.length !== P) return `${e.params.length} parameters, the spec's experts have ${P}`;
+  if (e.testLosses.length !== testCount || e.testPreds.length !== testCount) return `${e.testLosses.length} test losses and ${e.testPreds.length} predictions, the test split has ${testCount} images`;
+  return null;
+}
+
+/** Trains experts [start, end), reusing cached ones; returns them in index order. A cached
+ *  entry that does not fit the spec and the test split (expertMisfit) is reported through
+ *  `warn` and recomputed, never used. */
 export async function trainExperts(opts: {
   pool: WorkerPool;
   config: ExpertConfig;
   start: number;
   end: number;
+  /** the test split's image count: every expert carries one test loss per image */
+  testCount: number;
   key: (r: number) => Promise<string>;
   cache: ResultCache<TrainedExpert>;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  warn?: (s: string) => void;
 }): Promise<TrainedExpert[]> {
   const { pool, config, start, end, cache } = opts;
   const count = end - start;
@@ -46,7 +60,12 @@ export async function trainExperts(opts: {
   await Promise.all(Array.from({ length: count }, async (_, i) => {
     const r = start + i;
     const key = await opts.key(r);
-    const hit = await cache.get(key);
+    let hit = await cache.get(key);
+    const misfit = hit && expertMisfit(hit, config.spec, opts.testCount);
+    if (misfit) {
+      opts.warn?.(`cached expert ${r} (entry ${key.slice(0, 16)}…) holds ${misfit}; recomputing it`);
+      hit = null;
+    }
     if (hit) {
       out[i] = hit;
       seen[i] = perExpert;
@@ -58,6 +77,8 @@ export async function trainExperts(opts: {
     const res = await pool.run({ kind: "train", config, r }, (images) => { seen[i] = images; report(); });
     if (res.kind !== "train") throw new Error("unexpected result");
     const e = { params: res.params, testLosses: res.testLosses, testPreds: res.testPreds };
+    const bad = expertMisfit(e, config.spec, opts.testCount);
+    if (bad) throw new Error(`expert ${r} came back with ${bad}`);
     await cache.put(key, e);
     out[i] = e;
     seen[i] = perExpert;
@@ -89,6 +110,7 @@ export async function evaluateSplit(opts: {
   cache: ResultCache<{ losses: Uint8Array; preds: Uint8Array }>;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  warn?: (s: string) => void;
 }): Promise<LossMatrices> {
   const { R, N } = opts;
   const block = opts.block ?? 2000;
@@ -100,6 +122,10 @@ export async function evaluateSplit(opts: {
     const e = Math.min(N, s + block), len = e - s;
     const key = await opts.key(s, e);
     let res = await opts.cache.get(key);
+    if (res && (res.losses.length !== R * len || res.preds.length !== R * len)) {
+      opts.warn?.(`cached block ${opts.split} ${s}-${e - 1} (entry ${key.slice(0, 16)}…) holds ${res.losses.length} losses, ${R} experts x ${len} images need ${R * len}; recomputing it`);
+      res = null;
+    }
     if (!res) {
       opts.signal?.throwIfAborted();
       const r = await opts.pool.run({ kind: "eval", split: opts.split, spec: opts.spec, params: opts.params, R, start: s, end: e });

@@ -2,9 +2,9 @@
 // name its outputs. Expert r of a bank is a pure function of (expert config, seed, r, dataset,
 // core version): `expertKey` hashes exactly those, so the cache is per expert and a bank shards
 // by expert range at no cost.
-import { DEFAULT_SPEC, DEFAULT_ADAM, validateSpec, type CnnSpec, type AdamConfig } from "../model/cnn.js";
-import { sha256Hex } from "../data/idx.js";
-import { UsageError } from "../errors.js";
+import { DEFAULT_SPEC, DEFAULT_ADAM, MNIST_GEOMETRY, validateSpec, geometryOf, geometryText, sameGeometry, type CnnSpec, type AdamConfig, type Geometry } from "../model/cnn.js";
+import { sha256Hex, type Split } from "../data/idx.js";
+import { MoeBankError, UsageError } from "../errors.js";
 
 export type SubsetMode = "distinct" | "bootstrap";
 
@@ -71,4 +71,45 @@ export function expertConfigOf(c: BankConfig): ExpertConfig {
 export async function expertKey(c: ExpertConfig, r: number, datasetId: string, coreSha256: string): Promise<string> {
   const text = canonicalJson({ kind: "expert", config: expertConfigOf({ ...c, experts: 0 }), r, datasetId, coreSha256 });
   return sha256Hex(new TextEncoder().encode(text));
+}
+
+/** The dataset a bank was trained on, as its manifest and the report record it. */
+export interface DatasetRef {
+  name: string;
+  id: string;
+  sha256: { trainImages: string; trainLabels: string; testImages: string; testLabels: string };
+  trainCount: number;
+  testCount: number;
+  /** The images' geometry, recorded only when it is not MNIST's 1x28x28 in 10 classes (so every
+   *  bank of MNIST-shaped data keeps the bytes it had before the field existed); absent means
+   *  MNIST_GEOMETRY (refGeometry). */
+  geometry?: Geometry;
+}
+
+/** A loaded dataset's record for a manifest or a report. */
+export function datasetRef(d: { name: string; id: string; train: Split & { sha256: { images: string; labels: string } }; test: Split & { sha256: { images: string; labels: string } } }): DatasetRef {
+  const g = geometryOf(d.train);
+  return {
+    name: d.name, id: d.id,
+    sha256: { trainImages: d.train.sha256.images, trainLabels: d.train.sha256.labels, testImages: d.test.sha256.images, testLabels: d.test.sha256.labels },
+    trainCount: d.train.count, testCount: d.test.count,
+    ...(sameGeometry(g, MNIST_GEOMETRY) ? {} : { geometry: g }),
+  };
+}
+
+/** The geometry of the dataset a ref names (MNIST's when the ref does not record one). */
+export function refGeometry(ref: DatasetRef): Geometry {
+  return ref.geometry ?? MNIST_GEOMETRY;
+}
+
+/** A short name of a dataset for messages: its name and the start of its id. */
+export function datasetLabel(d: { name: string; id: string }): string {
+  return `"${d.name}" (${d.id.slice(0, 16)}…)`;
+}
+
+/** Refuses a bank whose experts' geometry is not the data's, in one line naming both: `bank`
+ *  names the bank (a folder, or what is being trained), `dataset` the data (datasetLabel). */
+export function checkGeometry(spec: CnnSpec, data: Geometry, bank: string, dataset: string): void {
+  const g = geometryOf(spec);
+  if (!sameGeometry(g, data)) throw new MoeBankError(`${bank}: the bank's experts take ${geometryText(g)}, but dataset ${dataset} has ${geometryText(data)}`);
 }

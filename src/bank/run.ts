@@ -4,8 +4,8 @@ import { join, resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Core, coreUrl } from "../../bindings/index.js";
-import { Cnn } from "../model/cnn.js";
-import { validateBankConfig, expertKey, canonicalJson, type BankConfig } from "./config.js";
+import { Cnn, geometryOf } from "../model/cnn.js";
+import { validateBankConfig, expertKey, canonicalJson, checkGeometry, datasetLabel, datasetRef, refGeometry, type BankConfig } from "./config.js";
 import { trainExperts, evaluateSplit, bankStatistics, summary, type LossMatrices, type Progress } from "./bank.js";
 export { summary } from "./bank.js";
 import { expertCache, blockCache } from "./cache.js";
@@ -21,13 +21,7 @@ export async function coreSha(): Promise<string> {
   return sha256(new Uint8Array(await readFile(fileURLToPath(coreUrl("simd")))));
 }
 
-export function datasetRef(d: LoadedDataset): DatasetRef {
-  return {
-    name: d.name, id: d.id,
-    sha256: { trainImages: d.train.sha256.images, trainLabels: d.train.sha256.labels, testImages: d.test.sha256.images, testLabels: d.test.sha256.labels },
-    trainCount: d.train.count, testCount: d.test.count,
-  };
-}
+export { datasetRef } from "./config.js";
 
 export interface StageOptions {
   cache: string;
@@ -46,15 +40,16 @@ async function pool(data: LoadedDataset, workers: number | undefined): Promise<W
 export async function trainBankDir(opts: StageOptions & { data: LoadedDataset; config: BankConfig; range: { start: number; end: number }; out: string }): Promise<{ manifest: Manifest; experts: BankExpert[] }> {
   const { data, config, range } = opts;
   validateBankConfig(config, data.train.count);
+  checkGeometry(config.spec, geometryOf(data.train), opts.out, datasetLabel(data));
   const csha = await coreSha();
   const warn = opts.warn ?? (() => {});
   const p = await pool(data, opts.workers);
   let trained;
   try {
     trained = await trainExperts({
-      pool: p, config, start: range.start, end: range.end,
+      pool: p, config, start: range.start, end: range.end, testCount: data.test.count,
       key: (r) => expertKey(config, r, data.id, csha),
-      cache: expertCache(resolve(opts.cache), warn),
+      cache: expertCache(resolve(opts.cache), warn), warn,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
   } finally {
@@ -88,12 +83,14 @@ export interface EvalReport {
 export async function evaluateBankDir(opts: StageOptions & { bank: string; out: string; dataset: (m: Manifest) => Promise<LoadedDataset> }): Promise<{ report: EvalReport; mats: Record<"train" | "test", LossMatrices> }> {
   const core = await Core.load();
   const head = await readManifest(opts.bank);
+  checkGeometry(head.config.spec, refGeometry(head.dataset), opts.bank, `${datasetLabel(head.dataset)} recorded in its manifest`);
   const net = new Cnn(core, head.config.spec);
   const { manifest, experts } = await readBank(opts.bank, net.layout, net.size);
   if (manifest.experts.start !== 0 || manifest.experts.end !== manifest.config.experts) {
     throw new MoeBankError(`${opts.bank}: a shard (experts ${manifest.experts.start}-${manifest.experts.end - 1} of ${manifest.config.experts}); merge the shards first (moe-bank bank merge)`);
   }
   const data = await opts.dataset(manifest);
+  checkGeometry(manifest.config.spec, geometryOf(data.train), opts.bank, datasetLabel(data));
   if (data.id !== manifest.dataset.id) throw new MoeBankError(`${opts.bank}: the bank was trained on dataset ${manifest.dataset.id.slice(0, 16)}…, not on ${data.id.slice(0, 16)}… given here`);
   const R = experts.length;
   const params = new Float32Array(R * net.size);
@@ -124,7 +121,7 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
         if (mats[split]) continue;
         const N = split === "train" ? data.train.count : data.test.count;
         mats[split] = await evaluateSplit({
-          pool: p, spec: manifest.config.spec, params, R, split, N,
+          pool: p, spec: manifest.config.spec, params, R, split, N, warn,
           key: async (s, e) => sha256(new TextEncoder().encode(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split, s, e, csha }))),
           cache, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
         });

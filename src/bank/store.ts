@@ -8,16 +8,10 @@ import { encodeSafetensors, decodeSafetensors, type SafetensorsInput } from "../
 import { MoeBankError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { TENSOR_NAMES } from "../model/cnn.js";
-import type { BankConfig } from "./config.js";
+import type { BankConfig, DatasetRef } from "./config.js";
+export type { DatasetRef } from "./config.js";
 import { sha256, writeAtomic, readBytes, readVerified } from "./files.js";
 
-export interface DatasetRef {
-  name: string;
-  id: string;
-  sha256: { trainImages: string; trainLabels: string; testImages: string; testLabels: string };
-  trainCount: number;
-  testCount: number;
-}
 
 export interface ExpertRecord {
   r: number;

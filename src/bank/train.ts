@@ -58,6 +58,7 @@ export function trainExpert(core: Core, train: CoreDataset, c: ExpertConfig, r: 
 export function evaluateBlock(core: Core, data: CoreDataset, net: Cnn, params: Float32Array, R: number, start: number, end: number, batch = 250): { losses: Uint8Array; preds: Uint8Array } {
   const len = end - start;
   if (params.length !== R * net.size) throw new RangeError(`evaluateBlock: ${params.length} parameters for ${R} experts of ${net.size}`);
+  net.checkData(data);
   return core.scoped((alloc) => {
     const p = alloc("f32", params.length).set(params);
     const losses = alloc("u8", R * len), preds = alloc("u8", R * len);

@@ -1,8 +1,8 @@
 // `moe-bank bank train | eval | merge | info`: the bank of experts (paper Section III-A).
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
-import { Cnn } from "../model/cnn.js";
-import { DEFAULT_BANK, validateBankConfig, canonicalJson, type BankConfig, type SubsetMode } from "../bank/config.js";
+import { Cnn, geometryOf, specFor } from "../model/cnn.js";
+import { DEFAULT_BANK, validateBankConfig, canonicalJson, checkGeometry, datasetLabel, refGeometry, type BankConfig, type SubsetMode } from "../bank/config.js";
 import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type Manifest } from "../bank/store.js";
 import { trainBankDir, evaluateBankDir, summary } from "../bank/run.js";
 import { MoeBankError, UsageError } from "../errors.js";
@@ -41,7 +41,7 @@ interface TrainArgs extends GlobalOptions, DatasetArgs {
 
 async function train(a: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const data = await resolveDataset(a);
-  const config: BankConfig = { ...DEFAULT_BANK, experts: a.count, subsetSize: a.subsetSize, subset: a.subset, epochs: a.epochs, batch: a.batch, seed: a.seed, adam: { ...DEFAULT_BANK.adam, lr: a.lr } };
+  const config: BankConfig = { ...DEFAULT_BANK, spec: specFor(geometryOf(data.train)), experts: a.count, subsetSize: a.subsetSize, subset: a.subset, epochs: a.epochs, batch: a.batch, seed: a.seed, adam: { ...DEFAULT_BANK.adam, lr: a.lr } };
   validateBankConfig(config, data.train.count);
   const range = parseRange(a.experts, config.experts);
   const { manifest, experts } = await trainBankDir({ data, config, range, out: a.out, cache: a.cache, ...(a.workers !== undefined ? { workers: a.workers } : {}), onProgress: progressReporter(a), warn });
@@ -83,6 +83,7 @@ async function merge(a: ArgumentsCamelCase<MergeArgs>): Promise<void> {
   const loaded = [];
   for (const dir of a.shards) {
     const head = await readManifest(dir);
+    checkGeometry(head.config.spec, refGeometry(head.dataset), dir, `${datasetLabel(head.dataset)} recorded in its manifest`);
     const net = new Cnn(core, head.config.spec);
     loaded.push({ dir, ...(await readBank(dir, net.layout, net.size)), layout: net.layout });
     net.free();
@@ -143,9 +144,10 @@ export function bankCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
           .option("workers", workersOpt)
           .option("cache", cacheOpt)
           .example("$0 bank train --out bank", "the paper's bank: 25 experts, 10,000 distinct images each, 1 epoch")
-          .example("$0 bank train --out shard-a --experts 0-12", "a shard; another host trains 13-24, then bank merge"),
+          .example("$0 bank train --out shard-a --experts 0-12", "a shard; another host trains 13-24, then bank merge")
+          .example("$0 bank train --dataset cifar10 --data-dir DIR --out cifar-bank", "CIFAR-10 from files you supply (the binary version): the experts take 3x32x32 images, fc1 2048 -> 64"),
         (x) => train(x as unknown as ArgumentsCamelCase<TrainArgs>))
-      .command("eval", "0-1 loss matrices L_train [R, 60000] and L_test [R, 10000] as .npy, accuracies, disagreement", (c) =>
+      .command("eval", "0-1 loss matrices L_train [R, N_train] and L_test [R, N_test] as .npy (MNIST: 60000 and 10000), accuracies, disagreement; the dataset is the manifest's (give --data-dir for cifar10)", (c) =>
         datasetOptions(c)
           .option("bank", { type: "string", demandOption: true, describe: "bank folder" })
           .option("out", { type: "string", describe: "folder for the .npy files and eval.json (default: the bank folder)" })

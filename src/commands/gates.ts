@@ -12,15 +12,14 @@ import { RoutingProblem } from "../routing/ba.js";
 import { constrainedD, SWEEP_DEFAULT_N } from "../routing/curve.js";
 import { privateGateSweep, PRIVATE_EPSILONS } from "../routing/private.js";
 import { trainLearnedGate, type LearnedGatePoint } from "../routing/learned.js";
-import { DATASETS, datasetPaths, loadDataset, type DatasetName } from "../data/datasets.js";
+import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 
-interface GatesArgs extends GlobalOptions {
+interface GatesArgs extends GlobalOptions, DatasetArgs {
   testLosses: string;
   n?: number;
   gate: "private" | "learned";
   epsilons?: string;
   lambdas: string;
-  dataset: DatasetName;
   epochs: number;
   seed: number;
 }
@@ -59,18 +58,18 @@ async function learned(args: ArgumentsCamelCase<GatesArgs>, n: number): Promise<
   if (lambdas.length === 0 || lambdas.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new UsageError(`--lambdas must be finite numbers >= 0, got ${args.lambdas}`);
   if (!Number.isInteger(args.epochs) || args.epochs < 1) throw new UsageError(`--epochs must be a positive integer, got ${args.epochs}`);
   const L = await readLossMatrix(args.testLosses);
-  const ds = await loadDataset(args.dataset, datasetPaths(args.dataset));
-  if (ds.test.count !== L.N) throw new UsageError(`${args.testLosses} has ${L.N} items, the ${args.dataset} test split ${ds.test.count} images`);
+  const ds = await resolveDataset(args);
+  if (ds.test.count !== L.N) throw new UsageError(`${args.testLosses} has ${L.N} items, the ${ds.name} test split ${ds.test.count} images`);
   const core = await Core.load();
   const prob = RoutingProblem.create(core, L, n);
   try {
     const points = lambdas.map((lambda, k) => {
-      const p = trainLearnedGate(core, ds.test.images, { channels: 1, height: ds.test.rows, width: ds.test.cols }, L, { lambda, evalN: n, trainFrom: n, epochs: args.epochs, seed: args.seed, index: k });
+      const p = trainLearnedGate(core, ds.test.images, { channels: ds.test.channels, height: ds.test.rows, width: ds.test.cols }, L, { lambda, evalN: n, trainFrom: n, epochs: args.epochs, seed: args.seed, index: k });
       const c = constrainedD(core, prob, p.rate);
       if (progressEnabled(args)) process.stderr.write(`gates: lambda ${lambda} rate ${p.rate.toFixed(6)} D ${p.distortion.toFixed(6)}\n`);
       return { ...p, frontier: c.distortion, frontierLower: c.lower, gap: p.distortion - c.lower };
     });
-    const out: LearnedGatesJson = { file: args.testLosses, gate: "learned", dataset: args.dataset, N: n, R: L.R, units: "nats", trainRows: [n, L.N], epochs: args.epochs, seed: args.seed, points };
+    const out: LearnedGatesJson = { file: args.testLosses, gate: "learned", dataset: ds.name, N: n, R: L.R, units: "nats", trainRows: [n, L.N], epochs: args.epochs, seed: args.seed, points };
     emit(args, out, renderLearned);
   } finally {
     prob.free();
@@ -153,12 +152,11 @@ export function gatesCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     "gates",
     "constrained gates beside the BA frontier: the private gate (eps-randomized response over the experts, I(X;T) <= eps) for a sweep of epsilon",
     (c) =>
-      c
-        .option("test-losses", { type: "string", demandOption: true, describe: "0-1 losses on the test split: .npy, uint8 or bool, shape [R, N]" })
+      datasetOptions(c)
+        .option("test-losses", { type: "string", demandOption: true, describe: "0-1 losses on the test split: .npy, uint8 or bool, shape [R, N]; learned: on the test images of --dataset" })
         .option("n", { type: "number", describe: `use the first n items, the BA rows (default: ${SWEEP_DEFAULT_N}, or all if fewer)` })
         .option("gate", { choices: ["private", "learned"] as const, default: "private" as const, describe: "private: eps-randomized response on the best-expert choice; learned: a CNN gate trained under eq. 26 on the test images after the first n" })
         .option("lambdas", { type: "string", default: "0.001,0.01,0.1,1,10", describe: "learned: comma-separated lambdas (default: 5 of the BA grid)" })
-        .option("dataset", { choices: DATASETS, default: "mnist" as DatasetName, describe: "learned: the dataset whose test images the losses are on" })
         .option("epochs", { type: "number", default: 3, describe: "learned: epochs over the training rows" })
         .option("seed", { type: "number", default: 0, describe: "learned: initialisation and minibatch-order seed" })
         .option("epsilons", { type: "string", describe: `comma-separated epsilons in nats (default: ${PRIVATE_EPSILONS.join(",")})` })

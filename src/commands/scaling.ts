@@ -11,7 +11,7 @@ import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-opti
 import { gridBankTestLosses } from "../experiments/grid-banks.js";
 import { DEFAULT_RHOS, runScaling, type ScalingBank, type ScalingResult } from "../experiments/scaling.js";
 import { renderScaling, scalingFigures } from "../experiments/scaling-report.js";
-import { DEFAULT_SPEC, paramCount } from "../model/cnn.js";
+import { DEFAULT_SPEC, geometryOf, paramCount, specFor } from "../model/cnn.js";
 import { detMath } from "../math.js";
 import { counter, writeExperiment } from "./synth.js";
 import { checkInt, checkSeed, checkWorkers } from "./checks.js";
@@ -70,10 +70,10 @@ export async function scalingRun(core: Core, o: ScalingRun): Promise<ScalingResu
   const byWidth: ScalingBank[] = [];
   for (const w of o.widths) {
     const { conv1, conv2 } = parseWidth(w);
-    const spec = { ...DEFAULT_SPEC, conv1, conv2 };
+    const spec = specFor(geometryOf(o.data.train), { ...DEFAULT_SPEC, conv1, conv2 });
     byWidth.push({ label: w, conv1, conv2, params: paramCount(spec), losses: await gridBankTestLosses(o.subsetSize, o.widthExperts, { ...base, spec }) });
   }
-  const byCount: ScalingBank = { label: `${DEFAULT_SPEC.conv1}/${DEFAULT_SPEC.conv2}`, conv1: DEFAULT_SPEC.conv1, conv2: DEFAULT_SPEC.conv2, params: paramCount(DEFAULT_SPEC), losses: big };
+  const byCount: ScalingBank = { label: `${DEFAULT_SPEC.conv1}/${DEFAULT_SPEC.conv2}`, conv1: DEFAULT_SPEC.conv1, conv2: DEFAULT_SPEC.conv2, params: paramCount(specFor(geometryOf(o.data.train))), losses: big };
   return runScaling(core, { byCount, counts: o.counts, subsets: o.subsets, byWidth, rhos: o.rhos, seed: o.seed }, o.onProgress);
 }
 

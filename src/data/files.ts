@@ -54,7 +54,8 @@ function fsProblem(e: unknown): string {
   }
 }
 
-async function readBytes(path: string): Promise<Uint8Array> {
+/** A data file's bytes; a missing or unreadable file is an IdxError naming it (one line). */
+export async function readDataFile(path: string): Promise<Uint8Array> {
   try {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // a plain view, not a Buffer
@@ -70,7 +71,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
  * problem, is an IdxError naming `path`.
  */
 export async function readIdxFile(path: string, expect?: IdxKind): Promise<IdxFile> {
-  const raw = await rawIdxBytes(await readBytes(path), path);
+  const raw = await rawIdxBytes(await readDataFile(path), path);
   const parsed = parseIdx(raw, path, expect);
   return { ...parsed, sha256: await sha256Hex(raw) };
 }

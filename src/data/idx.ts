@@ -19,12 +19,17 @@ export interface IdxArray {
 /** What a file must hold: images are [count, rows, cols], labels are [count]. */
 export type IdxKind = "images" | "labels";
 
-/** A dataset split: `count` images of rows x cols bytes, one after another, and their labels. */
+/** A dataset split: `count` images of rows x cols x channels bytes, one after another, and their
+ *  labels. An image's bytes are in [rows, cols, channels] order (the core's [N, H, W, C] layout):
+ *  pixel (h, w) channel c of image i is images[((i * rows + h) * cols + w) * channels + c]. IDX
+ *  images have 1 channel; CIFAR-10's have 3 (./cifar.ts turns its channel-major records into
+ *  this order). */
 export interface Split {
   count: number;
   rows: number;
   cols: number;
-  /** count * rows * cols bytes, image i at [i * rows * cols, (i + 1) * rows * cols). */
+  channels: number;
+  /** count * rows * cols * channels bytes, image i at [i * px, (i + 1) * px), px = rows * cols * channels. */
   images: Uint8Array;
   /** count labels, each < classes. */
   labels: Uint8Array;
@@ -209,7 +214,7 @@ export function makeDataset(images: IdxArray, labels: IdxArray, files: { images:
       throw new IdxError(files.labels, `label ${lab[i]} at index ${i} is outside 0-${classes - 1}`);
     }
   }
-  return { count, rows, cols, images: images.data, labels: lab, classes };
+  return { count, rows, cols, channels: 1, images: images.data, labels: lab, classes };
 }
 
 /** How many times each class 0 .. classes-1 occurs in `labels`; a label >= classes is a RangeError. */

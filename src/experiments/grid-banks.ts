@@ -17,7 +17,7 @@ import { paramsSha } from "../bank/store.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { lossMatrix, type LossMatrix } from "../estimators/draws.js";
 import type { LoadedDataset } from "../data/datasets.js";
-import type { CnnSpec } from "../model/cnn.js";
+import { geometryOf, specFor, type CnnSpec } from "../model/cnn.js";
 
 /** Experts per evaluation group: the default bank's size, so its cached blocks match. */
 export const EVAL_GROUP = 25;
@@ -30,25 +30,27 @@ export interface GridBankOptions {
   onProgress?: (p: Progress) => void;
   warn?: (s: string) => void;
   signal?: AbortSignal;
-  /** The experts' architecture (default: the paper's, DEFAULT_SPEC). */
+  /** The experts' widths (conv1, conv2, hidden, kernel; default: the paper's, DEFAULT_SPEC): the
+   *  channels, height, width and classes always come from the data (specFor). */
   spec?: CnnSpec;
 }
 
 /** The trained (or cached) first R experts of a bank with subset size n (distinct subsets, the
- *  default bank's config otherwise, with o.spec's architecture if given), handed to fn with the
+ *  default bank's config otherwise, with o.spec's widths if given), handed to fn with the
  *  worker pool, which is closed afterwards. */
 async function withExperts<T>(n: number, R: number, o: GridBankOptions, fn: (trained: TrainedExpert[], pool: WorkerPool, config: BankConfig, csha: string, dir: string) => Promise<T>): Promise<T> {
   const { data } = o;
-  const config: BankConfig = { ...DEFAULT_BANK, experts: R, subsetSize: n, seed: o.seed ?? DEFAULT_BANK.seed, ...(o.spec ? { spec: o.spec } : {}) };
+  const config: BankConfig = { ...DEFAULT_BANK, spec: specFor(geometryOf(data.train), o.spec), experts: R, subsetSize: n, seed: o.seed ?? DEFAULT_BANK.seed };
   validateBankConfig(config, data.train.count);
   const csha = await coreSha();
   const dir = resolve(o.cache);
   const pool = await WorkerPool.create({ workers: o.workers ?? (await defaultWorkers()), train: data.train, test: data.test });
   try {
     const trained = await trainExperts({
-      pool, config, start: 0, end: R,
+      pool, config, start: 0, end: R, testCount: data.test.count,
       key: (r) => expertKey(config, r, data.id, csha),
       cache: expertCache(dir, o.warn ?? (() => {})),
+      ...(o.warn ? { warn: o.warn } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
@@ -88,6 +90,7 @@ export function gridBankLosses(n: number, R: number, o: GridBankOptions): Promis
         pool, spec: config.spec, params, R: k, split: "train", N: Np,
         key: async (s, e) => sha256(new TextEncoder().encode(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split: "train", s, e, csha }))),
         cache: blocks,
+        ...(o.warn ? { warn: o.warn } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       });

@@ -19,6 +19,39 @@ export interface CnnSpec {
 /** The paper's expert for MNIST: conv 3x3 1->16, conv 3x3 16->32, dense 1568->64->10. */
 export const DEFAULT_SPEC: CnnSpec = { channels: 1, height: 28, width: 28, conv1: 16, conv2: 32, hidden: 64, classes: 10, kernel: 3 };
 
+/** What a network shares with its data: images of channels x height x width bytes (stored
+ *  [H, W, C] per image, see CoreDataset) and labels in 0 .. classes-1. A bank's spec takes its
+ *  geometry from the dataset it is trained on (specFor); everything else in the spec (the widths
+ *  conv1, conv2, hidden and the kernel) is the bank's own choice. */
+export type Geometry = Pick<CnnSpec, "channels" | "height" | "width" | "classes">;
+
+/** MNIST's (and Fashion-MNIST's) geometry: 1 x 28 x 28 images in 10 classes. */
+export const MNIST_GEOMETRY: Geometry = { channels: 1, height: 28, width: 28, classes: 10 };
+
+/** The geometry of a spec, or of a dataset split ({channels, rows, cols, classes}). */
+export function geometryOf(x: Geometry | { channels: number; rows: number; cols: number; classes: number }): Geometry {
+  return "rows" in x ? { channels: x.channels, height: x.rows, width: x.cols, classes: x.classes } : { channels: x.channels, height: x.height, width: x.width, classes: x.classes };
+}
+
+export function sameGeometry(a: Geometry, b: Geometry): boolean {
+  return a.channels === b.channels && a.height === b.height && a.width === b.width && a.classes === b.classes;
+}
+
+/** "3x32x32 images (channels x height x width) in 10 classes". */
+export function geometryText(g: Geometry): string {
+  return `${g.channels}x${g.height}x${g.width} images (channels x height x width) in ${g.classes} classes`;
+}
+
+/** The spec for data of geometry g: `widths`'s conv1, conv2, hidden and kernel (the paper's by
+ *  default) with g's channels, height, width and classes. The key order is DEFAULT_SPEC's, so
+ *  specFor(MNIST_GEOMETRY) serializes exactly as DEFAULT_SPEC does. For CIFAR-10's 3x32x32 images
+ *  this is the paper's architecture with 3 input channels: conv1 3->16, conv2 16->32, and fc1
+ *  takes 32 x 8 x 8 = 2048 features to 64; 136,874 parameters (paramCount), against MNIST's
+ *  105,866. */
+export function specFor(g: Geometry, widths: CnnSpec = DEFAULT_SPEC): CnnSpec {
+  return { ...widths, channels: g.channels, height: g.height, width: g.width, classes: g.classes };
+}
+
 /** PyTorch's tensor names, in layout order. */
 export const TENSOR_NAMES = ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"] as const;
 export type TensorName = (typeof TENSOR_NAMES)[number];
@@ -67,8 +100,12 @@ export function validateSpec(s: CnnSpec): void {
 export class CoreDataset {
   readonly images: Tensor<"u8">;
   readonly labels: Tensor<"u8">;
+  /** Bytes per image (H * W * C): a network reading this data must take exactly this many. */
+  readonly imageBytes: number;
   constructor(readonly core: Core, images: Uint8Array, labels: Uint8Array, readonly count: number) {
     if (labels.length !== count) throw new RangeError(`CoreDataset: ${labels.length} labels for ${count} images`);
+    this.imageBytes = count > 0 ? images.length / count : 0;
+    if (count < 1 || !Number.isInteger(this.imageBytes) || this.imageBytes < 1) throw new RangeError(`CoreDataset: ${images.length} image bytes are not ${count} whole images`);
     this.images = core.from("u8", images);
     this.labels = core.from("u8", labels);
   }
@@ -158,7 +195,15 @@ export class Cnn {
     this.params.view.set(values, l.offset);
   }
 
-  #batch(idx: ArrayLike<number>): { ws: number; idx: Tensor<"i32"> } {
+  /** Refuses data whose images are not this network's size (the core would read them at the
+   *  wrong stride): the last check before a spec meets data in the core. */
+  checkData(data: CoreDataset): void {
+    const s = this.spec, n = s.channels * s.height * s.width;
+    if (data.imageBytes !== n) throw new RangeError(`the network takes ${s.channels}x${s.height}x${s.width} = ${n} bytes per image, the data has ${data.imageBytes}`);
+  }
+
+  #batch(data: CoreDataset, idx: ArrayLike<number>): { ws: number; idx: Tensor<"i32"> } {
+    this.checkData(data);
     const w = this.workspace(idx.length);
     w.idx.view.set(idx);
     return w;
@@ -166,13 +211,13 @@ export class Cnn {
 
   /** Mean cross-entropy loss and gradients (into `grads`) on the images idx of data. */
   lossGrad(data: CoreDataset, idx: ArrayLike<number>): number {
-    const { ws, idx: t } = this.#batch(idx);
+    const { ws, idx: t } = this.#batch(data, idx);
     return this.core.exports.cnn_loss_grad(this.#specT.ptr, this.params.ptr, this.grads.ptr, data.images.ptr, data.labels.ptr, t.ptr, idx.length, ws);
   }
 
   /** One Adam step on the batch idx; returns the loss before the step. */
   trainStep(data: CoreDataset, idx: ArrayLike<number>, adam: AdamConfig = DEFAULT_ADAM): number {
-    const { ws, idx: t } = this.#batch(idx);
+    const { ws, idx: t } = this.#batch(data, idx);
     this.step++;
     return this.core.exports.cnn_train_step(this.#specT.ptr, this.params.ptr, this.grads.ptr, this.m.ptr, this.v.ptr, this.step,
       adam.lr, adam.beta1, adam.beta2, adam.eps, data.images.ptr, data.labels.ptr, t.ptr, idx.length, ws);
@@ -181,7 +226,7 @@ export class Cnn {
   /** Evaluates the batch idx: logits [B, classes], first-argmax predictions, 0-1 losses. */
   forward(data: CoreDataset, idx: ArrayLike<number>): { logits: Float32Array; preds: Int32Array; losses: Uint8Array } {
     const B = idx.length;
-    const { ws, idx: t } = this.#batch(idx);
+    const { ws, idx: t } = this.#batch(data, idx);
     return this.core.scoped((alloc) => {
       const logits = alloc("f32", B * this.spec.classes), preds = alloc("i32", B), losses = alloc("u8", B);
       this.core.exports.cnn_forward(this.#specT.ptr, this.params.ptr, data.images.ptr, data.labels.ptr, t.ptr, B, ws, logits.ptr, preds.ptr, losses.ptr);

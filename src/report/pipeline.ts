@@ -4,7 +4,8 @@
 // pool, the caches (files in Node, memory in a browser) and the dataset bytes.
 import type { Core } from "../../bindings/index.js";
 import type { WorkerPool } from "../parallel/pool.js";
-import { DEFAULT_BANK, canonicalJson, expertKey, validateBankConfig, type BankConfig } from "../bank/config.js";
+import { DEFAULT_BANK, canonicalJson, checkGeometry, datasetLabel, datasetRef, expertKey, validateBankConfig, type BankConfig } from "../bank/config.js";
+import { MNIST_GEOMETRY, geometryOf, specFor, type Geometry } from "../model/cnn.js";
 import { trainExperts, evaluateSplit, bankStatistics, type LossMatrices, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
 import { sha256Hex, type Split } from "../data/idx.js";
 import { encodeNpy } from "../formats/npy.js";
@@ -34,11 +35,13 @@ export interface PipelineConfig {
   boundsM: number;
 }
 
-/** The paper's configuration, or the small --quick one (under a minute on 2 cores). */
-export function pipelineConfig(quick: boolean, seed = 0): PipelineConfig {
+/** The paper's configuration, or the small --quick one (under a minute on 2 cores), for data of
+ *  the given geometry (the experts' spec follows the data: geometryOf(dataset.train)). */
+export function pipelineConfig(quick: boolean, seed = 0, geometry: Geometry = MNIST_GEOMETRY): PipelineConfig {
+  const spec = specFor(geometry);
   return quick
-    ? { bank: { ...DEFAULT_BANK, experts: 5, subsetSize: 3000, seed }, M: 100, bootstrap: 200, seed, boundsM: 10_000 }
-    : { bank: { ...DEFAULT_BANK, seed }, M: 300, bootstrap: 1000, seed, boundsM: 100_000 };
+    ? { bank: { ...DEFAULT_BANK, spec, experts: 5, subsetSize: 3000, seed }, M: 100, bootstrap: 200, seed, boundsM: 10_000 }
+    : { bank: { ...DEFAULT_BANK, spec, seed }, M: 300, bootstrap: 1000, seed, boundsM: 100_000 };
 }
 
 export interface PipelineInput {
@@ -87,12 +90,13 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     return r;
   };
   validateBankConfig(config.bank, data.train.count);
+  checkGeometry(config.bank.spec, geometryOf(data.train), "the pipeline's bank", datasetLabel(data));
   const R = config.bank.experts;
   const progress = inp.onProgress ? { onProgress: inp.onProgress } : {};
   const signal = inp.signal ? { signal: inp.signal } : {};
 
   const trained = await stage("bank: train", () => trainExperts({
-    pool, config: config.bank, start: 0, end: R, key: (r) => expertKey(config.bank, r, data.id, inp.coreSha256), cache: inp.caches.experts, ...progress, ...signal,
+    pool, config: config.bank, start: 0, end: R, testCount: data.test.count, key: (r) => expertKey(config.bank, r, data.id, inp.coreSha256), cache: inp.caches.experts, ...progress, ...signal,
   }));
   const experts = await Promise.all(trained.map(async (e, r) => {
     const errors = e.testLosses.reduce((s, x) => s + x, 0);
@@ -151,11 +155,7 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const figs = { ...figures(bank, selection, routing), ...(companion ? companionFigures(companion, detMath(core)) : {}) };
   const figureShas: Record<string, string> = {};
   for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(text(svg));
-  const dataset = {
-    name: data.name, id: data.id,
-    sha256: { trainImages: data.train.sha256.images, trainLabels: data.train.sha256.labels, testImages: data.test.sha256.images, testLabels: data.test.sha256.labels },
-    trainCount: data.train.count, testCount: data.test.count,
-  };
+  const dataset = datasetRef(data);
   const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(sensitivity ? { sensitivity } : {}), ...(companion ? { companion } : {}), figures: figureShas };
   const sha = await resultsSha256(results);
   timings.report = (now() - t0) / 1000;

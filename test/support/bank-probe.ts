@@ -74,7 +74,7 @@ export async function bankProbe(bytes: Record<(typeof BANK_PROBE.files)[number],
   const pool = await WorkerPool.create({ workers, train, test });
   try {
     const trained = await trainExperts({
-      pool, config, start: 0, end: R,
+      pool, config, start: 0, end: R, testCount: test.count,
       key: (r) => expertKey(config, r, "bank-probe", "bank-probe"),
       cache: new MemoryCache<TrainedExpert>(),
     });
