@@ -13,7 +13,7 @@ import { Core } from "../bindings/index.js";
 import { decodeNpy, encodeNpy } from "../src/formats/npy.js";
 import { lossMatrix, type LossMatrix } from "../src/estimators/draws.js";
 import { runSelection, type SelectionResult } from "../src/estimators/sweep.js";
-import { syntheticBank } from "../test/support/synthetic-bank.js";
+import { syntheticBank } from "../src/bench/synthetic-bank.js";
 
 function arg(name: string): string | undefined {
   const k = process.argv.indexOf(name);
