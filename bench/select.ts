@@ -2,7 +2,7 @@
 // bootstrap in TS: both readings, M = 300, the 6 Table II alphas, 1000 resamples), beside the
 // numpy peer bench/select_peer.py doing the same work on the same matrices in the same run.
 // Without --train-losses/--test-losses it synthesizes an MNIST-sized 25 x 60000 / 25 x 10000
-// bank (test/support/synthetic-bank.ts) and writes it to a temporary folder for the peer.
+// bank (src/bench/synthetic-bank.ts) and writes it to a temporary folder for the peer.
 // Usage: node dist/bench/select.js [--train-losses F --test-losses F] [--repeats K] [--json] [--no-peer]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

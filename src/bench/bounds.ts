@@ -5,7 +5,7 @@
 // after a warm-up. Then the settling table: the same at the first M = 300, 10^3, ..., 10^6 runs
 // (run i does not depend on M), and the gap G with its cell-multinomial interval at alpha = 0.7
 // when test losses are given.
-// Without a loss matrix it synthesizes the MNIST-like 25 x 60,000 pool of test/support/synthetic-bank.ts.
+// Without a loss matrix it synthesizes the MNIST-like 25 x 60,000 pool of src/bench/synthetic-bank.ts.
 import { Core } from "../../bindings/index.js";
 import { readLossMatrix } from "../commands/losses.js";
 import { errorCounts, type LossMatrix } from "../estimators/draws.js";

@@ -5,7 +5,7 @@
 // (plain Blahut-Arimoto, eqs. 28-29, vectorised over all n rows, at most 10,000 updates per
 // lambda) on the same file, the same lambdas and the same tol, in the same run.
 // Without a loss matrix it synthesizes the MNIST-like 25 x 10,000 test matrix of
-// test/support/synthetic-bank.ts and writes it to a temporary file for the peer.
+// src/bench/synthetic-bank.ts and writes it to a temporary file for the peer.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 // The package as its users get it: `npm pack`, then `npm install` of the tarball into an empty
 // project (runtime dependencies only, no build), and there:
-//  - the installed bin: `moe-bank --help`, `data info --json`, `reproduce --quick` (the pinned hash);
+//  - the installed bin: `moe-bank --help`, `data info --json`, `reproduce --quick` (the pinned hash),
+//    `bench --suite core` and `serve` (the page, the wasm and MNIST fetched from it);
 //  - the library in Node, Bun and Deno through `import "moe-bank"` (the README's example);
 //  - a consumer's TypeScript, strict, under NodeNext and Bundler resolution;
 //  - a small page bundled by esbuild for the browser, run in Chromium: the quick configuration on
@@ -12,7 +13,7 @@
 // note (tarball size and files, runtime dependencies, bundle size) go to test-results/install.json.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,6 +99,33 @@ test("the installed bin: --help, data info --json, reproduce --quick (the pinned
   nodeHash = (JSON.parse(r.stdout) as { resultsSha256: string }).resultsSha256;
   assert.equal(nodeHash, QUICK_RESULTS_SHA256, "the installed CLI gives the pinned quick results hash");
   assert.ok(existsSync(join(TMP, "node-out", "report.md")));
+});
+
+test("the installed bin: bench (tinybench at run time) and serve (the page, the wasm and MNIST from the package)", { timeout: 120_000 }, async () => {
+  const bin = join(APP, "node_modules", ".bin", "moe-bank");
+  const bench = JSON.parse(ok(bin, ["bench", "--suite", "core", "--time", "20", "--json"]).stdout) as { core?: unknown };
+  assert.ok(bench.core, "bench --suite core gives its table");
+  const child = spawn(bin, ["serve", "--port", "0", "--json"], { cwd: APP, env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    let stdout = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve printed no URL in 30 s: ${stdout}`)), 30_000);
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        const m = /"url":\s*"([^"]+)"/.exec(stdout);
+        if (m) { clearTimeout(timer); resolve(m[1]!); }
+      });
+      child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}`)); });
+    });
+    const origin = new URL(url).origin;
+    for (const path of ["/web/", "/web/style.css", "/dist/web/app.js", "/dist/src/parallel/worker.js", "/build/simd.wasm", "/data/mnist/t10k-labels-idx1-ubyte"]) {
+      const res = await fetch(origin + path);
+      assert.equal(res.status, 200, `serve: ${path} is ${res.status}`);
+      await res.arrayBuffer();
+    }
+  } finally {
+    child.kill("SIGINT");
+  }
 });
 
 type LibraryOut = { runtime: string; version: string; entry: string; build: string; sample: number[]; exp: number[] };
