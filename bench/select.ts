@@ -2,7 +2,7 @@
 // bootstrap in TS: both readings, M = 300, the 6 Table II alphas, 1000 resamples), beside the
 // numpy peer bench/select_peer.py doing the same work on the same matrices in the same run.
 // Without --train-losses/--test-losses it synthesizes an MNIST-sized 25 x 60000 / 25 x 10000
-// bank (test/support/synthetic-bank.ts) and writes it to a temporary folder for the peer.
+// bank (src/bench/synthetic-bank.ts) and writes it to a temporary folder for the peer.
 // Usage: node dist/bench/select.js [--train-losses F --test-losses F] [--repeats K] [--json] [--no-peer]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import { Core } from "../bindings/index.js";
 import { decodeNpy, encodeNpy } from "../src/formats/npy.js";
 import { lossMatrix, type LossMatrix } from "../src/estimators/draws.js";
 import { runSelection, type SelectionResult } from "../src/estimators/sweep.js";
-import { syntheticBank } from "../test/support/synthetic-bank.js";
+import { syntheticBank } from "../src/bench/synthetic-bank.js";
 
 function arg(name: string): string | undefined {
   const k = process.argv.indexOf(name);

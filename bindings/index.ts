@@ -4,6 +4,7 @@
 //  - `Tensor`: a (pointer, length, dtype) handle whose `view` is re-created whenever memory has
 //    grown (a grown memory detaches every view of the old ArrayBuffer).
 // Every other module works through these; none builds its own view of `memory.buffer`.
+import { nodeBuiltin } from "./host.js";
 
 /** Which binary: the SIMD128 reference, the scalar build (same bits), or relaxed SIMD
  *  (fused multiply-add: faster, but not bit-portable across CPUs and engines). */
@@ -179,9 +180,16 @@ export class Tensor<D extends DType = DType> {
   }
 }
 
-/** Where the wasm of a build lives, next to the compiled bindings (dist/bindings -> build/). */
+/** Where the wasm of a build lives, next to the compiled bindings (dist/bindings -> build/).
+ *  One literal `new URL("...", import.meta.url)` per build: the form Vite and webpack recognize,
+ *  copy into their output and rewrite to the copy's URL. */
 export function coreUrl(build: Build = "simd"): URL {
-  return new URL(`../../build/${build}.wasm`, import.meta.url);
+  switch (build) {
+    case "simd": return new URL("../../build/simd.wasm", import.meta.url);
+    case "scalar": return new URL("../../build/scalar.wasm", import.meta.url);
+    case "relaxed": return new URL("../../build/relaxed.wasm", import.meta.url);
+  }
+  throw new RangeError(`unknown build ${JSON.stringify(build)} (simd, scalar or relaxed)`);
 }
 
 export type CoreSource = URL | string | ArrayBuffer | Uint8Array | WebAssembly.Module;
@@ -208,10 +216,12 @@ async function compile(source: CoreSource): Promise<WebAssembly.Module> {
   if (source instanceof ArrayBuffer || source instanceof Uint8Array) return WebAssembly.compile(source as BufferSource);
   const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:/i.test(source) ? new URL(source) : null;
   if (url === null || url.protocol === "file:") {
-    // Node, Bun and Deno all provide node:fs; browsers never take this branch.
-    const { readFile } = await import("node:fs/promises");
-    const bytes = await readFile(url ?? (source as string));
-    return WebAssembly.compile(bytes);
+    // Node, Bun and Deno read the file (bindings/host.ts); a browser has no file system.
+    const fs = nodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
+    const where = url?.href ?? (source as string);
+    if (fs === null) throw new Error(`cannot read ${where}: no file system here; pass Core.load({ source }) an http(s) URL, the bytes or a WebAssembly.Module`);
+    const bytes = await fs.readFile(url ?? (source as string));
+    return WebAssembly.compile(bytes as BufferSource);
   }
   const response = await fetch(url);
   if (!response.ok) throw new Error(`cannot load ${url.href}: HTTP ${response.status}`);
@@ -221,6 +231,10 @@ async function compile(source: CoreSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
+function isSource(x: LoadOptions | CoreSource): x is CoreSource {
+  return typeof x === "string" || x instanceof URL || x instanceof ArrayBuffer || x instanceof Uint8Array || x instanceof WebAssembly.Module;
+}
+
 /** The allocator core.scoped() hands its function: tensors freed when the scope ends. */
 export type ScopedAlloc = <D extends DType>(dtype: D, length: number) => Tensor<D>;
 
@@ -228,8 +242,12 @@ export type ScopedAlloc = <D extends DType>(dtype: D, length: number) => Tensor<
 export class Core {
   private constructor(readonly exports: CoreExports, readonly build: Build, readonly module: WebAssembly.Module) {}
 
-  /** Instantiates the core. Each call gives a new, independent instance (own memory). */
-  static async load(options: LoadOptions = {}): Promise<Core> {
+  /** Instantiates the core. Each call gives a new, independent instance (own memory).
+   *  `Core.load()` reads (Node, Bun, Deno) or fetches (browsers) coreUrl("simd");
+   *  `Core.load(url)` is `Core.load({ source: url })`, for a wasm URL (or path, bytes, module) of
+   *  one's own, e.g. where a bundler put the file. */
+  static async load(optionsOrSource: LoadOptions | CoreSource = {}): Promise<Core> {
+    const options: LoadOptions = isSource(optionsOrSource) ? { source: optionsOrSource } : (optionsOrSource as LoadOptions);
     const build = options.build ?? "simd";
     const module = await compile(options.source ?? coreUrl(build));
     let memory: WebAssembly.Memory | undefined;

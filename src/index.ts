@@ -24,3 +24,11 @@ export * as constants from "./synth/constants.js";
 export * as scaling from "./experiments/scaling.js";
 export { fitPowerLaw, fitSaturatingLaw } from "./fit.js";
 export type { PowerLaw, SaturatingLaw } from "./fit.js";
+// The whole reproduction (what `moe-bank reproduce` and the browser app run) and the worker pool it
+// trains and evaluates the bank on: Node worker_threads, or module Web Workers in Deno and browsers.
+export { runPipeline, pipelineConfig } from "./report/pipeline.js";
+export type { PipelineConfig, PipelineDataset, PipelineInput, PipelineOutput } from "./report/pipeline.js";
+export { WorkerPool, defaultWorkers, workerUrl } from "./parallel/pool.js";
+export type { PoolOptions } from "./parallel/pool.js";
+export type { Progress, ResultCache, TrainedExpert } from "./bank/bank.js";
+export { rawIdxBytes } from "./data/idx.js";

@@ -10,7 +10,7 @@ import { encodeNpy } from "../src/formats/npy.js";
 import { runBounds } from "../src/estimators/tighter.js";
 import { runGrid } from "../src/experiments/grid.js";
 import { loadCore } from "./support/core.js";
-import { syntheticBank } from "./support/synthetic-bank.js";
+import { syntheticBank } from "../src/bench/synthetic-bank.js";
 import { runCli as run, assertOneLineError } from "./support/cli.js";
 
 let dir = "";

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCore } from "./support/core.js";
-import { randomLosses, syntheticBank } from "./support/synthetic-bank.js";
+import { randomLosses, syntheticBank } from "../src/bench/synthetic-bank.js";
 import { detMath } from "../src/math.js";
 import { stream } from "../src/prng.js";
 import {

@@ -73,6 +73,8 @@ test("the scanner catches every kind of violation and ignores comments and strin
   assert.deepEqual(violations("// Math.exp is not used here ** \nconst s = 'Math.log ** 2'; /** doc */"), []);
 });
 
+const PEER_TIMING = { file: "src/bench/core.ts", member: "Math.exp" };
+
 test("src/, bindings/ and web/ use only the Math members exact in every engine, and no **", async () => {
   const report: string[] = [];
   let files = 0;
@@ -83,5 +85,10 @@ test("src/, bindings/ and web/ use only the Math members exact in every engine, 
     }
   }
   assert.ok(files > 3, `scanned ${files} files`);
-  assert.deepEqual(report, [], `non-portable math:\n${report.join("\n")}`);
+  // The one deliberate use: `moe-bank bench --suite core` times the engine's own Math.exp as the
+  // peer of the core's exp (its row says "not portable"); a time is printed, never a result.
+  const peer = report.filter((v) => v.startsWith(`${PEER_TIMING.file}:`) && v.includes(`${PEER_TIMING.member}(`));
+  assert.equal(peer.length, 1, `the bench's Math.exp peer appears once in ${PEER_TIMING.file}: ${peer.join("; ")}`);
+  const rest = report.filter((v) => !peer.includes(v));
+  assert.deepEqual(rest, [], `non-portable math:\n${rest.join("\n")}`);
 });

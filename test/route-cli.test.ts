@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeNpy } from "../src/formats/npy.js";
 import { loadCore } from "./support/core.js";
-import { syntheticBank } from "./support/synthetic-bank.js";
+import { syntheticBank } from "../src/bench/synthetic-bank.js";
 import type { LossMatrix } from "../src/estimators/draws.js";
 import { runCli as run, assertOneLineError } from "./support/cli.js";
 

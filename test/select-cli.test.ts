@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { encodeNpy } from "../src/formats/npy.js";
 import { runSelection } from "../src/estimators/sweep.js";
 import { loadCore } from "./support/core.js";
-import { syntheticBank } from "./support/synthetic-bank.js";
+import { syntheticBank } from "../src/bench/synthetic-bank.js";
 import { runCli as run, assertOneLineError } from "./support/cli.js";
 
 let dir = "";

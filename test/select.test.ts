@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCore } from "./support/core.js";
-import { randomLosses, syntheticBank } from "./support/synthetic-bank.js";
+import { randomLosses, syntheticBank } from "../src/bench/synthetic-bank.js";
 import { stream } from "../src/prng.js";
 import { CoreAbortError, type Core } from "../bindings/index.js";
 import { drawSamples, drawUniforms, errorCounts, lossMatrix, type LossMatrix, type SampleScheme } from "../src/estimators/draws.js";

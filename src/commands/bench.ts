@@ -1,11 +1,11 @@
 // `moe-bank bench`: benchmark the core on this machine (one of the product's uses).
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { BUILDS, type Build } from "../../bindings/index.js";
-import { runKernelBench, renderKernelBench } from "../../bench/kernels.js";
-import { runCoreBench, renderCoreBench } from "../../bench/core.js";
-import { runBankBench, renderBankBench } from "../../bench/bank.js";
-import { runRouteBench, renderRouteBench } from "../../bench/route.js";
-import { runBoundsBench, renderBoundsBench } from "../../bench/bounds.js";
+import { runKernelBench, renderKernelBench } from "../bench/kernels.js";
+import { runCoreBench, renderCoreBench } from "../bench/core.js";
+import { runBankBench, renderBankBench } from "../bench/bank.js";
+import { runRouteBench, renderRouteBench } from "../bench/route.js";
+import { runBoundsBench, renderBoundsBench } from "../bench/bounds.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { UsageError } from "../errors.js";
 

@@ -1,17 +1,19 @@
 // Reading 0-1 loss matrices from .npy files for `moe-bank select` and `moe-bank tables`: uint8 or
 // bool, shape [R, N], C order, values 0 or 1 (a bank trained anywhere: PyTorch, JAX, moe-bank).
+import { nodeBuiltin } from "../../bindings/host.js";
 import { MoeBankError } from "../errors.js";
 import { decodeNpy } from "../formats/npy.js";
 import { lossMatrix, type LossMatrix } from "../estimators/draws.js";
 
 /** Reads and checks one loss matrix; every problem is a one-line MoeBankError naming the file. */
 export async function readLossMatrix(file: string): Promise<LossMatrix> {
-  // imported here, not at the top: route.ts (and through it the browser-safe pipeline) imports
-  // this module, and a browser cannot resolve node:fs
-  const { readFile } = await import("node:fs/promises");
+  // not imported: route.ts (and through it the browser-safe pipeline) imports this module, and a
+  // browser has no node:fs (bindings/host.ts)
+  const fs = nodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
+  if (fs === null) throw new MoeBankError(`${file}: cannot read files here (no file system)`);
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(file);
+    bytes = await fs.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new MoeBankError(`${file}: cannot read the file${code ? ` (${code})` : ""}`);

@@ -3,6 +3,7 @@
 // so no shared memory (and no cross-origin isolation) is needed. Tasks are independent and
 // results are keyed by task, so outputs never depend on the number of workers.
 import { coreUrl, type Build } from "../../bindings/index.js";
+import { nodeBuiltin } from "../../bindings/host.js";
 import type { FromWorker, SplitBytes, Task, TaskResult, ToWorker } from "./protocol.js";
 
 interface Endpoint {
@@ -17,11 +18,15 @@ const isNode = typeof process !== "undefined" && typeof process.versions?.node =
 // images (its Web Workers: ~60 ms), so Deno gets module Web Workers (worker.ts decides alike).
 const nodeWorkers = isNode && typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
 
-async function spawn(): Promise<Endpoint> {
-  const url = new URL("./worker.js", import.meta.url);
-  if (nodeWorkers) {
-    const { Worker } = await import("node:worker_threads");
-    const w = new Worker(url);
+/** The worker script, next to this module (a bundled app passes its own: PoolOptions.workerUrl). */
+export function workerUrl(): URL {
+  return new URL("./worker.js", import.meta.url);
+}
+
+async function spawn(url: URL): Promise<Endpoint> {
+  const wt = nodeWorkers ? nodeBuiltin<typeof import("node:worker_threads")>("node:worker_threads") : null;
+  if (wt !== null) {
+    const w = new wt.Worker(url);
     return {
       post: (m) => w.postMessage(m),
       onMessage: (fn) => void w.on("message", fn),
@@ -40,10 +45,8 @@ async function spawn(): Promise<Endpoint> {
 
 /** Default worker count: one per available core. */
 export async function defaultWorkers(): Promise<number> {
-  if (isNode) {
-    const os = await import("node:os");
-    return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  }
+  const os = isNode ? nodeBuiltin<typeof import("node:os")>("node:os") : null;
+  if (os !== null) return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
 }
 
@@ -52,6 +55,12 @@ export interface PoolOptions {
   build?: Build;
   train: SplitBytes;
   test: SplitBytes;
+  /** The wasm each worker loads (default coreUrl(build)): a bundled app passes where its bundler
+   *  put the file. */
+  coreUrl?: URL | string;
+  /** The worker script (default workerUrl(), dist/src/parallel/worker.js): a bundled app passes its
+   *  bundle of that module. */
+  workerUrl?: URL | string;
 }
 
 interface Pending {
@@ -75,12 +84,15 @@ export class WorkerPool {
     const pool = new WorkerPool();
     const n = Math.max(1, Math.floor(opts.workers));
     const build = opts.build ?? "simd";
+    // relative URLs (a page's "/assets/simd.wasm") against the page: workers get absolute ones
+    const base = (globalThis as { location?: { href: string } }).location?.href;
+    const wasm = new URL(opts.coreUrl ?? coreUrl(build), base), script = new URL(opts.workerUrl ?? workerUrl(), base);
     await Promise.all(Array.from({ length: n }, async () => {
-      const ep = await spawn();
+      const ep = await spawn(script);
       await new Promise<void>((ok, ko) => {
         ep.onError(ko);
         ep.onMessage((m) => (m.type === "ready" ? ok() : pool.#onMessage(ep, m)));
-        ep.post({ type: "init", build, coreUrl: coreUrl(build).href, train: opts.train, test: opts.test });
+        ep.post({ type: "init", build, coreUrl: wasm.href, train: opts.train, test: opts.test });
       });
       ep.onError((e) => pool.#fail(ep, e));
       pool.#all.push(ep);

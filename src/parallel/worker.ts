@@ -1,6 +1,7 @@
 // A pool worker: its own core instance and copy of the dataset; runs train and eval tasks.
 // The same file runs as a Node/Bun worker_threads worker and as a Deno/browser module Worker.
 import { Core } from "../../bindings/index.js";
+import { nodeBuiltin } from "../../bindings/host.js";
 import { Cnn, CoreDataset } from "../model/cnn.js";
 import { trainExpert, evaluateBlock } from "../bank/train.js";
 import type { FromWorker, ToWorker, TaskResult, Task } from "./protocol.js";
@@ -52,8 +53,7 @@ async function handle(msg: ToWorker, post: Post): Promise<void> {
 // A node:worker_threads worker in Node and Bun; a module Web Worker in browsers and Deno (pool.ts).
 const nodeWorker = typeof process !== "undefined" && typeof process.versions?.node === "string" && typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
 if (nodeWorker) {
-  const { parentPort } = await import("node:worker_threads");
-  const port = parentPort!;
+  const port = nodeBuiltin<typeof import("node:worker_threads")>("node:worker_threads")!.parentPort!;
   port.on("message", (m: ToWorker) => void handle(m, (r, t) => port.postMessage(r, (t ?? []) as never)));
 } else {
   const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<ToWorker>) => void) | null; postMessage(m: unknown, t?: Transferable[]): void };

@@ -4,7 +4,7 @@
 // NodeKind.TupleType and shifted every later kind by one, so the transform stops injecting its
 // comparison helpers into classes. This rewrites each literal from the installed compiler's
 // own NodeKind enum (so it is right for any compiler version, and idempotent). Run by
-// `prepare` and before the as-pect suite.
+// `preprepare` and before the as-pect suite.
 import { readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { createRequire } from "node:module";

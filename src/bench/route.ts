@@ -5,18 +5,18 @@
 // (plain Blahut-Arimoto, eqs. 28-29, vectorised over all n rows, at most 10,000 updates per
 // lambda) on the same file, the same lambdas and the same tol, in the same run.
 // Without a loss matrix it synthesizes the MNIST-like 25 x 10,000 test matrix of
-// test/support/synthetic-bank.ts and writes it to a temporary file for the peer.
+// src/bench/synthetic-bank.ts and writes it to a temporary file for the peer.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Core } from "../bindings/index.js";
-import { encodeNpy } from "../src/formats/npy.js";
-import { readLossMatrix } from "../src/commands/losses.js";
-import { MoeBankError } from "../src/errors.js";
-import { lambdaGrid, sweep, type SweepResult } from "../src/routing/curve.js";
-import { syntheticBank } from "../test/support/synthetic-bank.js";
+import { Core } from "../../bindings/index.js";
+import { encodeNpy } from "../formats/npy.js";
+import { readLossMatrix } from "../commands/losses.js";
+import { MoeBankError } from "../errors.js";
+import { lambdaGrid, sweep, type SweepResult } from "../routing/curve.js";
+import { syntheticBank } from "./synthetic-bank.js";
 
 export interface RouteBenchOptions {
   /** A 0-1 loss matrix .npy [R, N] (default: the synthetic MNIST-like 25 x 10,000 test matrix). */
@@ -164,7 +164,7 @@ export async function runRouteBench(opts: RouteBenchOptions = {}): Promise<Route
       else {
         const maxIter = opts.peerMaxIter ?? 10_000;
         log(`numpy peer: plain BA, at most ${maxIter} updates per lambda ...`);
-        const script = fileURLToPath(new URL("../../bench/ba_peer.py", import.meta.url));
+        const script = fileURLToPath(new URL("../../../bench/ba_peer.py", import.meta.url));
         const args = [script, file, "--n", String(n), "--lambdas", lambdas.map(String).join(","), "--tol", String(tol), "--max-iter", String(maxIter)];
         const r = spawnSync(py, args, { encoding: "utf8", maxBuffer: 1 << 24 });
         if (r.status !== 0) peer = { skipped: `ba_peer.py failed: ${(r.stderr || String(r.error ?? "")).trim().split("\n").pop()}` };

@@ -4,12 +4,12 @@
 // every expert and block is computed. The work is also set against the SIMD peak of all cores.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Core } from "../bindings/index.js";
-import { DEFAULT_BANK, type BankConfig } from "../src/bank/config.js";
-import { trainExperts, evaluateSplit, type ResultCache } from "../src/bank/bank.js";
-import { WorkerPool } from "../src/parallel/pool.js";
-import { defaultMnistPaths, loadSplit } from "../src/data/files.js";
-import { Cnn, forwardFlops } from "../src/model/cnn.js";
+import { Core } from "../../bindings/index.js";
+import { DEFAULT_BANK, type BankConfig } from "../bank/config.js";
+import { trainExperts, evaluateSplit, type ResultCache } from "../bank/bank.js";
+import { WorkerPool } from "../parallel/pool.js";
+import { defaultMnistPaths, loadSplit } from "../data/files.js";
+import { Cnn, forwardFlops } from "../model/cnn.js";
 import { trainFlops, torchPython } from "./kernels.js";
 
 export interface BankBenchResult {
@@ -81,7 +81,7 @@ export async function runBankBench(opts: { workers?: number; experts?: number; s
     if (py === null) peer = { skipped: "python3-torch is not installed" };
     else {
       log("PyTorch peer (same protocol, 2 threads) ...");
-      const script = fileURLToPath(new URL("../../bench/torch_bank_peer.py", import.meta.url));
+      const script = fileURLToPath(new URL("../../../bench/torch_bank_peer.py", import.meta.url));
       const r = spawnSync(py, [script, "--threads", String(workers), "--experts", String(config.experts), "--subset-size", String(config.subsetSize)], { encoding: "utf8", maxBuffer: 1 << 24 });
       if (r.status !== 0) peer = { skipped: `torch_bank_peer.py failed: ${(r.stderr || "").trim().split("\n").pop()}` };
       else {

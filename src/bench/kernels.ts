@@ -5,9 +5,9 @@
 import { Bench } from "tinybench";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Core, type Build } from "../bindings/index.js";
-import { Cnn, CoreDataset, DEFAULT_SPEC, forwardFlops } from "../src/model/cnn.js";
-import { defaultMnistPaths, loadSplit } from "../src/data/files.js";
+import { Core, type Build } from "../../bindings/index.js";
+import { Cnn, CoreDataset, DEFAULT_SPEC, forwardFlops } from "../model/cnn.js";
+import { defaultMnistPaths, loadSplit } from "../data/files.js";
 
 export interface Rate {
   /** median over the samples */
@@ -126,7 +126,7 @@ export async function runKernelBench(opts: KernelBenchOptions = {}): Promise<Ker
     if (py === null) peer = { skipped: "python3-torch is not installed (apt-get install python3-torch); the peer column is empty" };
     else {
       log("PyTorch peer (1 thread) ...");
-      const script = fileURLToPath(new URL("../../bench/torch_peer.py", import.meta.url));
+      const script = fileURLToPath(new URL("../../../bench/torch_peer.py", import.meta.url));
       const r = spawnSync(py, [script, "--threads", "1", "--repeats", String(opts.peerRepeats ?? 3)], { encoding: "utf8", maxBuffer: 1 << 24 });
       if (r.status !== 0) peer = { skipped: `torch_peer.py failed: ${(r.stderr || "").trim().split("\n").pop()}` };
       else {

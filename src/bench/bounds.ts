@@ -5,15 +5,15 @@
 // after a warm-up. Then the settling table: the same at the first M = 300, 10^3, ..., 10^6 runs
 // (run i does not depend on M), and the gap G with its cell-multinomial interval at alpha = 0.7
 // when test losses are given.
-// Without a loss matrix it synthesizes the MNIST-like 25 x 60,000 pool of test/support/synthetic-bank.ts.
-import { Core } from "../bindings/index.js";
-import { readLossMatrix } from "../src/commands/losses.js";
-import { errorCounts, type LossMatrix } from "../src/estimators/draws.js";
-import { rstarCounts } from "../src/estimators/entropy.js";
-import { gapsAtScale, histBootstrap, infoEstimate, scaleRuns, settle, type GapsAtScale, type InfoEstimate, type SettleRow } from "../src/estimators/scale.js";
-import { TABLE_II_ALPHAS } from "../src/estimators/sweep.js";
-import { markdownTable } from "../src/estimators/tables.js";
-import { syntheticBank } from "../test/support/synthetic-bank.js";
+// Without a loss matrix it synthesizes the MNIST-like 25 x 60,000 pool of src/bench/synthetic-bank.ts.
+import { Core } from "../../bindings/index.js";
+import { readLossMatrix } from "../commands/losses.js";
+import { errorCounts, type LossMatrix } from "../estimators/draws.js";
+import { rstarCounts } from "../estimators/entropy.js";
+import { gapsAtScale, histBootstrap, infoEstimate, scaleRuns, settle, type GapsAtScale, type InfoEstimate, type SettleRow } from "../estimators/scale.js";
+import { TABLE_II_ALPHAS } from "../estimators/sweep.js";
+import { markdownTable } from "../estimators/tables.js";
+import { syntheticBank } from "./synthetic-bank.js";
 
 export interface BoundsBenchOptions {
   trainLosses?: string;

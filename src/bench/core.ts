@@ -1,7 +1,7 @@
 // Benchmarks of the core's PRNG and deterministic math (tinybench): items/s from the median
 // latency, next to the engine's own JS Math.exp as the (non-portable) peer.
 import { Bench } from "tinybench";
-import { Core, type Build } from "../bindings/index.js";
+import { Core, type Build } from "../../bindings/index.js";
 
 export interface CoreBenchRow {
   name: string;

@@ -10,8 +10,8 @@
 // from streams (seed, test, k): k = 0 expert rates, 1 pool items, 2 pool losses, 3 test items,
 // 4 test losses.
 import type { Core } from "../../bindings/index.js";
-import { stream } from "../../src/prng.js";
-import type { LossMatrix } from "../../src/estimators/draws.js";
+import { stream } from "../prng.js";
+import type { LossMatrix } from "../estimators/draws.js";
 
 export interface SyntheticBankOptions {
   R: number;
