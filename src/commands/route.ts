@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossMatrix } from "./losses.js";
 import { RoutingProblem, type BaMethod, type BaResult } from "../routing/ba.js";
-import { constrainedD, lambdaGrid, sweep, SWEEP_DEFAULT_N, type ConstrainedD, type SweepResult } from "../routing/curve.js";
+import { lambdaGrid, paperRoutingN, PAPER_ROUTING_N, routingCurve, type RoutingCurve } from "../routing/curve.js";
 
 interface RouteArgs extends GlobalOptions {
   testLosses: string;
@@ -44,8 +44,18 @@ function pointJson(p: BaResult) {
   };
 }
 
-/** Every number of a sweep and its D(rho) solutions, JSON-safe (the `route --json` form). */
-export function routeJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
+/** The largest lambda log(1 + c) over a curve's points: every point's objective D + lambda I is
+ *  within this of the optimum of eq. 26 at its lambda (c = the point's certificate). */
+export function curveGapBound(points: readonly Pick<BaResult, "gapBound">[]): number {
+  let g = 0;
+  for (const p of points) if (p.gapBound > g) g = p.gapBound;
+  return g;
+}
+
+/** Every number of a routing curve (its sweep and its D(rho) solutions, all of one problem),
+ *  JSON-safe (the `route --json` form and report.json's `routing`). */
+export function routeJson(file: string, curve: RoutingCurve) {
+  const s = curve.sweep;
   const e = s.ends;
   return {
     file,
@@ -55,6 +65,9 @@ export function routeJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
     method: s.method,
     tol: s.tol,
     converged: s.converged,
+    /** the certified quantity: max over the points of lambda log(1 + c), a bound on each point's
+     *  objective gap to the optimum of eq. 26 (c, the certificate, is the multiplier residual) */
+    gapBound: curveGapBound(s.points),
     evaluations: s.evaluations,
     iterations: s.iterations,
     units: "nats",
@@ -70,7 +83,7 @@ export function routeJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
       lambdaMaxExpert: e.large?.expert ?? null,
     },
     points: s.points.map(pointJson),
-    rho: rho.map((c) => ({ ...c, lo: { ...c.lo, lambda: num(c.lo.lambda) }, hi: { ...c.hi, lambda: num(c.hi.lambda) }, lambda: num(c.lambda) })),
+    rho: curve.rho.map((c) => ({ ...c, lo: { ...c.lo, lambda: num(c.lo.lambda) }, hi: { ...c.hi, lambda: num(c.hi.lambda) }, lambda: num(c.lambda) })),
   };
 }
 
@@ -96,18 +109,21 @@ export function renderRoute(r: RouteJson): string {
         (e.lambdaMaxExpert !== null && e.lambdaMaxExpert >= 0 ? ` (bound by expert ${e.lambdaMaxExpert})` : ""),
     "",
     table([
-      ["lambda", "rate", "distortion", "accuracy", "certificate", "iterations", "evaluations", ""],
+      ["lambda", "rate", "distortion", "accuracy", "objective gap <=", "certificate c", "iterations", "evaluations", ""],
       ...r.points.map((p) => [
         p.lambda.toPrecision(4),
         f(p.rate),
         f(p.distortion),
         f(1 - p.distortion),
+        p.gapBound.toExponential(1),
         p.certificate.toExponential(1),
         String(p.iterations),
         String(p.evaluations),
         p.vertex ? "vertex" : p.converged ? "" : "NOT CONVERGED",
       ]),
     ]),
+    "",
+    `certified: at every lambda the objective D + lambda I is within lambda log(1 + c) <= ${r.gapBound.toExponential(1)} of the optimum of eq. 26 (c = max_t c_t - 1, the certificate; stop at c <= ${r.tol})`,
   ];
   if (r.rho.length > 0) {
     lines.push("", "D(rho), eq. 27:");
@@ -131,7 +147,7 @@ function parseLambdas(s: string): number[] {
 
 async function route(args: ArgumentsCamelCase<RouteArgs>): Promise<void> {
   const L = await readLossMatrix(args.testLosses);
-  const n = args.n ?? Math.min(SWEEP_DEFAULT_N, L.N);
+  const n = args.n ?? paperRoutingN(L.N);
   if (!Number.isInteger(n) || n < 1 || n > L.N) throw new UsageError(`--n must be an integer in [1, ${L.N}] (the items in ${args.testLosses}), got ${args.n}`);
   if (!Number.isInteger(args.points) || args.points < 1) throw new UsageError(`--points must be a positive integer, got ${args.points}`);
   if (!(args.lambdaMin > 0) || !(args.lambdaMax >= args.lambdaMin) || !Number.isFinite(args.lambdaMax)) throw new UsageError("--lambda-min and --lambda-max must satisfy 0 < min <= max");
@@ -146,14 +162,14 @@ async function route(args: ArgumentsCamelCase<RouteArgs>): Promise<void> {
   const t0 = performance.now();
   const prob = RoutingProblem.create(core, L, n);
   try {
-    const s = sweep(core, prob, {
+    const curve = routingCurve(core, prob, {
       ...opts,
       lambdas,
+      rho: rhos,
       onProgress: progress ? (done, total, p) => process.stderr.write(`route: ${done}/${total} lambda ${p.lambda.toPrecision(4)} rate ${p.rate.toFixed(6)} D ${p.distortion.toFixed(6)}\n`) : undefined,
     });
-    const rho = rhos.map((r) => constrainedD(core, prob, r, opts));
     if (progress) process.stderr.write(`route: ${(performance.now() - t0).toFixed(0)} ms\n`);
-    emit(args, routeJson(args.testLosses, s, rho), renderRoute);
+    emit(args, routeJson(args.testLosses, curve), renderRoute);
   } finally {
     prob.free();
   }
@@ -166,7 +182,7 @@ export function routeCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     (c) =>
       c
         .option("test-losses", { type: "string", demandOption: true, describe: "0-1 losses on the test split: .npy, uint8 or bool, shape [R, N]" })
-        .option("n", { type: "number", describe: `use the first n items (default: ${SWEEP_DEFAULT_N}, or all if fewer)` })
+        .option("n", { type: "number", describe: `use the first n items (default: ${PAPER_ROUTING_N}, or all if fewer)` })
         .option("lambdas", { type: "string", describe: "comma-separated lambdas (default: --points log-spaced in [--lambda-min, --lambda-max])" })
         .option("points", { type: "number", default: 25, describe: "number of log-spaced lambdas" })
         .option("lambda-min", { type: "number", default: 1e-3, describe: "smallest lambda of the grid" })

@@ -87,7 +87,7 @@ export function figDRho(r: RouteJson, mark?: { rate: number; distortion: number;
   const e = r.ends;
   return chart({
     title: "Accuracy-rate curve of routing: D(rho) by Blahut-Arimoto",
-    subtitle: `first N = ${r.N} test images, R = ${r.R} experts; every point certified to ${r.tol}`,
+    subtitle: `first N = ${r.N} test images, R = ${r.R} experts; each point's D + lambda I within lambda log(1 + c) <= ${r.gapBound.toExponential(1)} of the optimum`,
     x: { label: "rate I(X;T), nats", min: 0 },
     y: { label: "distortion D (0-1 error)", min: 0 },
     series: [

@@ -10,7 +10,7 @@ import { sha256Hex, type Split } from "../data/idx.js";
 import { encodeNpy } from "../formats/npy.js";
 import { runSelection } from "../estimators/sweep.js";
 import { lossMatrix } from "../estimators/draws.js";
-import { sweep, constrainedD } from "../routing/index.js";
+import { RoutingProblem, paperRoutingN, routingCurve } from "../routing/index.js";
 import { detMath } from "../math.js";
 import { routeJson } from "../commands/route.js";
 import { companionFigures, figures, resultsSha256, type BankResults, type CompanionResults, type Results } from "./report.js";
@@ -73,6 +73,9 @@ export interface PipelineOutput {
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
+
+/** The rates (nats) at which the report gives D(rho) of eq. 27. */
+export const REPORT_RHOS: readonly number[] = [0.05, 0.1, 0.2];
 
 export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const { core, pool, data, config } = inp;
@@ -138,10 +141,15 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     runSelection(core, lossMatrix(mats.train.losses, R, mats.train.N, "L_train"), lossMatrix(mats.test.losses, R, mats.test.N, "L_test"), {
       M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...signal,
     }));
+  // Routing (Section V-A) on the paper's rows, the first min(2000, N) test images: ONE problem,
+  // and every number of the section (sweep, ends, D(rho), figure) comes from it.
   const routing = await stage("routing", async () => {
-    const L = { R, N: mats.test.N, data: mats.test.losses };
-    const s = sweep(core, L, {});
-    return routeJson("losses-test.npy", s, [0.05, 0.1, 0.2].map((rho) => constrainedD(core, L, rho, {})));
+    const problem = RoutingProblem.create(core, { R, N: mats.test.N, data: mats.test.losses }, paperRoutingN(mats.test.N));
+    try {
+      return routeJson("losses-test.npy", routingCurve(core, problem, { rho: REPORT_RHOS }));
+    } finally {
+      problem.free();
+    }
   });
   const L = (m: LossMatrices, what: string) => lossMatrix(m.losses, R, m.N, what);
   const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, ...signal }));
