@@ -19,6 +19,7 @@ export const Purpose = {
   synthGating: 11, // finite-rate gating synthetic experiment: candidate banks and samples (src/synth/gating.ts)
   synthConstants: 12, // zero-compute constant experts: training sets of trial `index` (src/synth/constants.ts)
   scaling: 13, // expert scaling: the random expert subsets of size R (src/experiments/scaling.ts)
+  biasResample: 14, // resample b of M runs from the large-M runs: the measured bias of H(p_hat) (src/estimators/bias.ts)
   test: 0x7e57, // tests and examples
 } as const;
 export type PurposeName = keyof typeof Purpose;

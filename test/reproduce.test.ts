@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../src/bank/config.js";
 import { decodeNpy, encodeNpy } from "../src/formats/npy.js";
-import { renderRoute, type RouteJson } from "../src/commands/route.js";
+import { renderRoute, routingSummary, type RouteJson } from "../src/commands/route.js";
 import { QUICK_RESULTS_SHA256 } from "./support/golden.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
@@ -97,6 +97,8 @@ function routingFromOneProblem(out: string, rt: RouteJson, md: string): void {
   assert.ok(Math.abs(rt.ends.oracleError - oracle) <= 1e-15, `oracle error ${rt.ends.oracleError} vs ${oracle}`);
   for (const c of rt.rho) assert.ok(c.distortion >= oracle, `D(${c.rho}) = ${c.distortion} is below the oracle error ${oracle} of its rows`);
   assert.ok(md.includes("```\n" + renderRoute(rt) + "\n```"), "report.md's routing block is report.json's routing rendered");
+  assert.ok(md.includes(`\n${routingSummary(rt)}\n`), "report.md's routing paragraph is report.json's routing rendered");
+  assert.match(md, /in-sample lower envelope of eq\. 27/);
 }
 
 // ---- bad input: one test per case ---------------------------------------------------------------

@@ -1,4 +1,4 @@
 // Pinned results: the canonical results sha-256 of `moe-bank reproduce --quick` (seed 0, MNIST).
 // Every engine (Node, Bun, Deno, Chromium) must produce it; a change here changes the numbers
 // everyone must agree on and must be deliberate.
-export const QUICK_RESULTS_SHA256 = "0a0470fb560e083c05c3ae781652cfbe50da0a6d184a11bc0e79009bb29a9116";
+export const QUICK_RESULTS_SHA256 = "abf20b7b3a1683ac1fc343cc779ef3a058cb87800a438199112e5e562eb5ec4d";
