@@ -1,4 +1,4 @@
-// The routing benchmark (issue 8): the full 25-point lambda sweep of `moe-bank route` (Newton on
+// The routing benchmark (Section V-A; docs/DESIGN.md section 1): the full 25-point lambda sweep of `moe-bank route` (Newton on
 // the distinct loss patterns, warm starts, the closed-form vertex past lambda_max, every point
 // stopped by its certificate) on the first n = 2,000 items of a 25-expert 0-1 loss matrix, timed
 // as the median of `repeats` runs after a warm-up run, beside the numpy peer bench/ba_peer.py

@@ -1,4 +1,4 @@
-// Random streams for every draw moe-bank makes (DESIGN.md section 3). The generator is the
+// Random streams for every draw moe-bank makes (docs/DESIGN.md section 3). The generator is the
 // core's Philox4x32-10 (assembly/prng/philox.ts); a stream is named by (seed, purpose, index),
 // and distinct names give disjoint counter ranges, so streams are independent and a draw never
 // depends on how work is split across workers.

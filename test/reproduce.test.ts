@@ -1,7 +1,7 @@
 // `moe-bank reproduce --quick`: the whole pipeline writes report.json (canonical results + run),
 // report.md and the figures; the results' sha-256 is what it says, does not depend on the worker
 // count or on cached stages, and holds no paths, timings or NaN. Then every bad-input case of
-// issue 10: one line, the right exit code, no stack trace, nothing half-written in --out.
+// the bad-input contract (docs/DESIGN.md section 6): one line, the right exit code, no stack trace, nothing half-written in --out.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -45,7 +45,7 @@ test("reproduce --quick writes the report, the figures and the bank; the results
   assert.ok(!results.includes(TMP) && !results.includes(process.version), "no paths or versions in results");
   assert.ok(!/"(timings|seconds|node)"/.test(results), "no timings in results");
   assert.deepEqual(Object.keys(report.run.timings), ["dataset", "bank: train", "bank: loss matrices", "selection and estimators", "routing", "tighter bounds", "report"]);
-  assert.ok(report.results.bounds && report.results.bounds.alphas.length === 6, "issue 7's bounds join the report");
+  assert.ok(report.results.bounds && report.results.bounds.alphas.length === 6, "the tighter bounds join the report");
   assert.equal(report.results.bank.testAccuracy.length, 5);
   assert.equal(report.results.routing.points.length, 25);
   for (const p of report.results.routing.points) assert.ok(p.certificate <= 1e-10);

@@ -1,6 +1,6 @@
 // Bias corrections of the plug-in H_hat(W) (eq. 16), hence of I_hat (eq. 18); H_hat(W|S) is an
 // exact average (eq. 17) and carries no plug-in bias. Each value is the amount to ADD to the
-// plug-in estimate (the plug-in entropy is biased downward). Paper Section IV-A; DESIGN.md 8.
+// plug-in estimate (the plug-in entropy is biased downward). Paper Section IV-A; docs/DESIGN.md section 8.
 // resampledBias measures the true bias at a given M against which the three are judged.
 import type { Core } from "../../bindings/index.js";
 import { detMath, mapF64 } from "../math.js";

@@ -1,4 +1,4 @@
-// The alpha sweep of Section VI (Table II), read both ways (DESIGN.md section 8):
+// The alpha sweep of Section VI (Table II), read both ways (docs/DESIGN.md section 8):
 //   paper: S_i = m distinct items of the training pool, the gap against the test split;
 //   pool (reading (c)): S_i = m items i.i.d. from the pool, the gap against the pool risk (the
 //     row mean of L_train), the setting in which the Xu-Raginsky theorem's assumptions hold.

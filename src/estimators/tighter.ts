@@ -1,7 +1,7 @@
 // Every bound on the generalization gap the finite bank makes computable, per alpha, beside the
-// measured gaps (issue 7; paper Sections IV-B/C, VI-A, VII-B): `moe-bank bounds`.
+// measured gaps (paper Sections IV-B/C, VI-A, VII-B; Monte Carlo at scale, docs/DESIGN.md section 7.2): `moe-bank bounds`.
 //
-// Readings (DESIGN.md section 8). The information-theoretic bounds are theorems about S drawn
+// Readings (docs/DESIGN.md section 8). The information-theoretic bounds are theorems about S drawn
 // i.i.d. from a population and the gap against that population's risk: reading (c), S = m items
 // i.i.d. from the pool and G_pool = R_pool(W) - R_hat_S(W). They are shown beside the paper's G
 // (S = m distinct training images, the gap against the test split), which holds a train/test

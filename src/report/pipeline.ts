@@ -30,7 +30,7 @@ export interface PipelineConfig {
   M: number;
   bootstrap: number;
   seed: number;
-  /** Monte Carlo runs of the tighter bounds (issue 7: individual-sample MI, CMI, PAC-Bayes-kl, test set) */
+  /** Monte Carlo runs of the tighter bounds (individual-sample MI, CMI, PAC-Bayes-kl, test set; docs/DESIGN.md section 7.2) */
   boundsM: number;
 }
 

@@ -1,4 +1,4 @@
-// The report of a reproduction (DESIGN.md section 5). report.json holds a canonical `results`
+// The report of a reproduction (docs/DESIGN.md section 5). report.json holds a canonical `results`
 // object (every number, the config, seeds and input hashes; no timings, versions, host names or
 // paths, so its sha-256 is the same on every engine and machine) beside a separate `run` object
 // (versions and timings). report.md renders the same results as tables beside the paper's values.
@@ -69,7 +69,7 @@ export interface Results {
   dataset: DatasetRef;
   bank: BankResults;
   selection: SelectionResult;
-  /** issue 7's bounds beside Xu-Raginsky and the union bound */
+  /** the tighter bounds (individual-sample MI, CMI, PAC-Bayes-kl, test set) beside Xu-Raginsky and the union bound */
   bounds: BoundsResult;
   routing: RouteJson;
   /** the Section III-C grid (with --sensitivity) */
