@@ -86,12 +86,12 @@ export function figDRho(r: RouteJson, mark?: { rate: number; distortion: number;
   const pts = r.points;
   const e = r.ends;
   return chart({
-    title: "In-sample routing curve D(rho): the lower envelope of eq. 27 (Blahut-Arimoto)",
-    subtitle: `first N = ${r.N} test images, R = ${r.R} experts; each point's D + lambda I within lambda log(1 + c) <= ${r.gapBound.toExponential(1)} of the optimum`,
+    title: "In-sample routing curve D(rho): eq. 27's lower envelope",
+    subtitle: `Blahut-Arimoto on the first N = ${r.N} test images, R = ${r.R}; objective gap lambda log(1 + c) <= ${r.gapBound.toExponential(1)}`,
     x: { label: "rate I(X;T), nats", min: 0 },
     y: { label: "distortion D (0-1 error)", min: 0 },
     series: [
-      { kind: "line", label: "BA gate over lambda (routes each image by its own losses: not deployable)", x: pts.map((p) => p.rate), y: pts.map((p) => p.distortion), color: C.blue, markers: true },
+      { kind: "line", label: "BA gate over lambda (routes by each image's own losses)", x: pts.map((p) => p.rate), y: pts.map((p) => p.distortion), color: C.blue, markers: true },
       ...(mark ? [{ kind: "points" as const, label: mark.label, x: [mark.rate], y: [mark.distortion], color: C.orange, shape: "diamond" as const }] : []),
     ],
     hlines: [
