@@ -20,7 +20,7 @@ a warm-up; `rounds` lists them all.
               (conv1 as im2col of a 64-image batch, conv2 likewise, fc1 at batch 256 and 64);
               2 M K N flops per product
 
-The network (DESIGN.md section 4): conv 3x3 1->16 pad 1, ReLU, maxpool 2, conv 3x3 16->32 pad 1,
+The network (docs/DESIGN.md section 4): conv 3x3 1->16 pad 1, ReLU, maxpool 2, conv 3x3 16->32 pad 1,
 ReLU, maxpool 2, flatten, Linear 1568->64, ReLU, Linear 64->10. Its forward costs, per image,
 counting a multiply-add as 2 flops and ignoring bias, ReLU, pooling and softmax:
   2 * (784*9*16 + 196*144*32 + 1568*64 + 64*10) = 2 * 1,117,056 = 2,234,112 flops.

@@ -1,5 +1,5 @@
 // Deterministic elementary functions for the TypeScript layer. JS `Math.exp/log/pow/...` are
-// not bit-identical across engines (toolchain notes Q4), so every function here calls the
+// not bit-identical across engines (docs/DESIGN.md section 3), so every function here calls the
 // core's exports (AssemblyScript's musl-derived NativeMath compiled into the wasm). The only
 // Math members src/ may use are those exact in every engine (test/math-allowlist.test.ts).
 import type { Core } from "../bindings/index.js";

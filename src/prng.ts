@@ -1,4 +1,4 @@
-// Random streams for every draw moe-bank makes (DESIGN.md section 3). The generator is the
+// Random streams for every draw moe-bank makes (docs/DESIGN.md section 3). The generator is the
 // core's Philox4x32-10 (assembly/prng/philox.ts); a stream is named by (seed, purpose, index),
 // and distinct names give disjoint counter ranges, so streams are independent and a draw never
 // depends on how work is split across workers.
@@ -19,6 +19,7 @@ export const Purpose = {
   synthGating: 11, // finite-rate gating synthetic experiment: candidate banks and samples (src/synth/gating.ts)
   synthConstants: 12, // zero-compute constant experts: training sets of trial `index` (src/synth/constants.ts)
   scaling: 13, // expert scaling: the random expert subsets of size R (src/experiments/scaling.ts)
+  biasResample: 14, // resample b of M runs from the large-M runs: the measured bias of H(p_hat) (src/estimators/bias.ts)
   test: 0x7e57, // tests and examples
 } as const;
 export type PurposeName = keyof typeof Purpose;

@@ -1,4 +1,4 @@
-// The tighter bounds and the Monte Carlo at scale (issue 7), checked against exact enumeration on
+// The tighter bounds and the Monte Carlo at scale (docs/DESIGN.md section 7.2), checked against exact enumeration on
 // banks small enough to list every sample, brute-force sums, known values, and the existing
 // protocol code. Exact values use JS Math (tests only), independent of the core's log.
 import { test } from "node:test";

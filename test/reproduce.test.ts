@@ -1,7 +1,7 @@
 // `moe-bank reproduce --quick`: the whole pipeline writes report.json (canonical results + run),
 // report.md and the figures; the results' sha-256 is what it says, does not depend on the worker
 // count or on cached stages, and holds no paths, timings or NaN. Then every bad-input case of
-// issue 10: one line, the right exit code, no stack trace, nothing half-written in --out.
+// the bad-input contract (docs/DESIGN.md section 6): one line, the right exit code, no stack trace, nothing half-written in --out.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../src/bank/config.js";
-import { encodeNpy } from "../src/formats/npy.js";
+import { decodeNpy, encodeNpy } from "../src/formats/npy.js";
+import { renderRoute, routingSummary, type RouteJson } from "../src/commands/route.js";
 import { QUICK_BANK_SHA256, QUICK_RESULTS_SHA256 } from "./support/golden.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
@@ -47,7 +48,7 @@ test("reproduce --quick writes the report, the figures and the bank; the results
   assert.ok(!results.includes(TMP) && !results.includes(process.version), "no paths or versions in results");
   assert.ok(!/"(timings|seconds|node)"/.test(results), "no timings in results");
   assert.deepEqual(Object.keys(report.run.timings), ["dataset", "bank: train", "bank: loss matrices", "selection and estimators", "routing", "tighter bounds", "report"]);
-  assert.ok(report.results.bounds && report.results.bounds.alphas.length === 6, "issue 7's bounds join the report");
+  assert.ok(report.results.bounds && report.results.bounds.alphas.length === 6, "the tighter bounds join the report");
   assert.equal(report.results.bank.testAccuracy.length, 5);
   assert.equal(report.results.routing.points.length, 25);
   for (const p of report.results.routing.points) assert.ok(p.certificate <= 1e-10);
@@ -61,6 +62,7 @@ test("reproduce --quick writes the report, the figures and the bank; the results
   }
   const md = readFileSync(join(out, "report.md"), "utf8");
   for (const h of ["## The bank", "## Table I", "## Table II", "## Tighter bounds", "## Routing", "## Where the paper's conventions are off", sha]) assert.ok(md.includes(h), `report.md has ${h}`);
+  routingFromOneProblem(out, report.results.routing, md);
   // again from the cache, and with 1 worker and a fresh cache: the same results
   const again = run("reproduce", "--quick", "--out", join(TMP, "again"), "--cache", cache, "--json");
   assert.equal(again.code, 0, again.stderr);
@@ -69,6 +71,38 @@ test("reproduce --quick writes the report, the figures and the bank; the results
   assert.equal(one.code, 0, one.stderr);
   assert.equal(JSON.parse(one.stdout).resultsSha256, sha, "1 worker gives the same results as 2");
 });
+
+/**
+ * The routing section is ONE problem on the first N rows of the bank's losses-test.npy (kept in
+ * --out): `route` on those rows gives every number of report.json's routing (the sweep, the ends
+ * and D(rho)), every D(rho) is at or above those rows' oracle error (computed here directly), and
+ * report.md's routing block is that object rendered.
+ */
+function routingFromOneProblem(out: string, rt: RouteJson, md: string): void {
+  assert.equal(rt.N, 2000, "the paper's rows: the first 2,000 test images");
+  assert.deepEqual(rt.rho.map((c) => c.rho), [0.05, 0.1, 0.2]);
+  const file = join(out, "bank", "losses-test.npy");
+  const r = run("route", "--test-losses", file, "--n", String(rt.N), "--rho", ...rt.rho.map((c) => String(c.rho)), "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const mine = JSON.parse(r.stdout);
+  assert.deepEqual(mine.rho.map((c: { distortion: number }) => c.distortion), rt.rho.map((c) => c.distortion), "report D(rho) = route's on the same rows");
+  assert.deepEqual({ ...mine, file: rt.file }, rt, "every routing number of the report is route's on the same rows");
+  // the oracle error of the first N rows, directly from the .npy
+  const L = decodeNpy(new Uint8Array(readFileSync(file)), file);
+  const [R, N] = L.shape as [number, number];
+  let allWrong = 0;
+  for (let i = 0; i < rt.N; i++) {
+    let every = true;
+    for (let t = 0; t < R && every; t++) every = L.data[t * N + i] === 1;
+    if (every) allWrong++;
+  }
+  const oracle = allWrong / rt.N;
+  assert.ok(Math.abs(rt.ends.oracleError - oracle) <= 1e-15, `oracle error ${rt.ends.oracleError} vs ${oracle}`);
+  for (const c of rt.rho) assert.ok(c.distortion >= oracle, `D(${c.rho}) = ${c.distortion} is below the oracle error ${oracle} of its rows`);
+  assert.ok(md.includes("```\n" + renderRoute(rt) + "\n```"), "report.md's routing block is report.json's routing rendered");
+  assert.ok(md.includes(`\n${routingSummary(rt)}\n`), "report.md's routing paragraph is report.json's routing rendered");
+  assert.match(md, /in-sample lower envelope of eq\. 27/);
+}
 
 // ---- bad input: one test per case ---------------------------------------------------------------
 

@@ -77,11 +77,16 @@ test("route --json: 25 certified points over [1e-3, 10] on the first 2000 items;
   assert.equal(j.points.length, 25);
   assert.equal(j.points[0].lambda, 1e-3);
   assert.equal(j.points[24].lambda, 10);
+  let gap = 0;
   for (const p of j.points) {
     assert.ok(p.certificate <= 1e-10, `lambda ${p.lambda}: certificate ${p.certificate}`);
+    // the certified quantity: the objective gap lambda log(1 + c), not c itself
+    close(p.gapBound, p.certificate > 0 ? p.lambda * Math.log1p(p.certificate) : 0, 1e-12, `gap bound at lambda ${p.lambda}`);
+    gap = Math.max(gap, p.gapBound);
     assert.equal(p.converged, true);
     assert.equal(p.pi.length, R);
   }
+  assert.equal(j.gapBound, gap, "the curve's gap bound is the largest of its points'");
   // The curve: rate non-increasing, distortion non-decreasing along increasing lambda.
   for (let k = 1; k < 25; k++) {
     assert.ok(j.points[k].lambda > j.points[k - 1].lambda);
@@ -139,6 +144,7 @@ test("route --rho: D(rho) lies on the swept curve between its neighbours", () =>
   const ds = j.points.map((p: { distortion: number }) => p.distortion);
   assert.ok(c.distortion >= Math.min(...ds) && c.distortion <= Math.max(...ds), `D(rho) ${c.distortion} in the sweep's range`);
   assert.ok(c.lower <= c.distortion + 1e-12 && c.distortion - c.lower <= 1e-6, `bracket [${c.lower}, ${c.distortion}]`);
+  assert.ok(c.distortion >= directEnds(L, SMALL_N).oracleError, "D(rho) is never below the oracle error of its rows");
   assert.ok(c.lo.rate >= rho - 1e-12 && c.hi.rate <= rho + 1e-12);
   // The curve is non-increasing: a swept point with rate >= rho has D <= D(rho), one with rate
   // <= rho has D >= D(rho).
@@ -163,12 +169,13 @@ test("route prints a readable report: a header, the ends, and a table of 25 rows
   assert.match(lines[0]!, new RegExp(`: N = ${SMALL_N} items, R = ${R} experts, K = \\d+ distinct loss patterns; method newton, tol 1e-10$`));
   assert.match(r.stdout, /^small lambda: D -> oracle error \d\.\d{6} at the least rate/m);
   assert.match(r.stdout, /^large lambda: the gate is expert \d+ alone \(error \d\.\d{6}\) for lambda >= lambda_max = \d+\.\d{6}/m);
-  const h = lines.findIndex((l) => /^lambda\s+rate\s+distortion\s+accuracy\s+certificate\s+iterations\s+evaluations$/.test(l));
+  const h = lines.findIndex((l) => /^lambda\s+rate\s+distortion\s+accuracy\s+objective gap <=\s+certificate c\s+iterations\s+evaluations$/.test(l));
   assert.ok(h > 0, r.stdout);
   const rows: string[] = [];
   for (let k = h + 1; k < lines.length && lines[k] !== ""; k++) rows.push(lines[k]!);
   assert.equal(rows.length, 25, rows.join("\n"));
-  for (const row of rows) assert.match(row, /^\d[\d.e+-]*\s+\d\.\d{6}\s+\d\.\d{6}\s+\d\.\d{6}\s+-?\d\.\de[+-]\d+\s+\d+\s+\d+(\s+vertex)?$/);
+  for (const row of rows) assert.match(row, /^\d[\d.e+-]*\s+\d\.\d{6}\s+\d\.\d{6}\s+\d\.\d{6}\s+\d\.\de[+-]\d+\s+-?\d\.\de[+-]\d+\s+\d+\s+\d+(\s+vertex)?$/);
+  assert.match(r.stdout, /^certified: at every lambda the objective D \+ lambda I is within lambda log\(1 \+ c\) <= \d\.\de[+-]\d+ of the optimum of eq\. 26/m);
   assert.match(rows[0]!, /^0\.001000 /);
   assert.match(rows[24]!, /^10\.00 .*vertex$/);
   assert.doesNotMatch(r.stdout, /NOT CONVERGED|NaN/);

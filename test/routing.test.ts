@@ -18,6 +18,8 @@ import {
   expertMarginal,
   lambdaGrid,
   lambdaMaxClosedForm,
+  routingCurve,
+  paperRoutingN,
   routingInformation,
   sweep,
   type BaMethod,
@@ -387,7 +389,7 @@ test("the sweep on random 0-1 matrices: rate non-increasing, distortion non-decr
   for (const [k, L] of [bankLike(25, 2500, 41), coinLosses(12, 600, 42), bankLike(7, 300, 43, 1)].entries()) {
     const tol = 1e-10;
     const s = sweep(core, L, { tol, points: 25 });
-    assert.equal(s.N, Math.min(2000, L.N));
+    assert.equal(s.N, L.N, "a loss matrix means all of its rows, in every function");
     assert.equal(s.points.length, 25);
     assert.ok(s.converged);
     const pts = s.points;
@@ -538,7 +540,9 @@ test("simd and scalar builds give the same bits (sweep, ends, gate stats, eq. 24
   const L = bankLike(25, 1200, 91, 3);
   const run = (core: Core) => {
     const s = sweep(core, L, { points: 9 });
-    const sq = sweep(core, L, { points: 4, accelerate: "squarem", n: 400 });
+    const p400 = RoutingProblem.create(core, L, 400);
+    const sq = sweep(core, p400, { points: 4, accelerate: "squarem" });
+    p400.free();
     const nums = [...s.points, ...sq.points, s.ends.small].flatMap((p) => [p.rate, p.distortion, p.objective, p.F, p.certificate, p.evaluations, ...p.pi]);
     const prob = RoutingProblem.create(core, L, 500);
     const g = prob.gate(0.2, s.points[3]!.pi);
@@ -665,5 +669,36 @@ test("constrainedD reuses the caller's curveEnds of the same problem (same resul
   } finally {
     p.free();
     other.free();
+  }
+});
+
+test("routingCurve: the sweep, the ends and every D(rho) come from one problem's rows; a loss matrix means all of its rows in every function", async () => {
+  const core = await loadCore();
+  const L = bankLike(8, 2600, 31);
+  assert.equal(paperRoutingN(L.N), 2000);
+  assert.equal(paperRoutingN(700), 700);
+  const p = RoutingProblem.create(core, L, paperRoutingN(L.N));
+  const all = RoutingProblem.create(core, L);
+  try {
+    const rhos = [0.02, 0.1, 0.3];
+    const c = routingCurve(core, p, { points: 7, rho: rhos });
+    assert.equal(c.sweep.N, 2000);
+    assert.equal(c.sweep.points.length, 7);
+    assert.deepEqual(c.sweep, sweep(core, p, { points: 7 }));
+    c.rho.forEach((d, k) => {
+      assert.deepEqual(d, constrainedD(core, p, rhos[k]!), `D(${rhos[k]}) is the problem's own`);
+      assert.ok(d.distortion >= c.sweep.ends.oracleError, `D(${rhos[k]}) = ${d.distortion} below the oracle error ${c.sweep.ends.oracleError} of its rows`);
+    });
+    // The failure this guards against: D(rho) of other rows (here all 2600) under the ends of these.
+    const other = constrainedD(core, all, 0.3).distortion;
+    assert.notEqual(other, c.rho[2]!.distortion, "the check can fail: other rows give another D(rho)");
+    // A bare loss matrix: every function uses all of its rows (one default, no per-function one).
+    const s = sweep(core, L, { points: 3 });
+    assert.equal(s.N, L.N);
+    assert.equal(curveEnds(core, L).N, L.N);
+    assert.deepEqual(constrainedD(core, L, 0.1), constrainedD(core, all, 0.1));
+  } finally {
+    p.free();
+    all.free();
   }
 });

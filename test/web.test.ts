@@ -15,6 +15,7 @@ import { QUICK_RESULTS_SHA256 } from "./support/golden.js";
 import { startAppServer, APP_ROOT } from "../src/commands/serve.js";
 import { canonicalJson } from "../src/bank/config.js";
 import { coreSha } from "../src/bank/run.js";
+import { RHO_HEADER, renderRoute, rhoRows, routingSummary } from "../src/commands/route.js";
 
 const SHOT = join(APP_ROOT, "test-results", "web.png");
 
@@ -74,7 +75,17 @@ test("the browser app runs the quick configuration with Node's results hash; sli
     assert.equal(report.run.workers, 2);
     assert.deepEqual(Object.keys(report.run.timings), ["dataset", "bank: train", "bank: loss matrices", "selection and estimators", "routing", "tighter bounds", "report"]);
     const [md] = await Promise.all([page.waitForEvent("download"), page.click("#download-md")]);
-    assert.ok(readFileSync((await md.path())!, "utf8").includes(QUICK_RESULTS_SHA256), "report.md carries the hash");
+    const mdText = readFileSync((await md.path())!, "utf8");
+    assert.ok(mdText.includes(QUICK_RESULTS_SHA256), "report.md carries the hash");
+
+    // ---- the routing numbers: the page, its report.md and its report.json are one source rendered
+    const summary = routingSummary(report.results.routing);
+    assert.equal(await page.textContent("#routing-summary"), summary, "the page's routing paragraph is report.json's, rendered");
+    assert.ok(mdText.includes(`\n${summary}\n`), "and report.md's");
+    assert.deepEqual(await page.locator("#drho-table thead th").allTextContents(), [...RHO_HEADER]);
+    const drho = await page.locator("#drho-table tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    assert.deepEqual(drho, rhoRows(report.results.routing), "the page's D(rho) table is report.json's rows");
+    assert.ok(mdText.includes(renderRoute(report.results.routing)), "report.md's routing block is the same rows");
 
     // ---- the tables and figures are on the page
     assert.equal(await page.locator("#table1 tbody tr").count(), 20, "Table I's rows");

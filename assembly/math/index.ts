@@ -1,5 +1,5 @@
 // Deterministic elementary functions, exported so that no number of moe-bank depends on the
-// JS engine's Math (which differs between V8 and JavaScriptCore, toolchain notes Q4).
+// JS engine's Math (which differs between V8 and JavaScriptCore: docs/DESIGN.md section 3).
 // They are AssemblyScript's own NativeMath / NativeMathf (ports of musl's exp, log, log1p,
 // expm1, pow), compiled into the core: the same wasm instructions, hence the same bits, in
 // every engine. Accuracy is tested against exact BigInt references (test/math.test.ts).

@@ -1,4 +1,4 @@
-// The expert CNN of the paper (Section III-A; DESIGN.md section 4), every width a parameter:
+// The expert CNN of the paper (Section III-A; docs/DESIGN.md section 4), every width a parameter:
 //   conv k x k (C -> c1, pad) -> ReLU -> maxpool 2 -> conv k x k (c1 -> c2, pad) -> ReLU ->
 //   maxpool 2 -> flatten (c, h, w) -> dense flat -> hidden -> ReLU -> dense hidden -> classes
 // with softmax cross-entropy. Inputs are u8 images [N, H, W, C] (IDX order; C = 1 for MNIST)

@@ -3,7 +3,7 @@
 //   A[i,k] at a + 4*(i*rsA + k*csA)    B[k,j] at b + 4*(k*rsB + j*csB)    C[i,j] at c + 4*(i*ldc + j)
 //
 // Transposed operands are just swapped strides; packing absorbs them. The numerics contract
-// (DESIGN.md section 3): every C[i,j] is the sequential chain c = c + A[i,k]*B[k,j] for
+// (docs/DESIGN.md section 3): every C[i,j] is the sequential chain c = c + A[i,k]*B[k,j] for
 // k = 0, 1, ..., K-1 (an f32 multiply, then an f32 add; never fused), starting from C (or +0).
 // The SIMD micro-kernel does exactly this per lane and the scalar micro-kernel per element, so
 // the simd and scalar builds, and every blocking, give the same bits; gemm_ref is the naive loop.

@@ -1,4 +1,4 @@
-// The bootstrap of a histogram, in O(K) per resample instead of O(M) (issue 7).
+// The bootstrap of a histogram, in O(K) per resample instead of O(M) (Monte Carlo at scale, docs/DESIGN.md section 7.2).
 //
 // A nonparametric bootstrap resample draws M runs with replacement; when a statistic depends on
 // the runs only through the histogram c of some per-run value (K cells, sum M), the resampled

@@ -1,4 +1,4 @@
-// Monte Carlo at scale and the draws of the tighter bounds (issue 7; paper Sections IV, VI-A,
+// Monte Carlo at scale and the draws of the tighter bounds (docs/DESIGN.md section 7.2; paper Sections IV, VI-A,
 // VII-B). Everything here is integer arithmetic on the 0-1 loss matrices plus Philox draws, so
 // the simd, scalar and relaxed builds give the same bits by construction.
 //

@@ -1,4 +1,4 @@
-// The selection protocol's Monte Carlo draws (paper Section III-B, eq. 9-12; DESIGN.md section 8).
+// The selection protocol's Monte Carlo draws (paper Section III-B, eq. 9-12; docs/DESIGN.md section 8).
 // Everything here is integer arithmetic or a PRNG draw, so the simd, scalar and relaxed builds
 // give the same bits by construction; the estimators (entropies, gaps, bounds) are formed in TS
 // (src/estimators/) from the per-sample arrays written here.

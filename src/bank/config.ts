@@ -1,4 +1,4 @@
-// A bank's configuration (paper Section III-A; DESIGN.md sections 4, 7, 8) and the keys that
+// A bank's configuration (paper Section III-A; docs/DESIGN.md sections 4, 7, 8) and the keys that
 // name its outputs. Expert r of a bank is a pure function of (expert config, seed, r, dataset,
 // core version): `expertKey` hashes exactly those, so the cache is per expert and a bank shards
 // by expert range at no cost.

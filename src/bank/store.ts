@@ -1,4 +1,4 @@
-// The bank on disk (DESIGN.md section 5): a folder with manifest.json and experts.safetensors
+// The bank on disk (docs/DESIGN.md section 5): a folder with manifest.json and experts.safetensors
 // holding `expert.{r}.<tensor>` in PyTorch's names, shapes and layouts. The manifest carries
 // the config, seeds, dataset hashes, per-expert accuracy and sha-256 and the tool version, and
 // nothing else (no timestamps, host names or paths), so its bytes are reproducible. A bank

@@ -1,4 +1,4 @@
-// The Monte Carlo at scale benchmark (issue 7): M = 10^6 runs of the paper's protocol (m distinct
+// The Monte Carlo at scale benchmark (docs/DESIGN.md section 7.2): M = 10^6 runs of the paper's protocol (m distinct
 // items per run) drawn in the core from scratch, then I_hat, its bootstrap interval (B multinomial
 // resamples of the r* histogram, exactly the bootstrap over the M runs: src/estimators/scale.ts)
 // and the three bias corrections at every Table II alpha; timed end to end, best of `repeats`

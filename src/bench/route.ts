@@ -1,4 +1,4 @@
-// The routing benchmark (issue 8): the full 25-point lambda sweep of `moe-bank route` (Newton on
+// The routing benchmark (Section V-A; docs/DESIGN.md section 1): the full 25-point lambda sweep of `moe-bank route` (Newton on
 // the distinct loss patterns, warm starts, the closed-form vertex past lambda_max, every point
 // stopped by its certificate) on the first n = 2,000 items of a 25-expert 0-1 loss matrix, timed
 // as the median of `repeats` runs after a warm-up run, beside the numpy peer bench/ba_peer.py
@@ -15,7 +15,8 @@ import { Core } from "../../bindings/index.js";
 import { encodeNpy } from "../formats/npy.js";
 import { readLossMatrix } from "../commands/losses.js";
 import { MoeBankError } from "../errors.js";
-import { lambdaGrid, sweep, type SweepResult } from "../routing/curve.js";
+import { lambdaGrid, paperRoutingN, sweep, type SweepResult } from "../routing/curve.js";
+import { RoutingProblem } from "../routing/ba.js";
 import { syntheticBank } from "./synthetic-bank.js";
 
 export interface RouteBenchOptions {
@@ -124,12 +125,14 @@ export async function runRouteBench(opts: RouteBenchOptions = {}): Promise<Route
       writeFileSync(file, encodeNpy("u8", [test.R, test.N], test.data));
     }
     const L = await readLossMatrix(file);
-    const n = opts.n ?? Math.min(2000, L.N);
+    const n = opts.n ?? paperRoutingN(L.N);
     if (!Number.isInteger(n) || n < 1 || n > L.N) throw new MoeBankError(`n = ${n}: expected an integer in [1, ${L.N}] (the items in ${file})`);
     const lambdas = lambdaGrid(core, points);
     const run = (): { s: SweepResult; seconds: number } => {
       const t0 = performance.now();
-      const s = sweep(core, L, { n, lambdas, tol });
+      const p = RoutingProblem.create(core, L, n);
+      const s = sweep(core, p, { lambdas, tol });
+      p.free();
       return { s, seconds: (performance.now() - t0) / 1000 };
     };
     log(`our sweep: ${points} lambdas on ${n} x ${L.R}, 1 warm-up + ${repeats} timed runs ...`);

@@ -9,7 +9,7 @@ import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossMatrix } from "./losses.js";
 import { RoutingProblem } from "../routing/ba.js";
-import { constrainedD, SWEEP_DEFAULT_N } from "../routing/curve.js";
+import { constrainedD, paperRoutingN, PAPER_ROUTING_N } from "../routing/curve.js";
 import { privateGateSweep, PRIVATE_EPSILONS } from "../routing/private.js";
 import { trainLearnedGate, type LearnedGatePoint } from "../routing/learned.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
@@ -119,7 +119,7 @@ function renderGates(r: GatesJson): string {
 
 async function gates(args: ArgumentsCamelCase<GatesArgs>): Promise<void> {
   const L = await readLossMatrix(args.testLosses);
-  const n = args.n ?? Math.min(SWEEP_DEFAULT_N, L.N);
+  const n = args.n ?? paperRoutingN(L.N);
   if (!Number.isInteger(n) || n < 1 || n > L.N) throw new UsageError(`--n must be an integer in [1, ${L.N}] (the items in ${args.testLosses}), got ${args.n}`);
   if (args.gate === "learned") return learned(args, n);
   if (L.R < 2) throw new UsageError(`the private gate needs R >= 2 experts, ${args.testLosses} has ${L.R}`);
@@ -154,7 +154,7 @@ export function gatesCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     (c) =>
       datasetOptions(c)
         .option("test-losses", { type: "string", demandOption: true, describe: "0-1 losses on the test split: .npy, uint8 or bool, shape [R, N]; learned: on the test images of --dataset" })
-        .option("n", { type: "number", describe: `use the first n items, the BA rows (default: ${SWEEP_DEFAULT_N}, or all if fewer)` })
+        .option("n", { type: "number", describe: `use the first n items, the BA rows (default: ${PAPER_ROUTING_N}, or all if fewer)` })
         .option("gate", { choices: ["private", "learned"] as const, default: "private" as const, describe: "private: eps-randomized response on the best-expert choice; learned: a CNN gate trained under eq. 26 on the test images after the first n" })
         .option("lambdas", { type: "string", default: "0.001,0.01,0.1,1,10", describe: "learned: comma-separated lambdas (default: 5 of the BA grid)" })
         .option("epochs", { type: "number", default: 3, describe: "learned: epochs over the training rows" })

@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossMatrix } from "./losses.js";
 import { RoutingProblem, type BaMethod, type BaResult } from "../routing/ba.js";
-import { constrainedD, lambdaGrid, sweep, SWEEP_DEFAULT_N, type ConstrainedD, type SweepResult } from "../routing/curve.js";
+import { lambdaGrid, paperRoutingN, PAPER_ROUTING_N, routingCurve, type RoutingCurve } from "../routing/curve.js";
 
 interface RouteArgs extends GlobalOptions {
   testLosses: string;
@@ -44,8 +44,18 @@ function pointJson(p: BaResult) {
   };
 }
 
-/** Every number of a sweep and its D(rho) solutions, JSON-safe (the `route --json` form). */
-export function routeJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
+/** The largest lambda log(1 + c) over a curve's points: every point's objective D + lambda I is
+ *  within this of the optimum of eq. 26 at its lambda (c = the point's certificate). */
+export function curveGapBound(points: readonly Pick<BaResult, "gapBound">[]): number {
+  let g = 0;
+  for (const p of points) if (p.gapBound > g) g = p.gapBound;
+  return g;
+}
+
+/** Every number of a routing curve (its sweep and its D(rho) solutions, all of one problem),
+ *  JSON-safe (the `route --json` form and report.json's `routing`). */
+export function routeJson(file: string, curve: RoutingCurve) {
+  const s = curve.sweep;
   const e = s.ends;
   return {
     file,
@@ -55,6 +65,9 @@ export function routeJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
     method: s.method,
     tol: s.tol,
     converged: s.converged,
+    /** the certified quantity: max over the points of lambda log(1 + c), a bound on each point's
+     *  objective gap to the optimum of eq. 26 (c, the certificate, is the multiplier residual) */
+    gapBound: curveGapBound(s.points),
     evaluations: s.evaluations,
     iterations: s.iterations,
     units: "nats",
@@ -70,7 +83,7 @@ export function routeJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
       lambdaMaxExpert: e.large?.expert ?? null,
     },
     points: s.points.map(pointJson),
-    rho: rho.map((c) => ({ ...c, lo: { ...c.lo, lambda: num(c.lo.lambda) }, hi: { ...c.hi, lambda: num(c.hi.lambda) }, lambda: num(c.lambda) })),
+    rho: curve.rho.map((c) => ({ ...c, lo: { ...c.lo, lambda: num(c.lo.lambda) }, hi: { ...c.hi, lambda: num(c.hi.lambda) }, lambda: num(c.lambda) })),
   };
 }
 
@@ -79,6 +92,44 @@ export type RouteJson = ReturnType<typeof routeJson>;
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd()).join("\n");
+}
+
+/** 2000 -> "2,000" (the same in every engine; toLocaleString is not). */
+function grouped(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** The D(rho) rows as they are printed everywhere (report.md, `route`, the browser page):
+ *  [rho, D(rho), lower bound, lambda, bisections (kind)]. */
+export function rhoRows(r: RouteJson): string[][] {
+  return r.rho.map((c) => [String(c.rho), c.distortion.toFixed(9), c.lower.toFixed(9), typeof c.lambda === "number" ? c.lambda.toPrecision(6) : c.lambda, `${c.bisections} (${c.kind})`]);
+}
+export const RHO_HEADER = ["rho", "D(rho)", "lower bound", "lambda", "bisections"] as const;
+
+/**
+ * The routing section in one paragraph, from the routing results alone: the one text of the
+ * README's tour, report.md and the browser page (plain text, so it reads the same in all three).
+ * It says what the gate of eq. 26 is: it routes each item by that item's own losses (for a test
+ * image, by whether each expert gets its label right), so its curve is in-sample.
+ */
+export function routingSummary(r: RouteJson): string {
+  const e = r.ends;
+  const best =
+    e.bestExpert === null
+      ? ""
+      : `, against ${e.bestError!.toFixed(4)} for the best single expert, which a gate reaches at rate 0 ` +
+        (typeof e.lambdaMax === "number" ? `for lambda >= ${e.lambdaMax.toFixed(1)}` : "at no finite lambda (another expert ties it)");
+  const rho =
+    r.rho.length === 0
+      ? ""
+      : ` D(rho) = ${r.rho.map((c) => c.distortion.toFixed(4)).join(" / ")} at rho = ${r.rho.map((c) => String(c.rho)).join(" / ")} nats.`;
+  return (
+    `Routing the first ${grouped(r.N)} test images among the ${r.R} experts, the Blahut-Arimoto gate reaches the oracle error ${e.oracleError.toFixed(4)} (every expert wrong) ` +
+    `with ${e.leastRate.toFixed(2)} nats of information about the input${best}. ` +
+    `That gate routes each image by that image's own loss pattern (it sees the label): its curve is the in-sample lower envelope of eq. 27, ` +
+    `a bound no gate beats on these images, not a gate anyone can deploy.${rho} ` +
+    `Every point's objective D + lambda I is within ${r.gapBound.toExponential(1)} of the optimum (lambda log(1 + c), c the certificate).`
+  );
 }
 
 /** The text form of `route` (also the D(rho) section of the report). */
@@ -90,33 +141,32 @@ export function renderRoute(r: RouteJson): string {
     `rates in nats (log R = ${f(e.logR)})`,
     "",
     `small lambda: D -> oracle error ${f(e.oracleError)} at the least rate ${f(e.leastRate, 9)} (>= ${f(e.leastRateLower, 9)})`,
+    "  (in-sample: each item is routed by its own losses; the curve is the lower envelope of eq. 27 on these items, not a deployable gate)",
     e.bestExpert === null
       ? "large lambda: losses are not 0-1, no closed form"
       : `large lambda: the gate is expert ${e.bestExpert} alone (error ${f(e.bestError!)}) for lambda >= lambda_max = ${typeof e.lambdaMax === "number" ? f(e.lambdaMax) : e.lambdaMax}` +
         (e.lambdaMaxExpert !== null && e.lambdaMaxExpert >= 0 ? ` (bound by expert ${e.lambdaMaxExpert})` : ""),
     "",
     table([
-      ["lambda", "rate", "distortion", "accuracy", "certificate", "iterations", "evaluations", ""],
+      ["lambda", "rate", "distortion", "accuracy", "objective gap <=", "certificate c", "iterations", "evaluations", ""],
       ...r.points.map((p) => [
         p.lambda.toPrecision(4),
         f(p.rate),
         f(p.distortion),
         f(1 - p.distortion),
+        p.gapBound.toExponential(1),
         p.certificate.toExponential(1),
         String(p.iterations),
         String(p.evaluations),
         p.vertex ? "vertex" : p.converged ? "" : "NOT CONVERGED",
       ]),
     ]),
+    "",
+    `certified: at every lambda the objective D + lambda I is within lambda log(1 + c) <= ${r.gapBound.toExponential(1)} of the optimum of eq. 26 (c = max_t c_t - 1, the certificate; stop at c <= ${r.tol})`,
   ];
   if (r.rho.length > 0) {
     lines.push("", "D(rho), eq. 27:");
-    lines.push(
-      table([
-        ["rho", "D(rho)", "lower bound", "lambda", "bisections"],
-        ...r.rho.map((c) => [String(c.rho), f(c.distortion, 9), f(c.lower, 9), typeof c.lambda === "number" ? c.lambda.toPrecision(6) : c.lambda, `${c.bisections} (${c.kind})`]),
-      ]),
-    );
+    lines.push(table([[...RHO_HEADER], ...rhoRows(r)]));
   }
   lines.push("", `${r.evaluations} evaluations, ${r.iterations} iterations${r.converged ? "" : "; SOME POINTS DID NOT CONVERGE"}`);
   return lines.join("\n");
@@ -131,7 +181,7 @@ function parseLambdas(s: string): number[] {
 
 async function route(args: ArgumentsCamelCase<RouteArgs>): Promise<void> {
   const L = await readLossMatrix(args.testLosses);
-  const n = args.n ?? Math.min(SWEEP_DEFAULT_N, L.N);
+  const n = args.n ?? paperRoutingN(L.N);
   if (!Number.isInteger(n) || n < 1 || n > L.N) throw new UsageError(`--n must be an integer in [1, ${L.N}] (the items in ${args.testLosses}), got ${args.n}`);
   if (!Number.isInteger(args.points) || args.points < 1) throw new UsageError(`--points must be a positive integer, got ${args.points}`);
   if (!(args.lambdaMin > 0) || !(args.lambdaMax >= args.lambdaMin) || !Number.isFinite(args.lambdaMax)) throw new UsageError("--lambda-min and --lambda-max must satisfy 0 < min <= max");
@@ -146,14 +196,14 @@ async function route(args: ArgumentsCamelCase<RouteArgs>): Promise<void> {
   const t0 = performance.now();
   const prob = RoutingProblem.create(core, L, n);
   try {
-    const s = sweep(core, prob, {
+    const curve = routingCurve(core, prob, {
       ...opts,
       lambdas,
+      rho: rhos,
       onProgress: progress ? (done, total, p) => process.stderr.write(`route: ${done}/${total} lambda ${p.lambda.toPrecision(4)} rate ${p.rate.toFixed(6)} D ${p.distortion.toFixed(6)}\n`) : undefined,
     });
-    const rho = rhos.map((r) => constrainedD(core, prob, r, opts));
     if (progress) process.stderr.write(`route: ${(performance.now() - t0).toFixed(0)} ms\n`);
-    emit(args, routeJson(args.testLosses, s, rho), renderRoute);
+    emit(args, routeJson(args.testLosses, curve), renderRoute);
   } finally {
     prob.free();
   }
@@ -166,7 +216,7 @@ export function routeCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     (c) =>
       c
         .option("test-losses", { type: "string", demandOption: true, describe: "0-1 losses on the test split: .npy, uint8 or bool, shape [R, N]" })
-        .option("n", { type: "number", describe: `use the first n items (default: ${SWEEP_DEFAULT_N}, or all if fewer)` })
+        .option("n", { type: "number", describe: `use the first n items (default: ${PAPER_ROUTING_N}, or all if fewer)` })
         .option("lambdas", { type: "string", describe: "comma-separated lambdas (default: --points log-spaced in [--lambda-min, --lambda-max])" })
         .option("points", { type: "number", default: 25, describe: "number of log-spaced lambdas" })
         .option("lambda-min", { type: "number", default: 1e-3, describe: "smallest lambda of the grid" })

@@ -1,4 +1,4 @@
-// The bounds of Section IV-B/C and how loose they are (eq. 21-22; DESIGN.md section 8).
+// The bounds of Section IV-B/C and how loose they are (eq. 21-22; docs/DESIGN.md section 8).
 import type { DetMath } from "../math.js";
 import { mutualInfo } from "./entropy.js";
 

@@ -17,7 +17,7 @@ export type { SelectionConfig, SelectionOptions, SelectionResult, ReadingResult,
 export { PAPER_TABLE_I, PAPER_TABLE_II } from "./paper.js";
 export { tableI, tableII, notes, renderTables, renderSelection, markdownTable, fmt, fmtCI } from "./tables.js";
 export type { TableIRow, TableIIRow } from "./tables.js";
-// Monte Carlo at scale and the tighter bounds (issue 7).
+// Monte Carlo at scale and the tighter bounds (docs/DESIGN.md section 7.2).
 export { scaleRuns, histBootstrap, iFromHistograms, infoEstimate, settle, gapsAtScale } from "./scale.js";
 export type { ScaleRuns, ScaleOptions, InfoEstimate, SettleRow, GapsAtScale } from "./scale.js";
 export { lossPatterns, ismiTables, ismiInformation, ismiEstimates, normalQuantile } from "./ismi.js";

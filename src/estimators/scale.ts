@@ -1,4 +1,4 @@
-// Monte Carlo at scale (issue 7): the selection protocol with M up to 10^6 runs, and bootstrap
+// Monte Carlo at scale (docs/DESIGN.md section 7.2): the selection protocol with M up to 10^6 runs, and bootstrap
 // intervals that cost O(cells) per resample instead of O(M).
 //
 // Draws. scaleRuns draws the protocol's samples in the core in chunks (scale_runs: the same S_i,

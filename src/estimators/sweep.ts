@@ -1,4 +1,4 @@
-// The alpha sweep of Section VI (Table II), read both ways (DESIGN.md section 8):
+// The alpha sweep of Section VI (Table II), read both ways (docs/DESIGN.md section 8):
 //   paper: S_i = m distinct items of the training pool, the gap against the test split;
 //   pool (reading (c)): S_i = m items i.i.d. from the pool, the gap against the pool risk (the
 //     row mean of L_train), the setting in which the Xu-Raginsky theorem's assumptions hold.
@@ -67,6 +67,18 @@ export interface AlphaResult {
   looseness: Record<keyof typeof SIGMAS, { overAbsG: Maybe; overGAbs: Maybe }>;
 }
 
+/** A share of runs and its binomial standard error sqrt(share (1 - share) / M). */
+export interface TieShare {
+  share: number;
+  se: number;
+}
+
+/** k of M runs as a share with its standard error (the runs are independent). */
+export function tieShare(k: number, M: number): TieShare {
+  const share = k / M;
+  return { share, se: Math.sqrt((share * (1 - share)) / M) };
+}
+
 export type Trend = "constant" | "non-decreasing" | "non-increasing" | "neither";
 
 export interface ReadingResult {
@@ -74,8 +86,9 @@ export interface ReadingResult {
   description: string;
   scheme: SampleScheme;
   reference: "test" | "pool";
-  /** Runs whose r* was a tie (more than one expert at the least error), and the largest tie. */
-  ties: { samples: number; share: number; maxTied: number };
+  /** Runs whose r* was a tie (more than one expert at the least error), their share with its
+   *  binomial standard error, and the largest tie. */
+  ties: { samples: number; maxTied: number } & TieShare;
   /** Histogram of r* over the M runs; K = the number of distinct r*. */
   rstarCounts: number[];
   K: number;
@@ -206,7 +219,7 @@ function runReading(
     description: DESCRIPTIONS[reading],
     scheme: runs.scheme,
     reference: reading === "paper" ? "test" : "pool",
-    ties: { samples: tied, share: tied / M, maxTied },
+    ties: { samples: tied, ...tieShare(tied, M), maxTied },
     rstarCounts: Array.from(counts),
     K: counts.reduce((k, c) => k + (c > 0 ? 1 : 0), 0),
     hRstar,

@@ -3,7 +3,7 @@
 import type { Interval } from "./bootstrap.js";
 import type { Maybe } from "./bounds.js";
 import { PAPER_TABLE_I, PAPER_TABLE_II } from "./paper.js";
-import type { AlphaResult, ReadingResult, SelectionResult } from "./sweep.js";
+import type { AlphaResult, ReadingResult, SelectionResult, TieShare } from "./sweep.js";
 
 export interface TableIRow {
   quantity: string;
@@ -100,13 +100,18 @@ function range(xs: number[]): string {
   return `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}x`;
 }
 
+/** "28.4% +- 0.1%": a share of runs and its standard error, in percent. */
+export function percentSe(t: TieShare): string {
+  return `${(100 * t.share).toFixed(1)}% +- ${(100 * t.se).toFixed(1)}%`;
+}
+
 /** The notes every rendering carries: ties, H(r*) vs log R, crossovers, trends, the checks of
  *  reading (c), the looseness ranges, and where the ratios are undefined. */
 export function notes(res: SelectionResult): string[] {
   const { paper, pool } = res.readings;
   const out: string[] = [];
-  const tie = (rd: ReadingResult) => `${rd.ties.samples} of ${res.config.M} runs (${(100 * rd.ties.share).toFixed(1)}%, up to ${rd.ties.maxTied} experts tied)`;
-  out.push(`Ties for r* (eq. 10, broken toward the smallest index): ${tie(paper)} in the paper's reading, ${tie(pool)} in reading (c).`);
+  const tie = (rd: ReadingResult) => `${rd.ties.samples} of ${res.config.M} runs (${percentSe(rd.ties)}, up to ${rd.ties.maxTied} experts tied)`;
+  out.push(`Ties for r* (eq. 10, broken toward the smallest index; share +- standard error): ${tie(paper)} in the paper's reading, ${tie(pool)} in reading (c).`);
   out.push(
     `I at alpha = 1 is H(r*) = ${fmt(paper.hRstar)} nats (K = ${paper.K} distinct r*), ${fmt(paper.logRMinusHRstar)} below log R = ${fmt(res.logR)}: ` +
       `"I -> log R as alpha -> 1" holds only for uniform r*.`,

@@ -1,7 +1,7 @@
 // Every bound on the generalization gap the finite bank makes computable, per alpha, beside the
-// measured gaps (issue 7; paper Sections IV-B/C, VI-A, VII-B): `moe-bank bounds`.
+// measured gaps (paper Sections IV-B/C, VI-A, VII-B; Monte Carlo at scale, docs/DESIGN.md section 7.2): `moe-bank bounds`.
 //
-// Readings (DESIGN.md section 8). The information-theoretic bounds are theorems about S drawn
+// Readings (docs/DESIGN.md section 8). The information-theoretic bounds are theorems about S drawn
 // i.i.d. from a population and the gap against that population's risk: reading (c), S = m items
 // i.i.d. from the pool and G_pool = R_pool(W) - R_hat_S(W). They are shown beside the paper's G
 // (S = m distinct training images, the gap against the test split), which holds a train/test
@@ -26,6 +26,8 @@
 import type { Core } from "../../bindings/index.js";
 import { detMath } from "../math.js";
 import { bUB, SIGMAS } from "./bounds.js";
+import { resampledBias, type ResampledBias } from "./bias.js";
+import { tieShare, type TieShare } from "./sweep.js";
 import type { Interval } from "./bootstrap.js";
 import { cmiEstimates, cmiHistograms } from "./cmi.js";
 import { errorCounts, type LossMatrix } from "./draws.js";
@@ -34,7 +36,7 @@ import { ismiEstimates, ismiTables, lossPatterns } from "./ismi.js";
 import { klInverseUpper, klToUniform, pacBayesKlEpsilon } from "./pacbayes.js";
 import { gapsAtScale, histBootstrap, infoEstimate, scaleRuns, type GapsAtScale, type ScaleRuns } from "./scale.js";
 import { TABLE_II_ALPHAS, type Estimate, type SelectionConfig } from "./sweep.js";
-import { markdownTable } from "./tables.js";
+import { markdownTable, percentSe } from "./tables.js";
 import { testSetBounds } from "./testset.js";
 
 /** The selection protocol's settings (M runs per reading, the paper's protocol and reading (c);
@@ -48,11 +50,15 @@ export interface BoundsConfig extends SelectionConfig {
   /** Supersamples and selectors per supersample of the CMI estimator. */
   supersamples: number;
   selectors: number;
+  /** The M at which the bias of H(p_hat) is measured (the selection's M), and the resamples of
+   *  that many runs drawn from the M runs of the paper's protocol (resampledBias). */
+  biasM: number;
+  biasResamples: number;
 }
 
 export const DEFAULT_BOUNDS: Readonly<BoundsConfig> = {
   M: 100_000, m: 256, alphas: TABLE_II_ALPHAS, seed: 0, bootstrap: 1000, level: 0.95, delta: 0.05,
-  ismiRuns: 40_000, ismiBlocks: 40, supersamples: 1000, selectors: 1000,
+  ismiRuns: 40_000, ismiBlocks: 40, supersamples: 1000, selectors: 1000, biasM: 300, biasResamples: 20_000,
 };
 
 /** Each bound's estimator and constant, as shown in the output. */
@@ -95,7 +101,10 @@ export interface BoundsResult {
   descriptions: typeof BOUND_DESCRIPTIONS;
   experts: { poolRisk: number[]; testRisk: number[]; testUpper: number[] };
   patterns: number;
-  ties: { paper: number; pool: number };
+  /** The share of runs whose r* was a tie, with its binomial standard error sqrt(s (1 - s) / M). */
+  ties: { paper: TieShare; pool: TieShare };
+  /** The bias of H(p_hat) at biasM runs, measured on the paper's protocol (resampledBias). */
+  bias: ResampledBias;
   alphas: BoundsAlpha[];
 }
 
@@ -117,6 +126,8 @@ function checkConfig(c: BoundsConfig): void {
   if (c.ismiRuns % c.ismiBlocks !== 0) throw new RangeError(`ismiRuns (${c.ismiRuns}) must be a multiple of ismiBlocks (${c.ismiBlocks})`);
   int("supersamples", c.supersamples, 1);
   int("selectors", c.selectors, 1);
+  int("biasM", c.biasM, 1, 0x7fffffff);
+  int("biasResamples", c.biasResamples, 2, 10_000_000);
   if (!(c.level > 0 && c.level < 1)) throw new RangeError(`level must be in (0, 1), got ${c.level}`);
   if (!(c.delta > 0 && c.delta < 1)) throw new RangeError(`delta must be in (0, 1), got ${c.delta}`);
   if (c.alphas.length === 0) throw new RangeError("give at least one alpha");
@@ -214,13 +225,16 @@ export function runBounds(core: Core, train: LossMatrix, test: LossMatrix, optio
     if (paperRuns.nmin[i]! > 1) tp++;
     if (poolRuns.nmin[i]! > 1) tq++;
   }
+  step(`bias of H(p_hat) at M = ${config.biasM} (${config.biasResamples} resamples)`);
+  const bias = resampledBias(core, paperRuns.rstar, R, config.biasM, alphas, config.biasResamples, seed);
   return {
     config: { ...config, alphas: [...alphas], R, nPool: train.N, nTest: test.N },
     logR: math.log(R),
     descriptions: BOUND_DESCRIPTIONS,
     experts: { poolRisk, testRisk, testUpper: Array.from(testUpper) },
     patterns: pats.K,
-    ties: { paper: tp / M, pool: tq / M },
+    ties: { paper: tieShare(tp, M), pool: tieShare(tq, M) },
+    bias,
     alphas: rows,
   };
 }
@@ -262,6 +276,20 @@ export function renderBounds(res: BoundsResult): string {
     "",
     ...Object.entries(d).map(([k, v]) => `- ${k}: ${v}`),
     `- G (paper) = mean R_test(W) - R_hat_S(W), S = m distinct training images; G_abs its absolute form (eq. 33); G_pool = mean R_pool(W) - R_hat_S(W), S i.i.d. from the pool (reading (c)).`,
-    `- Ties for r*: ${(100 * res.ties.paper).toFixed(1)}% of the paper's runs, ${(100 * res.ties.pool).toFixed(1)}% of reading (c)'s.`,
+    `- Ties for r* (share of runs, +- standard error): ${percentSe(res.ties.paper)} of the paper's runs, ${percentSe(res.ties.pool)} of reading (c)'s (M = ${c.M} each).`,
+    "",
+    renderResampledBias(res.bias),
+  ].join("\n");
+}
+
+/** The measured bias of H(p_hat) at M runs beside what each correction adds on average there. */
+export function renderResampledBias(b: ResampledBias): string {
+  return [
+    `The bias of H(p_hat) (so of I_hat) at M = ${b.M} runs, measured: ${b.resamples} resamples of M runs drawn with replacement from the ${b.truthRuns} runs of the paper's protocol (their r* distribution, K = ${b.truthK} experts, taken as the truth); the amount to add to I_hat, +- its Monte Carlo standard error, beside the mean over the same resamples of each correction:`,
+    "",
+    markdownTable(
+      ["alpha", "measured bias", "(R-1)/2M (paper)", "mean (K-1)/2M", "mean delta method", "delta method at the true f"],
+      b.alphas.map((a) => [a.alpha.toFixed(2), `${f4(a.exact)} +- ${f4(a.se)}`, f4(a.paper), f4(a.meanMillerMadow), f4(a.meanDelta), f4(a.deltaAtTruth)]),
+    ),
   ].join("\n");
 }

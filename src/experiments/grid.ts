@@ -20,8 +20,8 @@ import { detMath } from "../math.js";
 import { errorCounts, type LossMatrix } from "../estimators/draws.js";
 import { rstarCounts, rstarEntropy } from "../estimators/entropy.js";
 import { histBootstrap, infoEstimate, scaleRuns } from "../estimators/scale.js";
-import { TABLE_II_ALPHAS, trend, type Estimate, type SelectionConfig, type Trend } from "../estimators/sweep.js";
-import { markdownTable } from "../estimators/tables.js";
+import { TABLE_II_ALPHAS, tieShare, trend, type Estimate, type SelectionConfig, type Trend } from "../estimators/sweep.js";
+import { markdownTable, percentSe } from "../estimators/tables.js";
 import { MoeBankError } from "../errors.js";
 
 /** The selection protocol's settings per cell, over a grid of bank sizes and subset sizes. */
@@ -131,10 +131,10 @@ export function renderGrid(res: GridResult): string {
     String(c.R), String(c.n), f3(c.logR),
     `${f3(c.testAccuracy.min)}-${f3(c.testAccuracy.max)}`,
     ...c.alphas.map((a) => `${f3(a.I.value)} (${f3(a.iOverLogR)})`),
-    f3(c.hRstarOverLogR), `${(100 * c.tieShare).toFixed(1)}%`, c.monotone ? "yes" : `NO (${c.trend})`,
+    f3(c.hRstarOverLogR), percentSe(tieShare(Math.round(c.tieShare * res.config.M), res.config.M)), c.monotone ? "yes" : `NO (${c.trend})`,
   ]);
   const table = markdownTable(
-    ["R", "n", "log R", "test acc", ...alphas.map((a) => `I(${a}) (/log R)`), "H(r*)/log R", "ties", "monotone"],
+    ["R", "n", "log R", "test acc", ...alphas.map((a) => `I(${a}) (/log R)`), "H(r*)/log R", "ties (+- s.e.)", "monotone"],
     rows,
   );
   const ratio = (R: number) => res.cells.filter((c) => c.R === R).map((c) => c.alphas[c.alphas.length - 1]!.iOverLogR);

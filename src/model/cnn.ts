@@ -4,7 +4,7 @@
 import type { Core, Tensor } from "../../bindings/index.js";
 import { Stream, Purpose } from "../prng.js";
 
-/** The network's widths and input geometry (DESIGN.md section 4). */
+/** The network's widths and input geometry (docs/DESIGN.md section 4). */
 export interface CnnSpec {
   channels: number;
   height: number;

@@ -2,7 +2,7 @@
 //   fig2-gaps.svg       Fig. 2: the per-run gaps at alpha = 0.7 with their mean and +-B_MI
 //   alpha-information   I(S;W) over alpha with its CI, H(r*) and log R
 //   alpha-bounds        B_MI under both constants, B_UB, G and G_pool with CIs, G_abs
-//   d-rho               the routing curve D(rho) with its closed-form ends
+//   d-rho               the in-sample routing curve D(rho) (eq. 27's lower envelope) with its closed-form ends
 //   bank-accuracy       each expert's test accuracy beside the paper's 0.89-0.92
 import { chart, COLORS as C, type Series } from "./svg.js";
 import type { SelectionResult } from "../estimators/sweep.js";
@@ -86,12 +86,12 @@ export function figDRho(r: RouteJson, mark?: { rate: number; distortion: number;
   const pts = r.points;
   const e = r.ends;
   return chart({
-    title: "Accuracy-rate curve of routing: D(rho) by Blahut-Arimoto",
-    subtitle: `first N = ${r.N} test images, R = ${r.R} experts; every point certified to ${r.tol}`,
+    title: "In-sample routing curve D(rho): eq. 27's lower envelope",
+    subtitle: `Blahut-Arimoto on the first N = ${r.N} test images, R = ${r.R}; objective gap lambda log(1 + c) <= ${r.gapBound.toExponential(1)}`,
     x: { label: "rate I(X;T), nats", min: 0 },
     y: { label: "distortion D (0-1 error)", min: 0 },
     series: [
-      { kind: "line", label: "BA solutions over lambda", x: pts.map((p) => p.rate), y: pts.map((p) => p.distortion), color: C.blue, markers: true },
+      { kind: "line", label: "BA gate over lambda (routes by each image's own losses)", x: pts.map((p) => p.rate), y: pts.map((p) => p.distortion), color: C.blue, markers: true },
       ...(mark ? [{ kind: "points" as const, label: mark.label, x: [mark.rate], y: [mark.distortion], color: C.orange, shape: "diamond" as const }] : []),
     ],
     hlines: [

@@ -11,9 +11,9 @@ import { sha256Hex, type Split } from "../data/idx.js";
 import { encodeNpy } from "../formats/npy.js";
 import { runSelection } from "../estimators/sweep.js";
 import { lossMatrix } from "../estimators/draws.js";
-import { sweep, constrainedD } from "../routing/index.js";
+import { RoutingProblem, paperRoutingN, routingCurve, type RoutingLosses } from "../routing/index.js";
 import { detMath } from "../math.js";
-import { routeJson } from "../commands/route.js";
+import { routeJson, type RouteJson } from "../commands/route.js";
 import { companionFigures, figures, resultsSha256, type BankResults, type CompanionResults, type Results } from "./report.js";
 import { runBounds } from "../estimators/tighter.js";
 import type { GridResult } from "../experiments/grid.js";
@@ -31,7 +31,7 @@ export interface PipelineConfig {
   M: number;
   bootstrap: number;
   seed: number;
-  /** Monte Carlo runs of the tighter bounds (issue 7: individual-sample MI, CMI, PAC-Bayes-kl, test set) */
+  /** Monte Carlo runs of the tighter bounds (individual-sample MI, CMI, PAC-Bayes-kl, test set; docs/DESIGN.md section 7.2) */
   boundsM: number;
 }
 
@@ -76,6 +76,23 @@ export interface PipelineOutput {
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
+
+/** The rates (nats) at which the report gives D(rho) of eq. 27. */
+export const REPORT_RHOS: readonly number[] = [0.05, 0.1, 0.2];
+
+/**
+ * The report's routing section (Section V-A) from the bank's test losses: ONE problem on the
+ * paper's rows, the first min(2000, N) test images, and every number of the section (the sweep,
+ * its ends, D(rho) at REPORT_RHOS, the figure) comes from it.
+ */
+export function reportRouting(core: Core, test: RoutingLosses): RouteJson {
+  const problem = RoutingProblem.create(core, test, paperRoutingN(test.N));
+  try {
+    return routeJson("losses-test.npy", routingCurve(core, problem, { rho: REPORT_RHOS }));
+  } finally {
+    problem.free();
+  }
+}
 
 export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const { core, pool, data, config } = inp;
@@ -142,13 +159,9 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     runSelection(core, lossMatrix(mats.train.losses, R, mats.train.N, "L_train"), lossMatrix(mats.test.losses, R, mats.test.N, "L_test"), {
       M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...signal,
     }));
-  const routing = await stage("routing", async () => {
-    const L = { R, N: mats.test.N, data: mats.test.losses };
-    const s = sweep(core, L, {});
-    return routeJson("losses-test.npy", s, [0.05, 0.1, 0.2].map((rho) => constrainedD(core, L, rho, {})));
-  });
+  const routing = await stage("routing", async () => reportRouting(core, { R, N: mats.test.N, data: mats.test.losses }));
   const L = (m: LossMatrices, what: string) => lossMatrix(m.losses, R, m.N, what);
-  const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, ...signal }));
+  const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, biasM: config.M, ...signal }));
   const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
   const companion = inp.companion ? await stage("companion experiments", inp.companion) : undefined;
   const t0 = now();

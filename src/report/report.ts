@@ -1,16 +1,18 @@
-// The report of a reproduction (DESIGN.md section 5). report.json holds a canonical `results`
+// The report of a reproduction (docs/DESIGN.md section 5). report.json holds a canonical `results`
 // object (every number, the config, seeds and input hashes; no timings, versions, host names or
 // paths, so its sha-256 is the same on every engine and machine) beside a separate `run` object
 // (versions and timings). report.md renders the same results as tables beside the paper's values.
 import { canonicalJson } from "../bank/config.js";
 import { sha256Hex } from "../data/idx.js";
 import { renderTables } from "../estimators/tables.js";
-import { renderRoute, type RouteJson } from "../commands/route.js";
+import { renderRoute, routingSummary, type RouteJson } from "../commands/route.js";
 import type { SelectionResult } from "../estimators/sweep.js";
 import type { BankConfig } from "../bank/config.js";
 import type { DatasetRef, ExpertRecord } from "../bank/store.js";
 import { figAccuracy, figBounds, figDRho, figGaps, figInformation } from "./figures.js";
 import { renderBounds, type BoundsResult } from "../estimators/tighter.js";
+import { markdownTable, percentSe } from "../estimators/tables.js";
+import type { ResampledBias } from "../estimators/bias.js";
 import { renderGrid, type GridResult } from "../experiments/grid.js";
 import { log10Of, type DetMath } from "../math.js";
 import type { GatingResult } from "../synth/gating.js";
@@ -67,7 +69,7 @@ export interface Results {
   dataset: DatasetRef;
   bank: BankResults;
   selection: SelectionResult;
-  /** issue 7's bounds beside Xu-Raginsky and the union bound */
+  /** the tighter bounds (individual-sample MI, CMI, PAC-Bayes-kl, test set) beside Xu-Raginsky and the union bound */
   bounds: BoundsResult;
   routing: RouteJson;
   /** the Section III-C grid (with --sensitivity) */
@@ -109,6 +111,47 @@ function f4(x: number): string {
   return x.toFixed(4);
 }
 
+const CORRECTIONS = [
+  ["paper", "(R-1)/(2M) (paper)"],
+  ["millerMadow", "(K-1)/(2M) (Miller-Madow)"],
+  ["delta", "the delta method"],
+] as const;
+
+/** For each alpha of the paper's reading, the correction of this run nearest the measured bias. */
+function closestCorrections(sel: SelectionResult, bias: ResampledBias): { alpha: number; name: string }[] {
+  return sel.readings.paper.alphas.flatMap((a) => {
+    const b = bias.alphas.find((x) => x.alpha === a.alpha);
+    if (b === undefined) return [];
+    let best: (typeof CORRECTIONS)[number] = CORRECTIONS[0];
+    for (const c of CORRECTIONS) if (Math.abs(a.corrections[c[0]] - b.exact) < Math.abs(a.corrections[best[0]] - b.exact)) best = c;
+    return [{ alpha: a.alpha, name: best[1] }];
+  });
+}
+
+/** "the delta method at alpha = 0, 0.25, 0.5; (R-1)/(2M) (paper) at alpha = 1": which correction
+ *  of this run is closest to the measured bias, where. */
+export function closestText(sel: SelectionResult, bias: ResampledBias): string {
+  const groups = new Map<string, number[]>();
+  for (const { alpha, name } of closestCorrections(sel, bias)) groups.set(name, [...(groups.get(name) ?? []), alpha]);
+  return [...groups].map(([name, as]) => `${name} at alpha = ${as.map((a) => String(a)).join(", ")}`).join("; ");
+}
+
+/** The three corrections of this run (Table II extended) beside the measured bias at its M. */
+function renderBiasComparison(sel: SelectionResult, bias: ResampledBias): string {
+  const closest = new Map(closestCorrections(sel, bias).map((c) => [c.alpha, c.name]));
+  const rows = sel.readings.paper.alphas.flatMap((a) => {
+    const b = bias.alphas.find((x) => x.alpha === a.alpha);
+    return b === undefined ? [] : [[a.alpha.toFixed(2), `${f4(b.exact)} +- ${f4(b.se)}`, f4(a.corrections.paper), f4(a.corrections.millerMadow), f4(a.corrections.delta), closest.get(a.alpha)!]];
+  });
+  return [
+    `The amount to add to I_hat (the bias of H(p_hat), eq. 16) at this run's M = ${bias.M}, measured by drawing ${bias.resamples} resamples of M runs from the ${bias.truthRuns} runs of the paper's protocol in the tighter bounds (+- Monte Carlo standard error), beside the three corrections this run adds in Table II extended:`,
+    "",
+    markdownTable(["alpha", "measured bias", "(R-1)/(2M)", "(K-1)/(2M)", "delta method", "closest"], rows),
+    "",
+    `Closest to the measured bias: ${closestText(sel, bias)}. The delta method evaluated at the observed shares f_hat drops the experts this run never selected, which matters most at alpha = 1, where it equals (K-1)/(2M).`,
+  ].join("\n");
+}
+
 /** report.md: the results as tables and figures, beside the paper's values. */
 export function renderReport(results: Results, sha: string, run: RunInfo): string {
   const b = results.bank;
@@ -134,7 +177,11 @@ export function renderReport(results: Results, sha: string, run: RunInfo): strin
     "![each expert's test accuracy](bank-accuracy.svg)",
     "",
     renderTables(results.selection).replace(/^## /gm, "## "),
+    `- Ties at M = ${results.bounds.config.M} runs (tighter bounds, same protocols): ${percentSe(results.bounds.ties.paper)} of the paper's runs, ${percentSe(results.bounds.ties.pool)} of reading (c)'s.`,
     "",
+    ...(results.bounds.bias.M === results.selection.config.M
+      ? [`## The bias of H(p_hat) at M = ${results.bounds.bias.M}, measured, beside the three corrections`, "", renderBiasComparison(results.selection, results.bounds.bias), ""]
+      : []),
     "![Fig. 2: the per-sample gaps at alpha = 0.7 with the mean and +-B_MI](fig2-gaps.svg)",
     "",
     "![I(S;W) over alpha](alpha-information.svg)",
@@ -148,21 +195,24 @@ export function renderReport(results: Results, sha: string, run: RunInfo): strin
     ...(results.sensitivity ? ["## Sensitivity grid (Section III-C)", "", renderGrid(results.sensitivity), ""] : []),
     "## Routing: the accuracy-rate curve D(rho) (Section V)",
     "",
+    routingSummary(results.routing),
+    "",
     "```",
     renderRoute(results.routing),
     "```",
     "",
-    "![D(rho)](d-rho.svg)",
+    "![D(rho), the in-sample lower envelope of eq. 27](d-rho.svg)",
     "",
     ...(results.companion ? renderCompanion(results.companion, Object.keys(results.figures)) : []),
     "## Where the paper's conventions are off (both readings are reported above)",
     "",
     "- Eq. 21 uses sqrt(2I/m) (sigma = 1); a loss in [0, 1] is 1/2-sub-Gaussian, giving sqrt(I/(2m)), the constant of the union bound (22): both are in Table I and the bounds figure.",
-    "- The bias of H(p_hat): p_hat averages posteriors, so the delta-method term (alpha^2/2M) sum_r f_r(1-f_r)/((1-alpha)/R + alpha f_r) replaces the paper's (R-1)/(2M); Miller-Madow's (K-1)/(2M) is shown too.",
+    "- The bias of H(p_hat): p_hat averages posteriors, so for alpha < 1 the delta-method term (alpha^2/2M) sum_r f_r(1-f_r)/((1-alpha)/R + alpha f_r) replaces the paper's (R-1)/(2M); at alpha = 1 it is (K-1)/(2M) at the observed shares and understates the bias when experts of small r* probability go unobserved. Miller-Madow's (K-1)/(2M) is shown too." +
+      (results.bounds.bias.M === results.selection.config.M ? ` Measured at M = ${results.bounds.bias.M} (the bias section above), the closest is ${closestText(results.selection, results.bounds.bias)}.` : ""),
     "- The paper's gap mixes a train/test shift into G; G_pool (S i.i.d. from the pool, gap against the pool risk) is the reading for which the theorem holds.",
     "- \"I -> log R as alpha -> 1\" needs a uniform r*: at alpha = 1, I = H(r*).",
     "- Section VI-A's \"14-20x\" looseness: the ratios per alpha are in Table II extended.",
-    "- At lambda -> 0 the routing rate is the least rate that attains the oracle error, far below log R (Section V-A says \"near its empirical maximum\").",
+    "- At lambda -> 0 the routing rate is the least rate that attains the oracle error, far below log R (Section V-A says \"near its empirical maximum\"); it is the rate of the in-sample gate, which routes each image by its own losses: a lower envelope, not a deployable gate.",
     "",
     "## This run",
     "",

@@ -8,11 +8,13 @@ import { RoutingProblem, resolveMethod, type BaMethod, type BaOptions, type BaRe
 /** A loss matrix, or a RoutingProblem already built from one (reused, not freed). */
 export type RoutingSource = RoutingLosses | RoutingProblem;
 
-/** Runs fn on the problem of `source` (built from its first n items and freed afterwards, unless
- *  the caller passed a RoutingProblem). */
-function withProblem<T>(core: Core, source: RoutingSource, n: number | undefined, fn: (p: RoutingProblem) => T): T {
+/** Runs fn on the problem of `source`: the RoutingProblem itself, or one built from every row of
+ *  a loss matrix (and freed afterwards). The rows are a property of the problem, never an option
+ *  of a function: to use the first n rows, build RoutingProblem.create(core, L, n) once and pass
+ *  it to every function (see routingCurve). */
+function withProblem<T>(core: Core, source: RoutingSource, fn: (p: RoutingProblem) => T): T {
   if (source instanceof RoutingProblem) return fn(source);
-  const p = RoutingProblem.create(core, source, n ?? source.N);
+  const p = RoutingProblem.create(core, source);
   try {
     return fn(p);
   } finally {
@@ -121,10 +123,7 @@ export interface CurveEnds {
   large: LambdaMax | null;
 }
 
-export interface EndsOptions extends Omit<BaOptions, "warmStart"> {
-  /** Use the first n items (default: all). */
-  n?: number;
-}
+export type EndsOptions = Omit<BaOptions, "warmStart">;
 
 /**
  * The small-lambda end. As lambda -> 0, eq. 26 first minimises D, to D_min = mean_i m_i
@@ -138,7 +137,7 @@ export interface EndsOptions extends Omit<BaOptions, "warmStart"> {
  * rows have several best experts; it is 0 when one expert is best on every row.
  */
 export function curveEnds(core: Core, source: RoutingSource, options: EndsOptions = {}): CurveEnds {
-  return withProblem(core, source, options.n, (p) => {
+  return withProblem(core, source, (p) => {
     const small = p.solve(0, iterOptions(options));
     return {
       N: p.N,
@@ -156,8 +155,6 @@ export function curveEnds(core: Core, source: RoutingSource, options: EndsOption
 
 export interface BlahutArimotoOptions extends BaOptions {
   lambda: number;
-  /** Use the first n items (default: all). */
-  n?: number;
   /** With 0-1 losses, return the vertex e_t* without iterating when lambda >= lambda_max
    *  (default true). */
   vertex?: boolean;
@@ -165,7 +162,7 @@ export interface BlahutArimotoOptions extends BaOptions {
 
 /** Solves eq. 26 at one lambda by the Blahut-Arimoto iteration (eqs. 28-29), accelerated. */
 export function blahutArimoto(core: Core, source: RoutingSource, options: BlahutArimotoOptions): BaResult {
-  return withProblem(core, source, options.n, (p) => {
+  return withProblem(core, source, (p) => {
     if (options.vertex !== false && p.zeroOne && options.lambda > 0) {
       const lm = lambdaMaxClosedForm(core, p);
       if (options.lambda >= lm.lambdaMax) {
@@ -199,8 +196,6 @@ export interface SweepOptions extends Omit<BaOptions, "warmStart"> {
   points?: number;
   lambdaMin?: number;
   lambdaMax?: number;
-  /** The first n items (default min(2000, N): the paper's N = 2,000 test images). */
-  n?: number;
   /** Warm-start each lambda from the previous solution (default true). */
   warmStart?: boolean;
   /** Return the closed-form vertex for lambda >= lambda_max with 0-1 losses (default true). */
@@ -223,8 +218,14 @@ export interface SweepResult {
   converged: boolean;
 }
 
-/** The default number of items of a sweep: the paper's N = 2,000, or all if fewer. */
-export const SWEEP_DEFAULT_N = 2000;
+/** The rows of the paper's routing experiment: the first N = 2,000 test images (Section V-A). */
+export const PAPER_ROUTING_N = 2000;
+
+/** The paper's rows of a loss matrix with N rows: the first min(2000, N). The one default of the
+ *  row count, used by `route`, `gates`, the report and the browser app alike. */
+export function paperRoutingN(N: number): number {
+  return Math.min(PAPER_ROUTING_N, N);
+}
 
 /**
  * The lambda sweep of Section V-A: eq. 26 at each lambda, in increasing lambda, each warm-started
@@ -233,14 +234,13 @@ export const SWEEP_DEFAULT_N = 2000;
  * (rate 0, D = the best expert's error) in closed form.
  */
 export function sweep(core: Core, source: RoutingSource, options: SweepOptions = {}): SweepResult {
-  const n = source instanceof RoutingProblem ? source.N : options.n ?? Math.min(SWEEP_DEFAULT_N, source.N);
   const lambdas = [...(options.lambdas ?? lambdaGrid(core, options.points ?? 25, options.lambdaMin ?? 1e-3, options.lambdaMax ?? 10))];
   for (const l of lambdas) if (!(l >= 0) || !Number.isFinite(l)) throw new RangeError(`lambda ${l}: expected finite and >= 0`);
   lambdas.sort((x, y) => x - y);
   const method = resolveMethod(options.accelerate);
   const tol = options.tol ?? 1e-10;
   const it = iterOptions(options);
-  return withProblem(core, source, n, (p) => {
+  return withProblem(core, source, (p) => {
     const ends = curveEnds(core, p, it);
     const points: BaResult[] = [];
     let prev: Float64Array | null = null;
@@ -265,7 +265,6 @@ export function sweep(core: Core, source: RoutingSource, options: SweepOptions =
 }
 
 export interface ConstrainedOptions extends Omit<BaOptions, "warmStart"> {
-  n?: number;
   /** Stop when the bracket [lower, distortion] is this narrow (default 1e-9). */
   dTol?: number;
   /** At most this many bisection steps (default 100). */
@@ -315,7 +314,7 @@ export function constrainedD(core: Core, source: RoutingSource, rho: number, opt
   const dTol = options.dTol ?? 1e-9;
   const maxBisect = options.maxBisect ?? 100;
   const it = iterOptions(options);
-  return withProblem(core, source, options.n, (p) => {
+  return withProblem(core, source, (p) => {
     const ends = options.ends ?? curveEnds(core, p, it);
     if (ends.N !== p.N || ends.R !== p.R || ends.K !== p.K) throw new RangeError(`ends: a curve of [${ends.N}, ${ends.R}] with ${ends.K} patterns, not of this problem`);
     let evaluations = ends.small.evaluations;
@@ -383,4 +382,28 @@ export function constrainedD(core: Core, source: RoutingSource, rho: number, opt
       kind: "bisection",
     };
   });
+}
+
+/** A routing curve: the sweep and D(rho) at the given rates, all of one RoutingProblem. */
+export interface RoutingCurve {
+  sweep: SweepResult;
+  rho: ConstrainedD[];
+}
+
+export interface CurveOptions extends SweepOptions {
+  /** Rates at which to solve eq. 27 (nats). */
+  rho?: readonly number[];
+}
+
+/**
+ * Every quantity of a routing curve from ONE problem: the lambda sweep (with the curve's ends)
+ * and D(rho) of eq. 27 at each rate of options.rho, bisected on the same rows and started from
+ * the sweep's ends. `route` and the report both call this, so the rows of a D(rho) are always the
+ * rows of the sweep, the oracle error and the least rate printed beside it.
+ */
+export function routingCurve(core: Core, problem: RoutingProblem, options: CurveOptions = {}): RoutingCurve {
+  const { rho = [], ...sweepOptions } = options;
+  const s = sweep(core, problem, sweepOptions);
+  const it = iterOptions(options);
+  return { sweep: s, rho: rho.map((r) => constrainedD(core, problem, r, { ...it, ends: s.ends })) };
 }

@@ -10,13 +10,16 @@ import type { Core } from "../../bindings/index.js";
 import { Cnn, CoreDataset, DEFAULT_ADAM, type CnnSpec } from "../model/cnn.js";
 import { stream } from "../prng.js";
 import type { RoutingLosses } from "./ba.js";
+import { paperRoutingN } from "./curve.js";
 
 export interface LearnedGateOptions {
   lambda: number;
-  /** rows of the loss matrix (= test images) to train on: [trainFrom, trainTo) (default 2000-10000) */
+  /** rows of the loss matrix (= test images) to train on: [trainFrom, trainTo) (default: from
+   *  evalN to the last row) */
   trainFrom?: number;
   trainTo?: number;
-  /** the BA rows to evaluate on: [0, evalN) (default 2000) */
+  /** the BA rows to evaluate on: [0, evalN) (default paperRoutingN(N), the rows of the report's
+   *  routing curve and of `route`) */
   evalN?: number;
   epochs?: number;
   batch?: number;
@@ -68,7 +71,7 @@ function evaluate(core: Core, net: Cnn, data: CoreDataset, L: RoutingLosses, fro
  */
 export function trainLearnedGate(core: Core, images: Uint8Array, imageSpec: Pick<CnnSpec, "channels" | "height" | "width">, L: RoutingLosses, options: LearnedGateOptions): LearnedGatePoint {
   const { lambda } = options;
-  const trainFrom = options.trainFrom ?? 2000, trainTo = options.trainTo ?? L.N, evalN = options.evalN ?? 2000;
+  const evalN = options.evalN ?? paperRoutingN(L.N), trainFrom = options.trainFrom ?? evalN, trainTo = options.trainTo ?? L.N;
   const epochs = options.epochs ?? 3, B = options.batch ?? 64, seed = options.seed ?? 0, index = options.index ?? 0;
   const adam = { ...DEFAULT_ADAM, lr: options.lr ?? DEFAULT_ADAM.lr };
   if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new RangeError(`lambda must be finite and >= 0, got ${lambda}`);

@@ -41,7 +41,7 @@
 // The bound. delta_m := E[L_S(W)] - D(R_g) (measured; it can be negative), so (GB) reads
 // E[R(W)] - E[L_S(W)] <= sqrt((2/m) I): Xu and Raginsky (2017) with a sigma = 1 sub-Gaussian loss.
 // A loss in [0, 1] is sigma = 1/2 sub-Gaussian (Hoeffding's lemma), which gives the tighter
-// sqrt(I / (2m)); both readings are reported, as for the main paper (DESIGN.md).
+// sqrt(I / (2m)); both readings are reported, as for the main paper (docs/DESIGN.md section 8).
 import type { Core } from "../../bindings/index.js";
 import { detMath, type DetMath } from "../math.js";
 import { stream } from "../prng.js";

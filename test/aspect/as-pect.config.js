@@ -1,5 +1,5 @@
 // as-pect: unit tests of the AssemblyScript core, compiled with the pinned compiler (the
-// transform is patched by patch-aspect.mjs; see toolchain notes Q1). Run: npm run test:as
+// transform is patched by patch-aspect.mjs; see docs/DESIGN.md section 9). Run: npm run test:as
 export default {
   entries: ["assembly/__tests__/**/*.spec.ts"],
   include: ["assembly/__tests__/**/*.include.ts"],

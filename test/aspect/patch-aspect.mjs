@@ -1,4 +1,4 @@
-// Makes @as-pect 8.1.0 work with the pinned AssemblyScript compiler (toolchain notes Q1).
+// Makes @as-pect 8.1.0 work with the pinned AssemblyScript compiler (docs/DESIGN.md section 9).
 // @as-pect/transform has the compiler's NodeKind numbers baked in as literals, e.g.
 // `statement.kind === 51 /* NodeKind.ClassDeclaration */`; AssemblyScript 0.28.17 inserted
 // NodeKind.TupleType and shifted every later kind by one, so the transform stops injecting its

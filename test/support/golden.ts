@@ -1,7 +1,7 @@
 // Pinned results: the canonical results sha-256 of `moe-bank reproduce --quick` (seed 0, MNIST).
 // Every engine (Node, Bun, Deno, Chromium) must produce it; a change here changes the numbers
 // everyone must agree on and must be deliberate.
-export const QUICK_RESULTS_SHA256 = "90572f3b75fc1ef8aeb6b6ceb79296b58cc1b56e629c240ed5d7948ed7019ecf";
+export const QUICK_RESULTS_SHA256 = "919166ecc557dfea71858b92bce2210c4f5c4ef07cc4d7d66856e4ff5ed1e6d9";
 
 /** The sha-256 of the bank folder that `moe-bank reproduce --quick` (seed 0, MNIST) writes
  *  (bank/manifest.json and bank/experts.safetensors), measured at 39ee975 before a bank's spec
