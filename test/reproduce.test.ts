@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../src/bank/config.js";
 import { decodeNpy, encodeNpy } from "../src/formats/npy.js";
 import { renderRoute, routingSummary, type RouteJson } from "../src/commands/route.js";
+import { renderReport, type Results, type RunInfo } from "../src/report/report.js";
 import { QUICK_BANK_SHA256, QUICK_RESULTS_SHA256 } from "./support/golden.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
@@ -63,6 +64,7 @@ test("reproduce --quick writes the report, the figures and the bank; the results
   const md = readFileSync(join(out, "report.md"), "utf8");
   for (const h of ["## The bank", "## Table I", "## Table II", "## Tighter bounds", "## Routing", "## Where the paper's conventions are off", sha]) assert.ok(md.includes(h), `report.md has ${h}`);
   routingFromOneProblem(out, report.results.routing, md);
+  paperColumnsNameTheirDataset(report, md);
   // again from the cache, and with 1 worker and a fresh cache: the same results
   const again = run("reproduce", "--quick", "--out", join(TMP, "again"), "--cache", cache, "--json");
   assert.equal(again.code, 0, again.stderr);
@@ -102,6 +104,17 @@ function routingFromOneProblem(out: string, rt: RouteJson, md: string): void {
   assert.ok(md.includes("```\n" + renderRoute(rt) + "\n```"), "report.md's routing block is report.json's routing rendered");
   assert.ok(md.includes(`\n${routingSummary(rt)}\n`), "report.md's routing paragraph is report.json's routing rendered");
   assert.match(md, /in-sample lower envelope of eq\. 27/);
+}
+
+/** The paper's printed values are MNIST's: an MNIST report sets them beside ours as "paper"; the
+ *  same results on another dataset label the column "paper (MNIST)" and say it is context. */
+function paperColumnsNameTheirDataset(report: { results: Results; resultsSha256: string; run: RunInfo }, md: string): void {
+  assert.ok(md.includes("| quantity | ours | paper |"));
+  assert.doesNotMatch(md, /paper \(MNIST\)/);
+  const other = { ...report.results, dataset: { ...report.results.dataset, name: "fashion-mnist" } } as Results;
+  const mdOther = renderReport(other, report.resultsSha256, report.run);
+  assert.ok(mdOther.includes("| quantity | ours | paper (MNIST) |"));
+  assert.match(mdOther, /hold its MNIST values; this run is on fashion-mnist/);
 }
 
 // ---- bad input: one test per case ---------------------------------------------------------------
