@@ -5,6 +5,7 @@ import { open, rename, unlink, readFile, mkdir, stat, access, constants } from "
 import { dirname, basename, join, resolve } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { MoeBankError } from "../errors.js";
+import { readInput } from "../input.js";
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -34,21 +35,14 @@ export async function writeAtomic(path: string, bytes: Uint8Array | string): Pro
   }
 }
 
-/** Reads a file; a missing or unreadable file is a one-line MoeBankError naming it. */
-export async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new MoeBankError(`${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code ?? String(e)})`}`);
-  }
-}
+/** Reads a regular file (at most maxBytes); any problem is a one-line MoeBankError naming it. */
+export const readBytes = readInput;
 
-/** Reads a file and checks it against its recorded sha-256. */
-export async function readVerified(path: string, expected: string): Promise<Uint8Array> {
+/** Reads a file and checks it against its recorded sha-256 (`recordedIn` names the record). */
+export async function readVerified(path: string, expected: string, recordedIn = "the manifest"): Promise<Uint8Array> {
   const bytes = await readBytes(path);
   const got = sha256(bytes);
-  if (got !== expected) throw new MoeBankError(`${path}: sha-256 ${got.slice(0, 16)}… does not match the manifest's ${expected.slice(0, 16)}…: the file is corrupt or was changed; refusing to use it`);
+  if (got !== expected) throw new MoeBankError(`${path}: sha-256 ${got.slice(0, 16)}… does not match ${recordedIn}'s ${expected.slice(0, 16)}…: the file is corrupt or was changed; refusing to use it`);
   return bytes;
 }
 

@@ -9,7 +9,7 @@ import { validateBankConfig, expertKey, canonicalJson, type BankConfig } from ".
 import { trainExperts, evaluateSplit, bankStatistics, summary, type LossMatrices, type Progress } from "./bank.js";
 export { summary } from "./bank.js";
 import { expertCache, blockCache } from "./cache.js";
-import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
+import { makeManifest, encodeExperts, writeBank, openBank, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
 import { sha256, writeAtomic } from "./files.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { encodeNpy } from "../formats/npy.js";
@@ -87,18 +87,15 @@ export interface EvalReport {
  *  rows from training) and writes the .npy files and eval.json to `out`. */
 export async function evaluateBankDir(opts: StageOptions & { bank: string; out: string; dataset: (m: Manifest) => Promise<LoadedDataset> }): Promise<{ report: EvalReport; mats: Record<"train" | "test", LossMatrices> }> {
   const core = await Core.load();
-  const head = await readManifest(opts.bank);
-  const net = new Cnn(core, head.config.spec);
-  const { manifest, experts } = await readBank(opts.bank, net.layout, net.size);
+  const { manifest, experts, size } = await openBank(core, opts.bank);
   if (manifest.experts.start !== 0 || manifest.experts.end !== manifest.config.experts) {
     throw new MoeBankError(`${opts.bank}: a shard (experts ${manifest.experts.start}-${manifest.experts.end - 1} of ${manifest.config.experts}); merge the shards first (moe-bank bank merge)`);
   }
   const data = await opts.dataset(manifest);
   if (data.id !== manifest.dataset.id) throw new MoeBankError(`${opts.bank}: the bank was trained on dataset ${manifest.dataset.id.slice(0, 16)}…, not on ${data.id.slice(0, 16)}… given here`);
   const R = experts.length;
-  const params = new Float32Array(R * net.size);
-  experts.forEach((e, i) => params.set(e.params, i * net.size));
-  net.free();
+  const params = new Float32Array(R * size);
+  experts.forEach((e, i) => params.set(e.params, i * size));
   const bankSha = sha256(new TextEncoder().encode(canonicalJson(manifest.perExpert.map((e) => e.sha256))));
   const csha = await coreSha();
   const warn = opts.warn ?? (() => {});

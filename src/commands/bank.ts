@@ -1,9 +1,8 @@
 // `moe-bank bank train | eval | merge | info`: the bank of experts (paper Section III-A).
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
-import { Cnn } from "../model/cnn.js";
 import { DEFAULT_BANK, validateBankConfig, canonicalJson, type BankConfig, type SubsetMode } from "../bank/config.js";
-import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type Manifest } from "../bank/store.js";
+import { makeManifest, encodeExperts, writeBank, openBank, paramsSha, type Manifest } from "../bank/store.js";
 import { trainBankDir, evaluateBankDir, summary } from "../bank/run.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
@@ -81,12 +80,7 @@ interface MergeArgs extends GlobalOptions {
 async function merge(a: ArgumentsCamelCase<MergeArgs>): Promise<void> {
   const core = await Core.load();
   const loaded = [];
-  for (const dir of a.shards) {
-    const head = await readManifest(dir);
-    const net = new Cnn(core, head.config.spec);
-    loaded.push({ dir, ...(await readBank(dir, net.layout, net.size)), layout: net.layout });
-    net.free();
-  }
+  for (const dir of a.shards) loaded.push({ dir, ...(await openBank(core, dir)) });
   loaded.sort((x, y) => x.manifest.experts.start - y.manifest.experts.start);
   const first = loaded[0]!.manifest;
   const same = (m: Manifest) => canonicalJson({ c: m.config, d: m.dataset, k: m.core, t: m.tool }) === canonicalJson({ c: first.config, d: first.dataset, k: first.core, t: first.tool });
@@ -111,10 +105,7 @@ interface InfoArgs extends GlobalOptions {
 
 async function info(a: ArgumentsCamelCase<InfoArgs>): Promise<void> {
   const core = await Core.load();
-  const head = await readManifest(a.bank);
-  const net = new Cnn(core, head.config.spec);
-  const { manifest } = await readBank(a.bank, net.layout, net.size);
-  net.free();
+  const { manifest } = await openBank(core, a.bank);
   const acc = summary(manifest.perExpert.map((e) => e.testAccuracy));
   emit(a, manifest, (m) => [
     `bank ${a.bank}: experts ${m.experts.start}-${m.experts.end - 1} of ${m.config.experts} (hashes verified)`,
