@@ -39,6 +39,8 @@ export function buildCli(argv: string[]) {
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .epilogue("Exit codes: 0 ok, 1 error, 2 usage error. Every command takes --help.")
     .fail((msg, err) => {
+      // yargs re-throws a coerce callback's error as a YError with the same message
+      if (err && err.name === "YError") throw new UsageError(err.message);
       if (err) throw err;
       throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
     });

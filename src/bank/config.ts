@@ -53,21 +53,22 @@ export const BANK_LIMITS = {
 /** The first problem of a bank config, as [field, what is wrong], or null. `poolSize` bounds a
  *  distinct subset. Fields are the config's own names (config.adam.lr, ...). */
 export function bankConfigProblem(c: BankConfig, poolSize: number): [string, string] | null {
+  const show = (v: unknown): string => (typeof v === "number" ? String(v) : JSON.stringify(v) ?? "nothing");
   const int = (name: keyof typeof BANK_LIMITS & string, v: unknown, max?: number): [string, string] | null => {
     const lim = BANK_LIMITS[name] as { min: number; max: number };
     const hi = max ?? lim.max;
-    return Number.isInteger(v) && (v as number) >= lim.min && (v as number) <= hi ? null : [name, `must be an integer in [${lim.min}, ${hi}], got ${JSON.stringify(v)}`];
+    return Number.isInteger(v) && (v as number) >= lim.min && (v as number) <= hi ? null : [name, `must be an integer in [${lim.min}, ${hi}], got ${show(v)}`];
   };
-  if (c.subset !== "distinct" && c.subset !== "bootstrap") return ["subset", `must be "distinct" or "bootstrap", got ${JSON.stringify(c.subset)}`];
+  if (c.subset !== "distinct" && c.subset !== "bootstrap") return ["subset", `must be "distinct" or "bootstrap", got ${show(c.subset)}`];
   const p = int("experts", c.experts) ?? int("subsetSize", c.subsetSize, c.subset === "distinct" ? Math.min(poolSize, BANK_LIMITS.subsetSize.max) : undefined) ??
     int("epochs", c.epochs) ?? int("batch", c.batch) ?? int("seed", c.seed);
   if (p) return p;
   const a = c.adam as Partial<AdamConfig> | null;
   if (a === null || typeof a !== "object") return ["adam", "must be an object {lr, beta1, beta2, eps}"];
   const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
-  if (!num(a.lr) || !(a.lr > 0 && a.lr <= BANK_LIMITS.lrMax)) return ["adam.lr", `must be a finite number in (0, ${BANK_LIMITS.lrMax}], got ${JSON.stringify(a.lr) ?? a.lr}`];
-  if (!num(a.eps) || !(a.eps > 0)) return ["adam.eps", `must be a finite number > 0, got ${JSON.stringify(a.eps)}`];
-  for (const k of ["beta1", "beta2"] as const) if (!num(a[k]) || !(a[k] >= 0 && a[k] < 1)) return [`adam.${k}`, `must be a number in [0, 1), got ${JSON.stringify(a[k])}`];
+  if (!num(a.lr) || !(a.lr > 0 && a.lr <= BANK_LIMITS.lrMax)) return ["adam.lr", `must be a finite number in (0, ${BANK_LIMITS.lrMax}], got ${show(a.lr)}`];
+  if (!num(a.eps) || !(a.eps > 0)) return ["adam.eps", `must be a finite number > 0, got ${show(a.eps)}`];
+  for (const k of ["beta1", "beta2"] as const) if (!num(a[k]) || !(a[k] >= 0 && a[k] < 1)) return [`adam.${k}`, `must be a number in [0, 1), got ${show(a[k])}`];
   try {
     validateSpec(c.spec);
   } catch (e) {

@@ -10,8 +10,9 @@ import { trainExperts, evaluateSplit, bankStatistics, summary, type LossMatrices
 export { summary } from "./bank.js";
 import { expertCache, blockCache } from "./cache.js";
 import { makeManifest, encodeExperts, writeBank, openBank, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
-import { sha256, writeAtomic } from "./files.js";
+import { sha256, writeFolder, checkOutDir, BANK_FOLDER_FILE } from "./files.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
+import { checkWorkers } from "../commands/checks.js";
 import { encodeNpy } from "../formats/npy.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import type { LoadedDataset } from "../data/datasets.js";
@@ -36,9 +37,15 @@ export interface StageOptions {
   warn?: (s: string) => void;
 }
 
+/** Before any work: the output folder (written whole) and the cache folder can be written. */
+export async function checkOutputs(out: string, cache: string): Promise<void> {
+  await checkOutDir(out, { whole: BANK_FOLDER_FILE });
+  await checkOutDir(cache, { option: "--cache" });
+}
+
 async function pool(data: LoadedDataset, workers: number | undefined): Promise<WorkerPool> {
+  checkWorkers(workers);
   const n = workers ?? (await defaultWorkers());
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--workers must be an integer >= 1, got ${workers}`);
   return WorkerPool.create({ workers: n, train: data.train, test: data.test });
 }
 
@@ -46,6 +53,7 @@ async function pool(data: LoadedDataset, workers: number | undefined): Promise<W
 export async function trainBankDir(opts: StageOptions & { data: LoadedDataset; config: BankConfig; range: { start: number; end: number }; out: string }): Promise<{ manifest: Manifest; experts: BankExpert[] }> {
   const { data, config, range } = opts;
   validateBankConfig(config, data.train.count);
+  await checkOutputs(opts.out, opts.cache);
   const csha = await coreSha();
   const warn = opts.warn ?? (() => {});
   const p = await pool(data, opts.workers);
@@ -86,6 +94,7 @@ export interface EvalReport {
 /** Builds L_train and L_test of a bank folder (reusing cached blocks and each expert's test
  *  rows from training) and writes the .npy files and eval.json to `out`. */
 export async function evaluateBankDir(opts: StageOptions & { bank: string; out: string; dataset: (m: Manifest) => Promise<LoadedDataset> }): Promise<{ report: EvalReport; mats: Record<"train" | "test", LossMatrices> }> {
+  await checkOutputs(opts.out, opts.cache);
   const core = await Core.load();
   const { manifest, experts, size } = await openBank(core, opts.bank);
   if (manifest.experts.start !== 0 || manifest.experts.end !== manifest.config.experts) {
@@ -131,12 +140,13 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
     }
   }
   const files: Record<string, string> = {};
+  const written: Record<string, Uint8Array | string> = {};
   for (const split of ["train", "test"] as const) {
     const m = mats[split];
     for (const [what, arr] of [["losses", m.losses], ["preds", m.preds]] as const) {
       const bytes = encodeNpy("u8", [m.R, m.N], arr);
       const name = `${what}-${split}.npy`;
-      await writeAtomic(join(opts.out, name), bytes);
+      written[name] = bytes;
       files[name] = sha256(bytes);
     }
   }
@@ -149,6 +159,8 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
     disagreement: st.disagreement,
     oracleTestError: st.oracleTestError,
   };
-  await writeAtomic(join(opts.out, "eval.json"), JSON.stringify(report, null, 2) + "\n");
+  written["eval.json"] = JSON.stringify(report, null, 2) + "\n";
+  // the folder whole, keeping what else it holds (the bank itself when out is the bank folder)
+  await writeFolder(opts.out, written, { keep: true });
   return { report, mats };
 }

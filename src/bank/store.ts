@@ -10,7 +10,7 @@ import { VERSION } from "../version.js";
 import { TENSOR_NAMES, Cnn, type TensorLayout } from "../model/cnn.js";
 import type { Core } from "../../bindings/index.js";
 import { bankConfigProblem, type BankConfig } from "./config.js";
-import { sha256, writeAtomic, readBytes, readVerified } from "./files.js";
+import { sha256, writeFolder, readBytes, readVerified } from "./files.js";
 
 export interface DatasetRef {
   name: string;
@@ -83,10 +83,10 @@ export function makeManifest(config: BankConfig, dataset: DatasetRef, core: { bu
   };
 }
 
-/** Writes the folder: experts.safetensors first, then manifest.json (each atomic). */
+/** Writes the bank folder whole (bank/files.ts writeFolder): experts.safetensors and
+ *  manifest.json of one run, never a mix of two; an earlier bank there is replaced. */
 export async function writeBank(dir: string, manifest: Manifest, file: Uint8Array): Promise<void> {
-  await writeAtomic(join(dir, "experts.safetensors"), file);
-  await writeAtomic(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  await writeFolder(dir, { "experts.safetensors": file, "manifest.json": JSON.stringify(manifest, null, 2) + "\n" });
 }
 
 /** A manifest that breaks the schema: one line naming the file and the field. */
