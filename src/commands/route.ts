@@ -6,6 +6,7 @@ import { Core } from "../../bindings/index.js";
 import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossMatrix } from "./losses.js";
+import { checkInt, POINTS_MAX } from "./checks.js";
 import { RoutingProblem, type BaMethod, type BaResult } from "../routing/ba.js";
 import { constrainedD, lambdaGrid, sweep, SWEEP_DEFAULT_N, type ConstrainedD, type SweepResult } from "../routing/curve.js";
 
@@ -77,7 +78,7 @@ export function routeJson(file: string, s: SweepResult, rho: ConstrainedD[]) {
 export type RouteJson = ReturnType<typeof routeJson>;
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const widths = rows[0]!.map((_, c) => rows.reduce((w, r) => Math.max(w, r[c]!.length), 0));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd()).join("\n");
 }
 
@@ -133,7 +134,7 @@ async function route(args: ArgumentsCamelCase<RouteArgs>): Promise<void> {
   const L = await readLossMatrix(args.testLosses);
   const n = args.n ?? Math.min(SWEEP_DEFAULT_N, L.N);
   if (!Number.isInteger(n) || n < 1 || n > L.N) throw new UsageError(`--n must be an integer in [1, ${L.N}] (the items in ${args.testLosses}), got ${args.n}`);
-  if (!Number.isInteger(args.points) || args.points < 1) throw new UsageError(`--points must be a positive integer, got ${args.points}`);
+  checkInt("points", args.points, 1, POINTS_MAX);
   if (!(args.lambdaMin > 0) || !(args.lambdaMax >= args.lambdaMin) || !Number.isFinite(args.lambdaMax)) throw new UsageError("--lambda-min and --lambda-max must satisfy 0 < min <= max");
   if (!(args.tol >= 0)) throw new UsageError(`--tol must be >= 0, got ${args.tol}`);
   if (!Number.isInteger(args.maxIter) || args.maxIter < 1) throw new UsageError(`--max-iter must be a positive integer, got ${args.maxIter}`);

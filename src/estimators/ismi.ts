@@ -99,7 +99,9 @@ export function ismiTables(core: Core, train: LossMatrix, pats: LossPatterns, op
     const work = alloc("u8", core.bytes("scale_work_bytes", e.scale_work_bytes(R, N, m), 24 * m + 4 * N + 8 * R));
     const pat = alloc("u8", Math.max(1, K * R)).set(pats.pat);
     const eoff = alloc("i32", R + 1).set(pats.eoff);
-    const eidx = alloc("i32", Math.max(1, pats.eidx.length)).set(pats.eidx);
+    // no expert ever errs: eidx is empty, the core still gets a valid (1-element) buffer
+    const eidx = alloc("i32", Math.max(1, pats.eidx.length));
+    eidx.view.set(pats.eidx);
     const d = alloc("i32", R), dl = alloc("i32", Math.max(1, K * R));
     for (let g = 0; g < G; g++) {
       opts.signal?.throwIfAborted();
