@@ -15,7 +15,7 @@ import { defaultMnistPaths, loadSplit } from "../src/data/files.js";
 import { encodeIdx } from "../src/data/idx.js";
 import { Core } from "../bindings/index.js";
 import { openBank } from "../src/bank/store.js";
-import { maxWorkers } from "../src/commands/checks.js";
+import { maxWorkers } from "../src/commands/workers.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 let tmp = "";

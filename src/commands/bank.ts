@@ -5,7 +5,8 @@ import { DEFAULT_BANK, validateBankConfig, canonicalJson, type BankConfig, type 
 import { makeManifest, encodeExperts, writeBank, openBank, paramsSha, type Manifest } from "../bank/store.js";
 import { trainBankDir, evaluateBankDir, summary } from "../bank/run.js";
 import { checkOutDir, BANK_FOLDER_FILE } from "../bank/files.js";
-import { folderOption, workersOption, checkWorkers } from "./checks.js";
+import { folderOption } from "./checks.js";
+import { workersOption, checkWorkers } from "./workers.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 import { emit, progressReporter, type GlobalOptions } from "../output.js";

@@ -1,6 +1,5 @@
 // The CLI's argument checks, one place for each: every failure is a one-line UsageError naming
 // the option (exit 2).
-import { totalmem } from "node:os";
 import { UsageError } from "../errors.js";
 import { MAX_ALLOC_BYTES } from "../../bindings/index.js";
 
@@ -28,30 +27,6 @@ export function checkLevel(level: number): void {
 export function checkAlphas(alphas: readonly number[]): void {
   for (const a of alphas) if (!(a >= 0 && a <= 1)) throw new UsageError(`--alpha must be in [0, 1], got ${a}`);
 }
-
-/** Memory one worker may hold: its own core, a copy of the dataset and the training workspaces
- *  (measured: 160 MB per worker training on MNIST, /usr/bin/time maxrss of bank train at 1 and 4
- *  workers); 256 MiB leaves room for larger datasets. */
-export const WORKER_BYTES = 256 * 2 ** 20;
-
-/** The most worker threads this machine can hold: half its memory at WORKER_BYTES each (at
- *  least 1, at most 1024). */
-export function maxWorkers(): number {
-  return Math.max(1, Math.min(1024, Math.floor(totalmem() / 2 / WORKER_BYTES)));
-}
-
-/** --workers, when given: 1 to maxWorkers() threads. */
-export function checkWorkers(x: number | undefined): void {
-  if (x !== undefined && (!Number.isInteger(x) || x < 1 || x > maxWorkers())) {
-    throw new UsageError(`--workers must be an integer in [1, ${maxWorkers()}] (this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB hold ${maxWorkers()} workers of ${WORKER_BYTES / 2 ** 20} MiB in half its memory), got ${x}`);
-  }
-}
-
-/** The --workers option of every command that runs a worker pool. */
-export const workersOption = {
-  type: "number",
-  describe: `worker threads (default: one per core; at most ${maxWorkers()} here, by memory); results do not depend on it`,
-} as const;
 
 /** A folder option (--out, --cache): one non-empty path; "" or a bare --out is a usage error,
  *  never the current folder. */

@@ -11,7 +11,8 @@ import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-opti
 import { DEFAULT_GRID, renderGrid, runGrid } from "../experiments/grid.js";
 import { gridBankLosses } from "../experiments/grid-banks.js";
 import type { LoadedDataset } from "../data/datasets.js";
-import { checkAlphas, checkInt, checkLevel, checkSeed, checkWorkers, folderOption, workersOption } from "./checks.js";
+import { checkAlphas, checkInt, checkLevel, checkSeed, folderOption } from "./checks.js";
+import { checkWorkers, workersOption } from "./workers.js";
 
 interface GridArgs extends GlobalOptions, DatasetArgs {
   counts: number[];

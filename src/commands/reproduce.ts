@@ -21,7 +21,8 @@ import { renderReport, type RunInfo } from "../report/report.js";
 import { VERSION } from "../version.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 import { emit, progressEnabled, progressReporter, type GlobalOptions } from "../output.js";
-import { checkSeed, checkWorkers, folderOption, workersOption } from "./checks.js";
+import { checkSeed, folderOption } from "./checks.js";
+import { checkWorkers, workersOption } from "./workers.js";
 
 interface ReproduceArgs extends GlobalOptions, DatasetArgs {
   out: string;

@@ -14,7 +14,8 @@ import { renderScaling, scalingFigures } from "../experiments/scaling-report.js"
 import { DEFAULT_SPEC, paramCount } from "../model/cnn.js";
 import { detMath } from "../math.js";
 import { counter, writeExperiment } from "./synth.js";
-import { checkInt, checkSeed, checkWorkers, folderOption, workersOption } from "./checks.js";
+import { checkInt, checkSeed, folderOption } from "./checks.js";
+import { checkWorkers, workersOption } from "./workers.js";
 import type { LoadedDataset } from "../data/datasets.js";
 
 interface ScalingArgs extends GlobalOptions, DatasetArgs {
