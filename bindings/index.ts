@@ -146,9 +146,9 @@ export class CoreMemoryError extends RangeError {
 /** The largest block the core's allocator (AssemblyScript TLSF) hands out: 2^30 bytes less its
  *  block header (4) and alignment (16). Every buffer's byte count is checked against it, so no
  *  size that reaches the core can wrap its 32-bit arithmetic. */
-export const MAX_ALLOC_BYTES = 2 ** 30 - 32;
+export const MAX_ALLOC_BYTES = 0x40000000 - 32;
 /** The core's memory limit: 65536 pages of 64 KiB (wasm32). */
-export const MEMORY_LIMIT_BYTES = 2 ** 32;
+export const MEMORY_LIMIT_BYTES = 0x100000000;
 
 export type DType = "f32" | "f64" | "i32" | "u32" | "u8";
 type ViewOf = { f32: Float32Array; f64: Float64Array; i32: Int32Array; u32: Uint32Array; u8: Uint8Array };
@@ -156,7 +156,7 @@ const CTOR = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint3
 export const DTYPE_BYTES: Record<DType, number> = { f32: 4, f64: 8, i32: 4, u32: 4, u8: 1 };
 
 function fmtBytes(n: number): string {
-  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`;
+  return n >= 0x40000000 ? `${(n / 0x40000000).toFixed(2)} GiB` : n >= 0x100000 ? `${(n / 0x100000).toFixed(1)} MiB` : `${n} bytes`;
 }
 
 /** A buffer in the core's memory: `ptr` is what kernels take; `view` is a typed array over it

@@ -47,7 +47,7 @@ function typeOf(st: Stats): string {
 }
 
 /** The largest input read whole (Node's Buffer limit is 2 GiB). */
-export const INPUT_MAX_BYTES = 2 ** 31 - 1;
+export const INPUT_MAX_BYTES = 0x7fffffff;
 
 /** Reads a regular file whole, at most `maxBytes`; anything else is an InputFileError. */
 export async function readInput(path: string, maxBytes = INPUT_MAX_BYTES): Promise<Uint8Array> {

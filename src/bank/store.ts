@@ -183,7 +183,7 @@ export function parseManifest(bytes: Uint8Array, mpath: string): Manifest {
 }
 
 /** A manifest is a few KB per expert; anything larger is not one. */
-const MANIFEST_MAX_BYTES = 64 * 2 ** 20;
+const MANIFEST_MAX_BYTES = 64 * 0x100000;
 
 /** Opens a bank folder in a core: its manifest, a Cnn of its spec for the layout, and every
  *  expert verified against the manifest (what bank info, merge and eval all start with). */

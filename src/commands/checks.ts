@@ -45,11 +45,11 @@ export function folderOption<E extends { demandOption?: true; default?: string }
 
 /** -M/--runs: Monte Carlo runs, at most RUNS_MAX; with R experts known, their error counts
  *  (i32 [M, R], one buffer in the core) must fit the core's largest buffer. */
-export const RUNS_MAX = 2 ** 24;
+export const RUNS_MAX = 0x1000000;
 export function checkRuns(M: number, R?: number): void {
   checkInt("runs", M, 1, RUNS_MAX);
   if (R !== undefined && M * R * 4 > MAX_ALLOC_BYTES) {
-    throw new UsageError(`--runs ${M} with R = ${R} experts needs ${((M * R * 4) / 2 ** 30).toFixed(2)} GiB of error counts (i32 [M, R]), more than the core's largest buffer: at most ${Math.floor(MAX_ALLOC_BYTES / (4 * R))} runs`);
+    throw new UsageError(`--runs ${M} with R = ${R} experts needs ${((M * R * 4) / 0x40000000).toFixed(2)} GiB of error counts (i32 [M, R]), more than the core's largest buffer: at most ${Math.floor(MAX_ALLOC_BYTES / (4 * R))} runs`);
   }
 }
 

@@ -24,7 +24,8 @@ interface RouteArgs extends GlobalOptions {
 }
 
 /** From this many experts on, the default solver (newton: an R x R system per step) says that
- *  --method squarem may be faster (issue 17: R = 1000 took 183 s with newton, 1.2 s with squarem). */
+ *  --method squarem may be faster (R = 1000, N = 300, 3 lambdas: squarem 53 s, newton not done
+ *  after 300 s, on a loaded 2-core machine; the issue's report: 183 s vs 1.2 s). */
 export const ROUTE_HINT_R = 200;
 
 /** A number for JSON: Infinity and NaN have no JSON form, so they become strings. */

@@ -68,7 +68,7 @@ export function validateSpec(s: CnnSpec): void {
   if (s.kernel % 2 !== 1) throw new RangeError(`cnn spec: kernel must be odd ('same' padding), got ${s.kernel}`);
   if (s.height < 4 || s.width < 4) throw new RangeError(`cnn spec: images must be at least 4x4 for two 2x2 pools`);
   if (s.classes < 2) throw new RangeError(`cnn spec: classes must be >= 2`);
-  if (paramCount(s) * 4 > MAX_ALLOC_BYTES) throw new RangeError(`cnn spec: ${paramCount(s)} parameters (${(paramCount(s) * 4 / 2 ** 30).toFixed(2)} GiB) exceed the core's largest buffer`);
+  if (paramCount(s) * 4 > MAX_ALLOC_BYTES) throw new RangeError(`cnn spec: ${paramCount(s)} parameters (${(paramCount(s) * 4 / 0x40000000).toFixed(2)} GiB) exceed the core's largest buffer`);
 }
 
 /** A lower bound, exact in doubles, on the floats of cnn_workspace_bytes(spec, B): its largest
