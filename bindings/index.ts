@@ -137,17 +137,39 @@ export class CoreAbortError extends Error {
   override name = "CoreAbortError";
 }
 
+/** Raised, before the core is called, for a buffer the core cannot hold: a byte count that is
+ *  not an exact integer, above the core's largest block, or beyond what its memory (4 GiB at
+ *  most) has left. The core is untouched and stays usable. */
+export class CoreMemoryError extends RangeError {
+  override name = "CoreMemoryError";
+}
+
+/** The largest block the core's allocator (AssemblyScript TLSF) hands out: 2^30 bytes less its
+ *  block header (4) and alignment (16). Every buffer's byte count is checked against it, so no
+ *  size that reaches the core can wrap its 32-bit arithmetic. */
+export const MAX_ALLOC_BYTES = 0x40000000 - 32;
+/** The core's memory limit: 65536 pages of 64 KiB (wasm32). */
+export const MEMORY_LIMIT_BYTES = 0x100000000;
+
 export type DType = "f32" | "f64" | "i32" | "u32" | "u8";
 type ViewOf = { f32: Float32Array; f64: Float64Array; i32: Int32Array; u32: Uint32Array; u8: Uint8Array };
 const CTOR = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, u8: Uint8Array } as const;
 export const DTYPE_BYTES: Record<DType, number> = { f32: 4, f64: 8, i32: 4, u32: 4, u8: 1 };
+
+function fmtBytes(n: number): string {
+  return n >= 0x40000000 ? `${(n / 0x40000000).toFixed(2)} GiB` : n >= 0x100000 ? `${(n / 0x100000).toFixed(1)} MiB` : `${n} bytes`;
+}
 
 /** A buffer in the core's memory: `ptr` is what kernels take; `view` is a typed array over it
  *  that is re-created after any growth of memory, so it is never a detached, stale view. */
 export class Tensor<D extends DType = DType> {
   #view: ViewOf[D] | null = null;
   #freed = false;
-  constructor(readonly core: Core, readonly ptr: number, readonly length: number, readonly dtype: D) {}
+  readonly ptr: number;
+  /** `ptr` is read unsigned: blocks above 2 GiB come back from the core as negative i32. */
+  constructor(readonly core: Core, ptr: number, readonly length: number, readonly dtype: D) {
+    this.ptr = ptr >>> 0;
+  }
 
   get byteLength(): number {
     return this.length * DTYPE_BYTES[this.dtype];
@@ -280,12 +302,40 @@ export class Core {
   }
 
   /** Allocates `length` elements of `dtype` (16-byte aligned; contents undefined). May grow
-   *  memory: views obtained before are re-created on their next `.view`. */
+   *  memory: views obtained before are re-created on their next `.view`. The one place sizes
+   *  are checked: an unknown dtype, a length that is not a safe integer, a byte count above
+   *  MAX_ALLOC_BYTES or more than the memory has left throw (RangeError / CoreMemoryError)
+   *  and leave the core as it was. */
   alloc<D extends DType>(dtype: D, length: number): Tensor<D> {
+    const size = Object.hasOwn(DTYPE_BYTES, dtype) ? DTYPE_BYTES[dtype] : undefined;
+    if (size === undefined) throw new RangeError(`alloc: unknown dtype ${JSON.stringify(dtype)} (one of ${Object.keys(DTYPE_BYTES).join(", ")})`);
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`alloc: bad length ${length}`);
-    const bytes = length * DTYPE_BYTES[dtype];
-    const ptr = bytes === 0 ? 0 : this.exports.alloc(bytes);
+    const bytes = length * size;
+    if (bytes > MAX_ALLOC_BYTES) throw new CoreMemoryError(`alloc: ${length} ${dtype} (${fmtBytes(bytes)}) exceed the core's largest buffer (${fmtBytes(MAX_ALLOC_BYTES)})`);
+    if (bytes === 0) return new Tensor(this, 0, length, dtype);
+    let ptr: number;
+    try {
+      ptr = this.exports.alloc(bytes) >>> 0;
+    } catch (e) {
+      // TLSF traps (unreachable) when memory.grow fails, before it changes any state
+      if (e instanceof WebAssembly.RuntimeError || e instanceof CoreAbortError) {
+        throw new CoreMemoryError(`alloc: the core's memory (${fmtBytes(this.exports.memory.buffer.byteLength)} in use, ${fmtBytes(MEMORY_LIMIT_BYTES)} at most) cannot hold ${fmtBytes(bytes)} more`);
+      }
+      throw e;
+    }
+    if (ptr === 0) throw new CoreMemoryError(`alloc: the core returned no block for ${fmtBytes(bytes)}`);
     return new Tensor(this, ptr, length, dtype);
+  }
+
+  /** A byte count the core computed (a *_bytes export), read unsigned and checked against
+   *  `atLeast`, a lower bound the caller computes exactly in doubles: a count below it has
+   *  wrapped the core's 32-bit arithmetic, one above MAX_ALLOC_BYTES cannot be allocated. */
+  bytes(what: string, value: number, atLeast: number): number {
+    const v = value >>> 0;
+    if (atLeast > MAX_ALLOC_BYTES || v < atLeast || v > MAX_ALLOC_BYTES) {
+      throw new CoreMemoryError(`${what}: needs ${fmtBytes(Math.max(v, atLeast))} or more, above the core's largest buffer (${fmtBytes(MAX_ALLOC_BYTES)})`);
+    }
+    return v;
   }
 
   /** Allocates a tensor holding a copy of `src`. */

@@ -39,8 +39,12 @@ export function buildCli(argv: string[]) {
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .epilogue("Exit codes: 0 ok, 1 error, 2 usage error. Every command takes --help.")
     .fail((msg, err) => {
+      // yargs re-throws a coerce callback's error as a YError with the same message
+      if (err && err.name === "YError") throw new UsageError(err.message);
       if (err) throw err;
-      throw new UsageError(msg?.startsWith("Did you mean") ? `unknown command. ${msg}` : (msg ?? "bad command line"));
+      // yargs' messages can span lines ("Invalid values:\n  Argument: dataset, Given: ..."): one line
+      const line = (msg ?? "bad command line").split("\n").map((s) => s.trim()).filter((s) => s !== "").join(" ");
+      throw new UsageError(line.startsWith("Did you mean") ? `unknown command. ${line}` : line);
     });
   // in the order --help lists them: the main job first, then stage by stage, then tools
   const commands = [reproduceCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];

@@ -1,6 +1,7 @@
 // How commands talk to the user: results on stdout (text or --json), progress and errors on
 // stderr. One place for the conventions every command keeps.
 import { MoeBankError } from "./errors.js";
+import { CoreMemoryError } from "../bindings/index.js";
 
 export interface GlobalOptions {
   json: boolean;
@@ -20,11 +21,20 @@ export function progressEnabled(opts: GlobalOptions): boolean {
   return opts.progress || process.stderr.isTTY === true;
 }
 
-/** One line for the user and the exit code: 2 usage, 1 expected error, 1 bug (with a hint). */
+/** Control characters made visible: C0 (but tab), DEL and C1 (0x80-0x9f, e.g. 0x9b, CSI in
+ *  8-bit terminals) as \xNN, so text from a file (an .npy header, a path) cannot drive the terminal. */
+export function escapeControls(s: string): string {
+  return s.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/** One line for the user and the exit code: 2 usage, 1 expected error, 1 bug (with a hint).
+ *  A CoreMemoryError (a buffer the core cannot hold) is expected: exit 1, no "internal". */
 export function describeError(err: unknown): { line: string; code: number; stack?: string } {
-  if (err instanceof MoeBankError) return { line: `moe-bank: ${err.message.split("\n")[0]}`, code: err.exitCode };
+  const first = (m: string) => escapeControls(m.split("\n")[0]!);
+  if (err instanceof MoeBankError) return { line: `moe-bank: ${first(err.message)}`, code: err.exitCode };
+  if (err instanceof CoreMemoryError) return { line: `moe-bank: too large for the core's memory: ${first(err.message)}`, code: 1 };
   const e = err instanceof Error ? err : new Error(String(err));
-  return { line: `moe-bank: internal error: ${e.message.split("\n")[0]} (set MOE_BANK_DEBUG=1 for the stack)`, code: 1, stack: e.stack };
+  return { line: `moe-bank: internal error: ${first(e.message)} (set MOE_BANK_DEBUG=1 for the stack)`, code: 1, stack: e.stack };
 }
 
 /** A progress line on stderr: count, rate and ETA; rewritten in place on a terminal, one line

@@ -69,7 +69,36 @@ export async function resolveRequestPath(root: string, allow: readonly string[],
     if (segments.length > pre.length && pre.every((p, i) => segments[i] === p)) return fileUnder(m.dir, segments.slice(pre.length));
   }
   if (segments.length === 0 || !allow.includes(segments[0]!)) return 404;
-  return fileUnder(root, segments);
+  // contained in the served folder itself (root/<first segment>), not merely in root: a symlink
+  // in web/ to another file of the package is not served
+  return fileUnder(join(root, segments[0]!), segments.slice(1));
+}
+
+/** Whether `host` is a loopback address or name: 127.0.0.0/8, ::1 (also IPv4-mapped), localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "").replace(/^::ffff:/, "");
+  if (h === "localhost" || h.endsWith(".localhost") || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return m !== null && m.slice(1).every((x) => Number(x) <= 255) && Number(m[1]) === 127;
+}
+
+/** The hostname of a Host header ("name:port", "[v6]:port"), lowercased; null if malformed. */
+function hostnameOf(header: string): string | null {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/.exec(header.trim());
+  return m ? m[1]!.toLowerCase().replace(/^\[|\]$/g, "") : null;
+}
+
+/** Whether a request's Host header names this server: the address it is bound to, or a loopback
+ *  name when it listens on loopback. Anything else is refused (a page on another site that
+ *  points its own DNS name at 127.0.0.1, "DNS rebinding", cannot read the app's files). A server
+ *  bound to every address (0.0.0.0, ::) cannot know its names and accepts any Host. */
+export function hostAllowed(bound: string, header: string | undefined): boolean {
+  const b = bound.toLowerCase().replace(/^\[|\]$/g, "");
+  if (b === "0.0.0.0" || b === "::") return true;
+  if (header === undefined) return false;
+  const h = hostnameOf(header);
+  if (h === null) return false;
+  return h === b || (isLoopback(b) && isLoopback(h));
 }
 
 // The file `segments` name under `root` (no segment is "." or ".."), checked again after
@@ -77,11 +106,11 @@ export async function resolveRequestPath(root: string, allow: readonly string[],
 async function fileUnder(root: string, segments: string[]): Promise<string | 403 | 404> {
   const base = resolve(root);
   const file = resolve(base, ...segments);
-  if (!file.startsWith(base + sep)) return 403;
+  if (file !== base && !file.startsWith(base + sep)) return 403;
   try {
     const real = await realpath(file);
     const realBase = await realpath(base);
-    if (!real.startsWith(realBase + sep)) return 403;
+    if (real !== realBase && !real.startsWith(realBase + sep)) return 403;
     const st = await stat(real);
     if (st.isDirectory()) {
       const index = join(real, "index.html");
@@ -93,17 +122,20 @@ async function fileUnder(root: string, segments: string[]): Promise<string | 403
   }
 }
 
+/** The headers of every answer, errors and parser refusals included. */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+  "X-Content-Type-Options": "nosniff",
+  "Cache-Control": "no-store",
+};
+
 /** Starts the server; resolves once it listens. */
 export function startStaticServer(opts: StaticServerOptions): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   const server = createServer((req, res) => {
-    const headers = {
-      "Cross-Origin-Opener-Policy": "same-origin",
-      "Cross-Origin-Embedder-Policy": "require-corp",
-      "Cross-Origin-Resource-Policy": "same-origin",
-      "X-Content-Type-Options": "nosniff",
-      "Cache-Control": "no-store",
-    };
+    const headers = SECURITY_HEADERS;
     const fail = (code: number) => {
       res.writeHead(code, { ...headers, "Content-Type": "text/plain; charset=utf-8" });
       res.end(`${code}\n`);
@@ -112,6 +144,7 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
       res.setHeader("Allow", "GET, HEAD");
       return fail(405);
     }
+    if (!hostAllowed(host, req.headers.host)) return fail(421);
     const url = req.url ?? "/";
     if (opts.index !== undefined && (url === "/" || url.startsWith("/?"))) {
       res.writeHead(302, { ...headers, Location: opts.index, "Content-Type": "text/plain; charset=utf-8" });
@@ -132,7 +165,8 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === "ECONNRESET" || !socket.writable) return void socket.destroy();
     const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const extra = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    socket.end(`HTTP/1.1 ${status}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   return new Promise((ok, ko) => {
     server.once("error", ko);

@@ -266,7 +266,8 @@ test("a flipped byte in experts.safetensors: bank info and bank eval refuse it i
   const file = join(dir, "experts.safetensors");
   flip(file, dataStart(file) + 12345);
   const esc = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const pattern = new RegExp(`^moe-bank: ${esc}: sha-256 [0-9a-f]+… does not match the manifest's [0-9a-f]+…`);
+  const manifestEsc = join(dir, "manifest.json").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(`^moe-bank: ${esc}: sha-256 [0-9a-f]+… does not match ${manifestEsc}'s [0-9a-f]+…`);
   assertOneLineError(cli("bank", "info", "--bank", dir), pattern);
   assertOneLineError(cli(...evalArgs(dir, fresh("cache"))), pattern);
   assert.ok(!existsSync(join(dir, "losses-train.npy")), "nothing evaluated");
@@ -413,7 +414,7 @@ test("a missing, malformed or foreign manifest.json is one line naming the file,
   const dir = mkdtempSync(join(tmpdir(), "moe-bank-manifest-"));
   try {
     const m = join(dir, "manifest.json");
-    for (const [content, pattern] of [[null, /manifest\.json: no such file/], ["{", /manifest\.json: not valid JSON/], ["{}", /manifest\.json: not a moe-bank bank manifest/], ['{"format":"moe-bank/bank","formatVersion":1}', /manifest\.json: the manifest lacks/]] as const) {
+    for (const [content, pattern] of [[null, /manifest\.json: no such file/], ["{", /manifest\.json: not valid JSON/], ["{}", /manifest\.json: not a moe-bank bank manifest/], ['{"format":"moe-bank/bank","formatVersion":1}', /manifest\.json: tool must be an object, got nothing$/m]] as const) {
       if (content !== null) writeFileSync(m, content);
       for (const cmd of [["bank", "info", "--bank", dir], ["bank", "eval", "--bank", dir]]) {
         const r = spawnSync(process.execPath, [CLI, ...cmd], { encoding: "utf8" });

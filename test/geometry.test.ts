@@ -81,10 +81,10 @@ test("bank merge: a shard whose manifest's spec is not its dataset's geometry is
   m.config.spec = DEFAULT_SPEC; // a 28x28 spec beside a dataset of 32x32 images
   writeFileSync(join(edited, "manifest.json"), JSON.stringify(m, null, 2) + "\n");
   const r = runCli("bank", "merge", edited, "--out", join(tmp, "merged"));
-  assertOneLineError(r, 1, new RegExp(`^moe-bank: ${edited}: the bank's experts take 1x28x28 images .* but dataset "idx" \\([0-9a-f]{16}…\\) recorded in its manifest has 1x32x32 images`));
+  assertOneLineError(r, 1, new RegExp(`^moe-bank: ${edited}/manifest.json: config.spec takes 1x28x28 images .* but its dataset "idx" \\([0-9a-f]{16}…\\) has 1x32x32 images`));
   // bank eval reads the manifest the same way
   const e = runCli("bank", "eval", "--bank", edited, ...files(32), "--out", join(tmp, "nowhere"), "--cache", join(tmp, "cache"), "--workers", "1");
-  assertOneLineError(e, 1, /the bank's experts take 1x28x28 images .* recorded in its manifest has 1x32x32/);
+  assertOneLineError(e, 1, /manifest\.json: config\.spec takes 1x28x28 images .* but its dataset "idx" .* has 1x32x32/);
 });
 
 test("the library refuses a config whose spec is not the data's: trainBankDir and runPipeline", async () => {

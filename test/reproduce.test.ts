@@ -2,6 +2,7 @@
 // report.md and the figures; the results' sha-256 is what it says, does not depend on the worker
 // count or on cached stages, and holds no paths, timings or NaN. Then every bad-input case of
 // the bad-input contract (docs/DESIGN.md section 6): one line, the right exit code, no stack trace, nothing half-written in --out.
+import { maxWorkers } from "../src/commands/workers.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -164,7 +165,7 @@ test("lambda <= 0: exit 2", () => {
 
 test("workers < 1: exit 2, nothing written", () => {
   const out = join(TMP, "w0");
-  assertOneLine(run("reproduce", "--quick", "--out", out, "--workers", "0"), 2, /--workers must be an integer in \[1, 1024\], got 0/);
+  assertOneLine(run("reproduce", "--quick", "--out", out, "--workers", "0"), 2, new RegExp(`--workers must be an integer in \\[1, ${maxWorkers()}\\] \\(this machine's .*\\), got 0`));
   assert.ok(!existsSync(out));
 });
 

@@ -187,7 +187,7 @@ test("malformed requests get an error status or a closed socket, and the server 
   }
   // methods other than GET and HEAD
   for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"]) {
-    const r = await raw(port, `${method} /web/index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`);
+    const r = await raw(port, `${method} /web/index.html HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`);
     assert.equal(r.status, 405, method);
     assert.equal(r.headers.allow, "GET, HEAD");
     assert.doesNotMatch(r.body, /<title>/);
@@ -196,9 +196,9 @@ test("malformed requests get an error status or a closed socket, and the server 
   assert.ok(connectReq.status === null || connectReq.status >= 400, `CONNECT: ${connectReq.status}`);
   await stillServing();
   // a header over the parser's limit (16 KiB)
-  const huge = await raw(port, `GET /web/index.html HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(64 * 1024)}\r\n\r\n`);
+  const huge = await raw(port, `GET /web/index.html HTTP/1.1\r\nHost: localhost\r\nX-Big: ${"a".repeat(64 * 1024)}\r\n\r\n`);
   assert.ok(huge.status === null || huge.status === 431 || huge.status === 400, `huge header: ${huge.status}`);
-  const manyHeaders = await raw(port, `GET /web/index.html HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join("\r\n")}\r\n\r\n`);
+  const manyHeaders = await raw(port, `GET /web/index.html HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join("\r\n")}\r\n\r\n`);
   assert.ok(manyHeaders.status === null || manyHeaders.status >= 400, `many headers: ${manyHeaders.status}`);
   const longUrl = await get(port, `/web/${"a".repeat(40_000)}`);
   assert.ok(longUrl.status === null || longUrl.status >= 400, `long URL: ${longUrl.status}`);
@@ -211,7 +211,7 @@ test("malformed requests get an error status or a closed socket, and the server 
     "GET /web/index.html HTTP/1.1\r\nHost x\r\n\r\n",
     "GET /web/index.html HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
     "GET /web/index.html HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-    "GET /web/in\0dex.html HTTP/1.1\r\nHost: x\r\n\r\n",
+    "GET /web/in\0dex.html HTTP/1.1\r\nHost: localhost\r\n\r\n",
     "\r\n\r\nGARBAGE\r\n\r\n",
   ]) {
     const r = await raw(port, junk);
@@ -227,11 +227,11 @@ test("malformed requests get an error status or a closed socket, and the server 
     s.on("error", () => ok());
   });
   // two pipelined requests on one keep-alive connection, then garbage on the same socket
-  const pipelined = await raw(port, "GET /web/style.css HTTP/1.1\r\nHost: x\r\n\r\nGET /web/index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const pipelined = await raw(port, "GET /web/style.css HTTP/1.1\r\nHost: localhost\r\n\r\nGET /web/index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
   assert.equal(pipelined.status, 200);
   assert.equal(pipelined.body.match(/HTTP\/1\.1 200/g)?.length, 1, "the second response follows the first");
   const afterGood = await new Promise<string>((ok) => {
-    const s = connect(port, "127.0.0.1", () => s.write("GET /web/style.css HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const s = connect(port, "127.0.0.1", () => s.write("GET /web/style.css HTTP/1.1\r\nHost: localhost\r\n\r\n"));
     let text = "";
     s.on("data", (d) => {
       text += d.toString("latin1");

@@ -38,19 +38,53 @@ export const DEFAULT_BANK: BankConfig = {
   experts: 25,
 };
 
-export function validateBankConfig(c: BankConfig, poolSize: number): void {
-  validateSpec(c.spec);
-  const int = (name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
-    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be an integer in [${min}, ${max}], got ${v}`);
+/** The ranges of a bank's settings, declared once: the CLI checks its options against them
+ *  (validateBankConfig) and a manifest's config is checked against them (bank/store.ts). */
+export const BANK_LIMITS = {
+  experts: { min: 1, max: 100000 },
+  epochs: { min: 1, max: 1000 },
+  batch: { min: 1, max: 65536 },
+  subsetSize: { min: 1, max: 0x7fffffff },
+  seed: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  /** Adam's learning rate: finite, in (0, LR_MAX] (1e309 is Infinity and trains NaNs) */
+  lrMax: 10,
+} as const;
+
+/** The first problem of a bank config, as [field, what is wrong], or null. `poolSize` bounds a
+ *  distinct subset. Fields are the config's own names (config.adam.lr, ...). */
+export function bankConfigProblem(c: BankConfig, poolSize: number): [string, string] | null {
+  const show = (v: unknown): string => (typeof v === "number" ? String(v) : JSON.stringify(v) ?? "nothing");
+  const int = (name: keyof typeof BANK_LIMITS & string, v: unknown, max?: number): [string, string] | null => {
+    const lim = BANK_LIMITS[name] as { min: number; max: number };
+    const hi = max ?? lim.max;
+    return Number.isInteger(v) && (v as number) >= lim.min && (v as number) <= hi ? null : [name, `must be an integer in [${lim.min}, ${hi}], got ${show(v)}`];
   };
-  int("--count (R, the number of experts)", c.experts, 1, 100000);
-  int("--subset-size", c.subsetSize, 1, c.subset === "distinct" ? poolSize : 0x7fffffff);
-  int("--epochs", c.epochs, 1, 1000);
-  int("--batch", c.batch, 1, 65536);
-  int("--seed", c.seed, 0);
-  if (!(c.adam.lr > 0) || !(c.adam.eps > 0) || !(c.adam.beta1 >= 0 && c.adam.beta1 < 1) || !(c.adam.beta2 >= 0 && c.adam.beta2 < 1)) {
-    throw new UsageError(`bad Adam settings: ${JSON.stringify(c.adam)}`);
+  if (c.subset !== "distinct" && c.subset !== "bootstrap") return ["subset", `must be "distinct" or "bootstrap", got ${show(c.subset)}`];
+  const p = int("experts", c.experts) ?? int("subsetSize", c.subsetSize, c.subset === "distinct" ? Math.min(poolSize, BANK_LIMITS.subsetSize.max) : undefined) ??
+    int("epochs", c.epochs) ?? int("batch", c.batch) ?? int("seed", c.seed);
+  if (p) return p;
+  const a = c.adam as Partial<AdamConfig> | null;
+  if (a === null || typeof a !== "object") return ["adam", "must be an object {lr, beta1, beta2, eps}"];
+  const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+  if (!num(a.lr) || !(a.lr > 0 && a.lr <= BANK_LIMITS.lrMax)) return ["adam.lr", `must be a finite number in (0, ${BANK_LIMITS.lrMax}], got ${show(a.lr)}`];
+  if (!num(a.eps) || !(a.eps > 0)) return ["adam.eps", `must be a finite number > 0, got ${show(a.eps)}`];
+  for (const k of ["beta1", "beta2"] as const) if (!num(a[k]) || !(a[k] >= 0 && a[k] < 1)) return [`adam.${k}`, `must be a number in [0, 1), got ${show(a[k])}`];
+  try {
+    validateSpec(c.spec);
+  } catch (e) {
+    return ["spec", (e as Error).message.replace(/^cnn spec: /, "")];
   }
+  return null;
+}
+
+const OPTION_OF: Record<string, string> = {
+  experts: "--count (R, the number of experts)", subsetSize: "--subset-size", epochs: "--epochs", batch: "--batch", seed: "--seed", "adam.lr": "--lr",
+};
+
+/** Checks a config built from command-line options: a UsageError naming the option. */
+export function validateBankConfig(c: BankConfig, poolSize: number): void {
+  const p = bankConfigProblem(c, poolSize);
+  if (p) throw new UsageError(`${OPTION_OF[p[0]] ?? `bank config ${p[0]}`} ${p[1]}`);
 }
 
 /** JSON with object keys sorted at every level: the canonical form that hashes are taken of. */

@@ -5,13 +5,14 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Core, coreUrl } from "../../bindings/index.js";
 import { Cnn, geometryOf } from "../model/cnn.js";
-import { validateBankConfig, expertKey, canonicalJson, checkGeometry, datasetLabel, datasetRef, refGeometry, type BankConfig } from "./config.js";
+import { validateBankConfig, expertKey, canonicalJson, checkGeometry, datasetLabel, datasetRef, type BankConfig } from "./config.js";
 import { trainExperts, evaluateSplit, bankStatistics, summary, type LossMatrices, type Progress } from "./bank.js";
 export { summary } from "./bank.js";
 import { expertCache, blockCache } from "./cache.js";
-import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
-import { sha256, writeAtomic } from "./files.js";
+import { makeManifest, encodeExperts, writeBank, openBank, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
+import { sha256, writeFolder, checkOutDir, BANK_FOLDER_FILE } from "./files.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
+import { checkWorkers } from "../commands/workers.js";
 import { encodeNpy } from "../formats/npy.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import type { LoadedDataset } from "../data/datasets.js";
@@ -30,9 +31,15 @@ export interface StageOptions {
   warn?: (s: string) => void;
 }
 
+/** Before any work: the output folder (written whole) and the cache folder can be written. */
+export async function checkOutputs(out: string, cache: string): Promise<void> {
+  await checkOutDir(out, { whole: BANK_FOLDER_FILE });
+  await checkOutDir(cache, { option: "--cache" });
+}
+
 async function pool(data: LoadedDataset, workers: number | undefined): Promise<WorkerPool> {
+  checkWorkers(workers);
   const n = workers ?? (await defaultWorkers());
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--workers must be an integer >= 1, got ${workers}`);
   return WorkerPool.create({ workers: n, train: data.train, test: data.test });
 }
 
@@ -41,6 +48,7 @@ export async function trainBankDir(opts: StageOptions & { data: LoadedDataset; c
   const { data, config, range } = opts;
   validateBankConfig(config, data.train.count);
   checkGeometry(config.spec, geometryOf(data.train), opts.out, datasetLabel(data));
+  await checkOutputs(opts.out, opts.cache);
   const csha = await coreSha();
   const warn = opts.warn ?? (() => {});
   const p = await pool(data, opts.workers);
@@ -81,11 +89,9 @@ export interface EvalReport {
 /** Builds L_train and L_test of a bank folder (reusing cached blocks and each expert's test
  *  rows from training) and writes the .npy files and eval.json to `out`. */
 export async function evaluateBankDir(opts: StageOptions & { bank: string; out: string; dataset: (m: Manifest) => Promise<LoadedDataset> }): Promise<{ report: EvalReport; mats: Record<"train" | "test", LossMatrices> }> {
+  await checkOutputs(opts.out, opts.cache);
   const core = await Core.load();
-  const head = await readManifest(opts.bank);
-  checkGeometry(head.config.spec, refGeometry(head.dataset), opts.bank, `${datasetLabel(head.dataset)} recorded in its manifest`);
-  const net = new Cnn(core, head.config.spec);
-  const { manifest, experts } = await readBank(opts.bank, net.layout, net.size);
+  const { manifest, experts, size } = await openBank(core, opts.bank); // the manifest's spec is its dataset's geometry (validateManifest)
   if (manifest.experts.start !== 0 || manifest.experts.end !== manifest.config.experts) {
     throw new MoeBankError(`${opts.bank}: a shard (experts ${manifest.experts.start}-${manifest.experts.end - 1} of ${manifest.config.experts}); merge the shards first (moe-bank bank merge)`);
   }
@@ -93,9 +99,8 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
   checkGeometry(manifest.config.spec, geometryOf(data.train), opts.bank, datasetLabel(data));
   if (data.id !== manifest.dataset.id) throw new MoeBankError(`${opts.bank}: the bank was trained on dataset ${manifest.dataset.id.slice(0, 16)}…, not on ${data.id.slice(0, 16)}… given here`);
   const R = experts.length;
-  const params = new Float32Array(R * net.size);
-  experts.forEach((e, i) => params.set(e.params, i * net.size));
-  net.free();
+  const params = new Float32Array(R * size);
+  experts.forEach((e, i) => params.set(e.params, i * size));
   const bankSha = sha256(new TextEncoder().encode(canonicalJson(manifest.perExpert.map((e) => e.sha256))));
   const csha = await coreSha();
   const warn = opts.warn ?? (() => {});
@@ -131,12 +136,13 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
     }
   }
   const files: Record<string, string> = {};
+  const written: Record<string, Uint8Array | string> = {};
   for (const split of ["train", "test"] as const) {
     const m = mats[split];
     for (const [what, arr] of [["losses", m.losses], ["preds", m.preds]] as const) {
       const bytes = encodeNpy("u8", [m.R, m.N], arr);
       const name = `${what}-${split}.npy`;
-      await writeAtomic(join(opts.out, name), bytes);
+      written[name] = bytes;
       files[name] = sha256(bytes);
     }
   }
@@ -149,6 +155,8 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
     disagreement: st.disagreement,
     oracleTestError: st.oracleTestError,
   };
-  await writeAtomic(join(opts.out, "eval.json"), JSON.stringify(report, null, 2) + "\n");
+  written["eval.json"] = JSON.stringify(report, null, 2) + "\n";
+  // the folder whole, keeping what else it holds (the bank itself when out is the bank folder)
+  await writeFolder(opts.out, written, { keep: true });
   return { report, mats };
 }

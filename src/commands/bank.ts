@@ -1,10 +1,13 @@
 // `moe-bank bank train | eval | merge | info`: the bank of experts (paper Section III-A).
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
-import { Cnn, geometryOf, specFor } from "../model/cnn.js";
-import { DEFAULT_BANK, validateBankConfig, canonicalJson, checkGeometry, datasetLabel, refGeometry, type BankConfig, type SubsetMode } from "../bank/config.js";
-import { makeManifest, encodeExperts, writeBank, readBank, readManifest, paramsSha, type Manifest } from "../bank/store.js";
+import { geometryOf, specFor } from "../model/cnn.js";
+import { DEFAULT_BANK, validateBankConfig, canonicalJson, type BankConfig, type SubsetMode } from "../bank/config.js";
+import { makeManifest, encodeExperts, writeBank, openBank, paramsSha, type Manifest } from "../bank/store.js";
 import { trainBankDir, evaluateBankDir, summary } from "../bank/run.js";
+import { checkOutDir, BANK_FOLDER_FILE } from "../bank/files.js";
+import { folderOption } from "./checks.js";
+import { workersOption, checkWorkers } from "./workers.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 import { emit, progressReporter, type GlobalOptions } from "../output.js";
@@ -43,6 +46,7 @@ async function train(a: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const data = await resolveDataset(a);
   const config: BankConfig = { ...DEFAULT_BANK, spec: specFor(geometryOf(data.train)), experts: a.count, subsetSize: a.subsetSize, subset: a.subset, epochs: a.epochs, batch: a.batch, seed: a.seed, adam: { ...DEFAULT_BANK.adam, lr: a.lr } };
   validateBankConfig(config, data.train.count);
+  checkWorkers(a.workers);
   const range = parseRange(a.experts, config.experts);
   const { manifest, experts } = await trainBankDir({ data, config, range, out: a.out, cache: a.cache, ...(a.workers !== undefined ? { workers: a.workers } : {}), onProgress: progressReporter(a), warn });
   const acc = summary(experts.map((e) => e.testAccuracy));
@@ -59,6 +63,7 @@ interface EvalArgs extends GlobalOptions, DatasetArgs {
 }
 
 async function evaluate(a: ArgumentsCamelCase<EvalArgs>): Promise<void> {
+  checkWorkers(a.workers);
   const out = a.out ?? a.bank;
   const { report } = await evaluateBankDir({
     bank: a.bank, out, cache: a.cache, ...(a.workers !== undefined ? { workers: a.workers } : {}), onProgress: progressReporter(a), warn,
@@ -79,15 +84,10 @@ interface MergeArgs extends GlobalOptions {
 }
 
 async function merge(a: ArgumentsCamelCase<MergeArgs>): Promise<void> {
+  await checkOutDir(a.out, { whole: BANK_FOLDER_FILE });
   const core = await Core.load();
   const loaded = [];
-  for (const dir of a.shards) {
-    const head = await readManifest(dir);
-    checkGeometry(head.config.spec, refGeometry(head.dataset), dir, `${datasetLabel(head.dataset)} recorded in its manifest`);
-    const net = new Cnn(core, head.config.spec);
-    loaded.push({ dir, ...(await readBank(dir, net.layout, net.size)), layout: net.layout });
-    net.free();
-  }
+  for (const dir of a.shards) loaded.push({ dir, ...(await openBank(core, dir)) }); // each manifest's spec is its dataset's geometry (validateManifest)
   loaded.sort((x, y) => x.manifest.experts.start - y.manifest.experts.start);
   const first = loaded[0]!.manifest;
   const same = (m: Manifest) => canonicalJson({ c: m.config, d: m.dataset, k: m.core, t: m.tool }) === canonicalJson({ c: first.config, d: first.dataset, k: first.core, t: first.tool });
@@ -112,10 +112,7 @@ interface InfoArgs extends GlobalOptions {
 
 async function info(a: ArgumentsCamelCase<InfoArgs>): Promise<void> {
   const core = await Core.load();
-  const head = await readManifest(a.bank);
-  const net = new Cnn(core, head.config.spec);
-  const { manifest } = await readBank(a.bank, net.layout, net.size);
-  net.free();
+  const { manifest } = await openBank(core, a.bank);
   const acc = summary(manifest.perExpert.map((e) => e.testAccuracy));
   emit(a, manifest, (m) => [
     `bank ${a.bank}: experts ${m.experts.start}-${m.experts.end - 1} of ${m.config.experts} (hashes verified)`,
@@ -126,13 +123,13 @@ async function info(a: ArgumentsCamelCase<InfoArgs>): Promise<void> {
 }
 
 export function bankCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
-  const cacheOpt = { type: "string", default: ".moe-bank-cache", describe: "where finished experts and evaluation blocks are kept (reused by later runs)" } as const;
-  const workersOpt = { type: "number", describe: "worker threads (default: one per core); results do not depend on it" } as const;
+  const cacheOpt = folderOption("cache", "where finished experts and evaluation blocks are kept (reused by later runs)", { default: ".moe-bank-cache" });
+  const workersOpt = workersOption;
   return y.command("bank <command>", "train, evaluate, merge and inspect a bank of CNN experts", (b) =>
     b
       .command("train", "train R experts (or a shard of them) on their own subsets", (c) =>
         datasetOptions(c)
-          .option("out", { type: "string", demandOption: true, describe: "bank folder to write (manifest.json + experts.safetensors)" })
+          .option("out", folderOption("out", "bank folder to write (manifest.json + experts.safetensors)", { demandOption: true }))
           .option("count", { alias: "R", type: "number", default: DEFAULT_BANK.experts, describe: "number of experts R in the bank" })
           .option("experts", { type: "string", describe: "train only this range, e.g. 0-9 (inclusive): a shard for bank merge" })
           .option("subset-size", { type: "number", default: DEFAULT_BANK.subsetSize, describe: "training images per expert (n)" })
@@ -150,13 +147,13 @@ export function bankCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
       .command("eval", "0-1 loss matrices L_train [R, N_train] and L_test [R, N_test] as .npy (MNIST: 60000 and 10000), accuracies, disagreement; the dataset is the manifest's (give --data-dir for cifar10)", (c) =>
         datasetOptions(c)
           .option("bank", { type: "string", demandOption: true, describe: "bank folder" })
-          .option("out", { type: "string", describe: "folder for the .npy files and eval.json (default: the bank folder)" })
+          .option("out", folderOption("out", "folder for the .npy files and eval.json (default: the bank folder)", {}))
           .option("workers", workersOpt)
           .option("cache", cacheOpt),
         (x) => evaluate(x as unknown as ArgumentsCamelCase<EvalArgs>))
       .command("merge <shards..>", "join shards (verifying hashes and configs) into one bank", (c) =>
         c.positional("shards", { type: "string", array: true, describe: "shard folders" })
-          .option("out", { type: "string", demandOption: true, describe: "merged bank folder" }),
+          .option("out", folderOption("out", "merged bank folder", { demandOption: true })),
         (x) => merge(x as unknown as ArgumentsCamelCase<MergeArgs>))
       .command("info", "a bank's manifest, with its hashes verified", (c) =>
         c.option("bank", { type: "string", demandOption: true, describe: "bank folder" }),

@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossPair } from "./losses.js";
 import { DEFAULT_BOUNDS, renderBounds, runBounds } from "../estimators/tighter.js";
-import { checkAlphas, checkInt, checkLevel, checkSeed } from "./checks.js";
+import { checkAlphas, checkInt, checkLevel, checkSeed, checkRuns } from "./checks.js";
 
 interface BoundsArgs extends GlobalOptions {
   trainLosses: string;
@@ -26,7 +26,7 @@ interface BoundsArgs extends GlobalOptions {
 }
 
 async function bounds(a: ArgumentsCamelCase<BoundsArgs>): Promise<void> {
-  checkInt("runs", a.runs, 1, 0x7fffffff);
+  checkRuns(a.runs);
   checkInt("sample-size", a.sampleSize, 8, 32767);
   checkSeed(a.seed);
   checkInt("bootstrap", a.bootstrap, 0, 1_000_000);
@@ -40,6 +40,7 @@ async function bounds(a: ArgumentsCamelCase<BoundsArgs>): Promise<void> {
   checkAlphas(a.alpha);
   const { train, test } = await readLossPair(a.trainLosses, a.testLosses);
   if (a.sampleSize > train.N) throw new UsageError(`--sample-size ${a.sampleSize} exceeds the pool (${train.N} items in ${a.trainLosses})`);
+  checkRuns(a.runs, train.R);
   const core = await Core.load();
   const progress = progressEnabled(a);
   const result = runBounds(core, train, test, {

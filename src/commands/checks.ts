@@ -1,6 +1,7 @@
 // The CLI's argument checks, one place for each: every failure is a one-line UsageError naming
 // the option (exit 2).
 import { UsageError } from "../errors.js";
+import { MAX_ALLOC_BYTES } from "../../bindings/index.js";
 
 /** An integer in [lo, hi]. */
 export function checkInt(name: string, x: number, lo: number, hi: number): void {
@@ -17,11 +18,6 @@ export function checkSeed(x: number, name = "seed"): void {
   if (!Number.isSafeInteger(x) || x < 0) throw new UsageError(`--${name} must be an integer >= 0, got ${x}`);
 }
 
-/** --workers, when given: 1 to 1024 threads. */
-export function checkWorkers(x: number | undefined): void {
-  checkOptionalInt("workers", x, 1, 1024);
-}
-
 /** A confidence level in (0, 1). */
 export function checkLevel(level: number): void {
   if (!(level > 0 && level < 1)) throw new UsageError(`--level must be in (0, 1), got ${level}`);
@@ -31,3 +27,31 @@ export function checkLevel(level: number): void {
 export function checkAlphas(alphas: readonly number[]): void {
   for (const a of alphas) if (!(a >= 0 && a <= 1)) throw new UsageError(`--alpha must be in [0, 1], got ${a}`);
 }
+
+/** A folder option (--out, --cache): one non-empty path; "" or a bare --out is a usage error,
+ *  never the current folder. */
+export function folderOption<E extends { demandOption?: true; default?: string }>(name: string, describe: string, extra: E) {
+  return {
+    type: "string" as const,
+    describe,
+    ...extra,
+    coerce: (v: unknown): string => {
+      if (Array.isArray(v)) throw new UsageError(`--${name} was given ${v.length} times; give it once`);
+      if (typeof v !== "string" || v.trim() === "") throw new UsageError(`--${name} must name a folder, got ${v === "" ? "an empty value" : JSON.stringify(v)}`);
+      return v;
+    },
+  };
+}
+
+/** -M/--runs: Monte Carlo runs, at most RUNS_MAX; with R experts known, their error counts
+ *  (i32 [M, R], one buffer in the core) must fit the core's largest buffer. */
+export const RUNS_MAX = 0x1000000;
+export function checkRuns(M: number, R?: number): void {
+  checkInt("runs", M, 1, RUNS_MAX);
+  if (R !== undefined && M * R * 4 > MAX_ALLOC_BYTES) {
+    throw new UsageError(`--runs ${M} with R = ${R} experts needs ${((M * R * 4) / 0x40000000).toFixed(2)} GiB of error counts (i32 [M, R]), more than the core's largest buffer: at most ${Math.floor(MAX_ALLOC_BYTES / (4 * R))} runs`);
+  }
+}
+
+/** --points of a lambda grid: each point is one Blahut-Arimoto solve. */
+export const POINTS_MAX = 10000;

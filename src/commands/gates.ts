@@ -6,6 +6,7 @@
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
 import { UsageError } from "../errors.js";
+import { checkSeed } from "./checks.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossMatrix } from "./losses.js";
 import { RoutingProblem } from "../routing/ba.js";
@@ -45,7 +46,7 @@ export interface LearnedGatesJson {
 
 function renderLearned(r: LearnedGatesJson): string {
   const rows = [["lambda", "rate", "distortion", "frontier D(rate)", "gap", "train rate", "train D"], ...r.points.map((p) => [String(p.lambda), p.rate.toFixed(6), p.distortion.toFixed(6), p.frontier.toFixed(6), p.gap.toFixed(6), p.trainRate.toFixed(6), p.trainDistortion.toFixed(6)])];
-  const w = rows[0]!.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
+  const w = rows[0]!.map((_, j) => rows.reduce((m, row) => Math.max(m, row[j]!.length), 0));
   return [
     `${r.file}: learned gate (${r.dataset}), trained on test images ${r.trainRows[0]}-${r.trainRows[1] - 1} (${r.epochs} epochs, seed ${r.seed}), evaluated on the first ${r.N}; R = ${r.R}, rates in nats`,
     "",
@@ -108,7 +109,7 @@ function parseEpsilons(s: string): number[] {
 
 function renderGates(r: GatesJson): string {
   const rows = [["epsilon", "keep", "rate", "distortion", "frontier D(rate)", "gap"], ...r.points.map((p) => [String(p.epsilon), p.keep.toFixed(4), p.rate.toFixed(6), p.distortion.toFixed(6), p.frontier.toFixed(6), p.gap.toFixed(6)])];
-  const w = rows[0]!.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
+  const w = rows[0]!.map((_, j) => rows.reduce((m, row) => Math.max(m, row[j]!.length), 0));
   return [
     `${r.file}: N = ${r.N} items, R = ${r.R} experts; private gate (eps-randomized response, I(X;T) <= eps), rates in nats`,
     `choice: ${r.choice}`,
@@ -118,9 +119,11 @@ function renderGates(r: GatesJson): string {
 }
 
 async function gates(args: ArgumentsCamelCase<GatesArgs>): Promise<void> {
+  checkSeed(args.seed);
   const L = await readLossMatrix(args.testLosses);
   const n = args.n ?? paperRoutingN(L.N);
   if (!Number.isInteger(n) || n < 1 || n > L.N) throw new UsageError(`--n must be an integer in [1, ${L.N}] (the items in ${args.testLosses}), got ${args.n}`);
+  if (args.gate === "learned" && n >= L.N) throw new UsageError(`--n must be below ${L.N} for --gate learned (it trains on the test images after the first n), got ${n}`);
   if (args.gate === "learned") return learned(args, n);
   if (L.R < 2) throw new UsageError(`the private gate needs R >= 2 experts, ${args.testLosses} has ${L.R}`);
   const epsilons = args.epsilons !== undefined ? parseEpsilons(args.epsilons) : PRIVATE_EPSILONS;

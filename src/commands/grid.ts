@@ -11,7 +11,8 @@ import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-opti
 import { DEFAULT_GRID, renderGrid, runGrid } from "../experiments/grid.js";
 import { gridBankLosses } from "../experiments/grid-banks.js";
 import type { LoadedDataset } from "../data/datasets.js";
-import { checkAlphas, checkInt, checkLevel, checkSeed, checkWorkers } from "./checks.js";
+import { checkAlphas, checkInt, checkLevel, checkSeed, folderOption } from "./checks.js";
+import { checkWorkers, workersOption } from "./workers.js";
 
 interface GridArgs extends GlobalOptions, DatasetArgs {
   counts: number[];
@@ -79,8 +80,8 @@ export function gridCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
         .option("counts", { alias: "R", type: "number", array: true, default: [...d.counts], describe: "bank sizes R (the banks are the first R experts of one bank per n)" })
         .option("sizes", { alias: "n", type: "number", array: true, default: [...d.sizes], describe: "training images per expert n" })
         .option("bank", { type: "string", array: true, describe: "n=DIR: read DIR/losses-{train,test}.npy for that n instead of training (at least max R experts)" })
-        .option("cache", { type: "string", default: ".moe-bank-cache", describe: "where trained experts and evaluation blocks are kept (shared with moe-bank bank)" })
-        .option("workers", { type: "number", describe: "worker threads (default: one per core); results do not depend on it" })
+        .option("cache", folderOption("cache", "where trained experts and evaluation blocks are kept (shared with moe-bank bank)", { default: ".moe-bank-cache" }))
+        .option("workers", workersOption)
         .option("bank-seed", { type: "number", default: 0, describe: "the banks' seed (expert r is a pure function of the config, this seed and r)" })
         .option("runs", { alias: "M", type: "number", default: d.M, describe: "Monte Carlo runs per cell (the paper's protocol)" })
         .option("sample-size", { alias: "m", type: "number", default: d.m, describe: "sample size m = |S|" })

@@ -1,23 +1,14 @@
 // Reading 0-1 loss matrices from .npy files for `moe-bank select` and `moe-bank tables`: uint8 or
 // bool, shape [R, N], C order, values 0 or 1 (a bank trained anywhere: PyTorch, JAX, moe-bank).
-import { nodeBuiltin } from "../../bindings/host.js";
+import { readInput } from "../input.js";
 import { MoeBankError } from "../errors.js";
+import { MAX_ALLOC_BYTES } from "../../bindings/index.js";
 import { decodeNpy } from "../formats/npy.js";
 import { lossMatrix, type LossMatrix } from "../estimators/draws.js";
 
 /** Reads and checks one loss matrix; every problem is a one-line MoeBankError naming the file. */
 export async function readLossMatrix(file: string): Promise<LossMatrix> {
-  // not imported: route.ts (and through it the browser-safe pipeline) imports this module, and a
-  // browser has no node:fs (bindings/host.ts)
-  const fs = nodeBuiltin<typeof import("node:fs/promises")>("node:fs/promises");
-  if (fs === null) throw new MoeBankError(`${file}: cannot read files here (no file system)`);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new MoeBankError(`${file}: cannot read the file${code ? ` (${code})` : ""}`);
-  }
+  const bytes = await readInput(file, MAX_ALLOC_BYTES); // the matrix goes into the core whole
   const a = decodeNpy(bytes, file);
   if (a.dtype !== "u8" && a.dtype !== "bool") throw new MoeBankError(`${file}: dtype ${a.dtype}, expected uint8 or bool 0-1 losses`);
   if (a.shape.length !== 2) throw new MoeBankError(`${file}: shape (${a.shape.join(", ")}), expected [R, N] (experts x items)`);

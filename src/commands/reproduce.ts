@@ -21,7 +21,8 @@ import { renderReport, type RunInfo } from "../report/report.js";
 import { VERSION } from "../version.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 import { emit, progressEnabled, progressReporter, type GlobalOptions } from "../output.js";
-import { checkSeed, checkWorkers } from "./checks.js";
+import { checkSeed, folderOption } from "./checks.js";
+import { checkWorkers, workersOption } from "./workers.js";
 
 interface ReproduceArgs extends GlobalOptions, DatasetArgs {
   out: string;
@@ -39,6 +40,7 @@ async function reproduce(a: ArgumentsCamelCase<ReproduceArgs>): Promise<void> {
   const say = progressEnabled(a) ? (s: string) => process.stderr.write(`reproduce: ${s} ...\n`) : () => {};
   const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);
   await checkOutDir(a.out);
+  await checkOutDir(a.cache, { option: "--cache" });
   const workers = a.workers ?? (await defaultWorkers());
   const t0 = performance.now();
   const data = await resolveDataset(a);
@@ -90,11 +92,11 @@ export function reproduceCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     "run the whole paper: bank, loss matrices, Table I and II with their readings, the D(rho) curve, report and figures",
     (c) =>
       datasetOptions(c)
-        .option("out", { type: "string", default: "reproduction", describe: "folder for report.md, report.json, the figures and the bank" })
+        .option("out", folderOption("out", "folder for report.md, report.json, the figures and the bank", { default: "reproduction" }))
         .option("quick", { type: "boolean", default: false, describe: "a small configuration (R = 5, n = 3,000, M = 100) that runs in under a minute" })
-        .option("workers", { type: "number", describe: "worker threads (default: one per core); results do not depend on it" })
+        .option("workers", workersOption)
         .option("seed", { type: "number", default: 0, describe: "the seed of every stream (bank, samples, bootstrap)" })
-        .option("cache", { type: "string", default: ".moe-bank-cache", describe: "finished experts and blocks are kept here and reused" })
+        .option("cache", folderOption("cache", "finished experts and blocks are kept here and reused", { default: ".moe-bank-cache" }))
         .option("companion", { type: "boolean", default: false, describe: "add the companion papers' experiments: synth gating, synth constants and scaling (the full scaling trains 50 + 75 experts: about 3 minutes on 2 cores, once; --quick: seconds)" })
         .option("sensitivity", { type: "boolean", default: false, describe: "add the Section III-C grid: R in {10, 25, 50} x n in {5k, 10k, 20k} (trains 150 experts: about 10 minutes on 2 cores)" })
         .example("$0 reproduce", "the paper's configuration: R = 25, n = 10,000, M = 300 (about 90 s on 2 cores)")

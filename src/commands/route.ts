@@ -6,6 +6,7 @@ import { Core } from "../../bindings/index.js";
 import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossMatrix } from "./losses.js";
+import { checkInt, POINTS_MAX } from "./checks.js";
 import { RoutingProblem, type BaMethod, type BaResult } from "../routing/ba.js";
 import { lambdaGrid, paperRoutingN, PAPER_ROUTING_N, routingCurve, type RoutingCurve } from "../routing/curve.js";
 
@@ -19,8 +20,13 @@ interface RouteArgs extends GlobalOptions {
   rho?: number[];
   tol: number;
   maxIter: number;
-  method: BaMethod;
+  method?: BaMethod;
 }
+
+/** From this many experts on, the default solver (newton: an R x R system per step) says that
+ *  --method squarem may be faster (R = 1000, N = 300, 3 lambdas: squarem 53 s, newton not done
+ *  after 300 s, on a loaded 2-core machine; the issue's report: 183 s vs 1.2 s). */
+export const ROUTE_HINT_R = 200;
 
 /** A number for JSON: Infinity and NaN have no JSON form, so they become strings. */
 function num(x: number): number | string {
@@ -90,7 +96,7 @@ export function routeJson(file: string, curve: RoutingCurve) {
 export type RouteJson = ReturnType<typeof routeJson>;
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const widths = rows[0]!.map((_, c) => rows.reduce((w, r) => Math.max(w, r[c]!.length), 0));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd()).join("\n");
 }
 
@@ -183,7 +189,7 @@ async function route(args: ArgumentsCamelCase<RouteArgs>): Promise<void> {
   const L = await readLossMatrix(args.testLosses);
   const n = args.n ?? paperRoutingN(L.N);
   if (!Number.isInteger(n) || n < 1 || n > L.N) throw new UsageError(`--n must be an integer in [1, ${L.N}] (the items in ${args.testLosses}), got ${args.n}`);
-  if (!Number.isInteger(args.points) || args.points < 1) throw new UsageError(`--points must be a positive integer, got ${args.points}`);
+  checkInt("points", args.points, 1, POINTS_MAX);
   if (!(args.lambdaMin > 0) || !(args.lambdaMax >= args.lambdaMin) || !Number.isFinite(args.lambdaMax)) throw new UsageError("--lambda-min and --lambda-max must satisfy 0 < min <= max");
   if (!(args.tol >= 0)) throw new UsageError(`--tol must be >= 0, got ${args.tol}`);
   if (!Number.isInteger(args.maxIter) || args.maxIter < 1) throw new UsageError(`--max-iter must be a positive integer, got ${args.maxIter}`);
@@ -192,7 +198,11 @@ async function route(args: ArgumentsCamelCase<RouteArgs>): Promise<void> {
   const core = await Core.load();
   const lambdas = args.lambdas !== undefined ? parseLambdas(args.lambdas) : lambdaGrid(core, args.points, args.lambdaMin, args.lambdaMax);
   const progress = progressEnabled(args);
-  const opts = { tol: args.tol, maxIter: args.maxIter, accelerate: args.method };
+  const method: BaMethod = args.method ?? "newton";
+  if (args.method === undefined && L.R >= ROUTE_HINT_R && !args.quiet) {
+    process.stderr.write(`moe-bank: hint: R = ${L.R} experts: the default solver (newton) solves an R x R system at every step; if this is slow, try --method squarem\n`);
+  }
+  const opts = { tol: args.tol, maxIter: args.maxIter, accelerate: method };
   const t0 = performance.now();
   const prob = RoutingProblem.create(core, L, n);
   try {
@@ -224,7 +234,7 @@ export function routeCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
         .option("rho", { type: "number", array: true, describe: "also solve eq. 27, D(rho) = min D subject to I <= rho (nats), by bisection on lambda" })
         .option("tol", { type: "number", default: 1e-10, describe: "stop when the certificate max_t c_t - 1 <= tol" })
         .option("max-iter", { type: "number", default: 100_000, describe: "at most this many evaluations per lambda" })
-        .option("method", { choices: ["newton", "squarem", "none"] as const, default: "newton" as BaMethod, describe: "newton (SQP on the simplex), squarem (extrapolated BA) or none (plain BA, eqs. 28-29)" })
+        .option("method", { choices: ["newton", "squarem", "none"] as const, describe: `newton (SQP on the simplex; the default), squarem (extrapolated BA, often faster from R = ${ROUTE_HINT_R} experts on) or none (plain BA, eqs. 28-29)` })
         .example("$0 route --test-losses losses-test.npy", "25 lambdas in [1e-3, 10] on the first 2000 test items")
         .example("$0 route --test-losses losses-test.npy --rho 0.05 0.1 --json", "the curve and D(rho) at two rates, as JSON"),
     (a) => route(a as ArgumentsCamelCase<RouteArgs>),

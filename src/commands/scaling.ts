@@ -14,7 +14,8 @@ import { renderScaling, scalingFigures } from "../experiments/scaling-report.js"
 import { DEFAULT_SPEC, geometryOf, paramCount, specFor } from "../model/cnn.js";
 import { detMath } from "../math.js";
 import { counter, writeExperiment } from "./synth.js";
-import { checkInt, checkSeed, checkWorkers } from "./checks.js";
+import { checkInt, checkSeed, folderOption } from "./checks.js";
+import { checkWorkers, workersOption } from "./workers.js";
 import type { LoadedDataset } from "../data/datasets.js";
 
 interface ScalingArgs extends GlobalOptions, DatasetArgs {
@@ -122,11 +123,11 @@ export function scalingCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
         .option("subset-size", { alias: "n", type: "number", describe: `training images per expert (default ${d.subsetSize})` })
         .option("subsets", { type: "number", describe: `random subsets of R experts averaged per R (default ${d.subsets})` })
         .option("rho", { type: "number", array: true, describe: `rate budgets in nats; the unconstrained oracle is always added (default ${DEFAULT_RHOS.filter((x) => x !== null).join(" ")})` })
-        .option("cache", { type: "string", default: ".moe-bank-cache", describe: "where trained experts are kept (shared with bank, grid and reproduce)" })
-        .option("workers", { type: "number", describe: "worker threads (default: one per core); results do not depend on it" })
+        .option("cache", folderOption("cache", "where trained experts are kept (shared with bank, grid and reproduce)", { default: ".moe-bank-cache" }))
+        .option("workers", workersOption)
         .option("bank-seed", { type: "number", default: 0, describe: "the banks' seed" })
         .option("seed", { type: "number", default: 0, describe: "the seed of the random expert subsets" })
-        .option("out", { type: "string", describe: "folder for scaling.json, scaling.md and the figures" })
+        .option("out", folderOption("out", "folder for scaling.json, scaling.md and the figures", {}))
         .example("$0 scaling --out scaling", "the full run: a 50-expert bank (shared with `grid`) and 4 widths x 25 experts; about 3 minutes of training on 2 cores (once: cached), then seconds")
         .example("$0 scaling --quick --json", "small banks, as JSON"),
     (x) => scaling(x as unknown as ArgumentsCamelCase<ScalingArgs>),

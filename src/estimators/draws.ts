@@ -73,7 +73,7 @@ export function drawSamples(core: Core, train: LossMatrix, opts: DrawOptions, sc
   const e = core.exports;
   return core.scoped((alloc) => {
     const lt = transposedLosses(core, alloc, train);
-    const work = alloc("u8", e.select_work_bytes(R, N, m) >>> 0);
+    const work = alloc("u8", core.bytes("select_work_bytes", e.select_work_bytes(R, N, m), 4 * N + 8 * m + 2 * R));
     const counts = alloc("i32", M * R), rstar = alloc("i32", M), nmin = alloc("i32", M);
     return schemes.map((scheme) => {
       e.select_samples(lt.ptr, R, N, M, m, scheme === "iid" ? 1 : 0, lo, hi, 0, counts.ptr, rstar.ptr, nmin.ptr, work.ptr);

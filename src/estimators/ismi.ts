@@ -25,6 +25,7 @@
 import type { Core } from "../../bindings/index.js";
 import { detMath, mapF64, type DetMath } from "../math.js";
 import { seedWords } from "../prng.js";
+import { baTableLen } from "../routing/ba.js";
 import { transposedLosses, type LossMatrix } from "./draws.js";
 import type { Interval } from "./bootstrap.js";
 
@@ -47,7 +48,7 @@ export function lossPatterns(core: Core, train: LossMatrix): LossPatterns {
   const e = core.exports;
   const { K, pat, count } = core.scoped((alloc) => {
     const l = alloc("u8", R * N).set(train.data);
-    const pat = alloc("u8", N * R), count = alloc("u32", N), rowmap = alloc("u32", N), table = alloc("u32", e.ba_table_len(N));
+    const pat = alloc("u8", N * R), count = alloc("u32", N), rowmap = alloc("u32", N), table = alloc("u32", baTableLen(core, N));
     const K = e.ba_patterns(l.ptr, R, N, N, pat.ptr, count.ptr, rowmap.ptr, table.ptr);
     return { K, pat: pat.view.slice(0, K * R), count: count.view.slice(0, K) };
   });
@@ -95,10 +96,12 @@ export function ismiTables(core: Core, train: LossMatrix, pats: LossPatterns, op
   const D = new Int32Array(G * R), delta = new Int32Array(G * K * R);
   core.scoped((alloc) => {
     const lt = transposedLosses(core, alloc, train);
-    const work = alloc("u8", e.scale_work_bytes(R, N, m) >>> 0);
+    const work = alloc("u8", core.bytes("scale_work_bytes", e.scale_work_bytes(R, N, m), 24 * m + 4 * N + 8 * R));
     const pat = alloc("u8", Math.max(1, K * R)).set(pats.pat);
     const eoff = alloc("i32", R + 1).set(pats.eoff);
-    const eidx = alloc("i32", Math.max(1, pats.eidx.length)).set(pats.eidx);
+    // no expert ever errs: eidx is empty, the core still gets a valid (1-element) buffer
+    const eidx = alloc("i32", Math.max(1, pats.eidx.length));
+    eidx.view.set(pats.eidx);
     const d = alloc("i32", R), dl = alloc("i32", Math.max(1, K * R));
     for (let g = 0; g < G; g++) {
       opts.signal?.throwIfAborted();

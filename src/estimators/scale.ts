@@ -74,7 +74,7 @@ export function scaleRuns(core: Core, train: LossMatrix, scheme: SampleScheme, o
   const e = core.exports;
   core.scoped((alloc) => {
     const lt = transposedLosses(core, alloc, train);
-    const work = alloc("u8", e.scale_work_bytes(R, N, m) >>> 0);
+    const work = alloc("u8", core.bytes("scale_work_bytes", e.scale_work_bytes(R, N, m), 24 * m + 4 * N + 8 * R));
     const vb = alloc("i32", chunk);
     const bufs = [alloc("i32", chunk), alloc("i32", chunk), alloc("i32", chunk), alloc("i32", chunk), alloc("i32", chunk)] as const;
     for (let first = 0; first < M; first += chunk) {

@@ -1,7 +1,7 @@
 // The expert CNN from TypeScript: its spec, the parameter layout (PyTorch names and shapes), and
 // a handle that owns the parameter, gradient and Adam buffers and a workspace planned once for
 // a batch size. All math runs in the core (assembly/nn/cnn.ts); each call below is one export.
-import type { Core, Tensor } from "../../bindings/index.js";
+import { MAX_ALLOC_BYTES, type Core, type Tensor } from "../../bindings/index.js";
 import { Stream, Purpose } from "../prng.js";
 
 /** The network's widths and input geometry (docs/DESIGN.md section 4). */
@@ -87,13 +87,29 @@ export function paramCount(s: CnnSpec = DEFAULT_SPEC): number {
   return k2 * s.channels * s.conv1 + s.conv1 + k2 * s.conv1 * s.conv2 + s.conv2 + flat * s.hidden + s.hidden + s.hidden * s.classes + s.classes;
 }
 
+/** The largest value of each spec field: labels are u8 (classes <= 256), and each bound keeps
+ *  every product the core forms from the spec far inside its 32-bit arithmetic. */
+export const SPEC_MAX: Readonly<CnnSpec> = { channels: 64, height: 1024, width: 1024, conv1: 4096, conv2: 4096, hidden: 1 << 20, classes: 256, kernel: 15 };
+
 export function validateSpec(s: CnnSpec): void {
-  for (const [k, v] of Object.entries(s)) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`cnn spec: ${k} must be a positive integer, got ${v}`);
+  if (s === null || typeof s !== "object") throw new RangeError(`cnn spec: not an object`);
+  for (const k of Object.keys(SPEC_MAX) as (keyof CnnSpec)[]) {
+    const v = s[k];
+    if (!Number.isInteger(v) || v < 1 || v > SPEC_MAX[k]) throw new RangeError(`cnn spec: ${k} must be an integer in [1, ${SPEC_MAX[k]}], got ${JSON.stringify(v)}`);
   }
+  if (Object.keys(s).length !== Object.keys(SPEC_MAX).length) throw new RangeError(`cnn spec: unknown fields ${Object.keys(s).filter((k) => !(k in SPEC_MAX)).join(", ")}`);
   if (s.kernel % 2 !== 1) throw new RangeError(`cnn spec: kernel must be odd ('same' padding), got ${s.kernel}`);
   if (s.height < 4 || s.width < 4) throw new RangeError(`cnn spec: images must be at least 4x4 for two 2x2 pools`);
   if (s.classes < 2) throw new RangeError(`cnn spec: classes must be >= 2`);
+  if (paramCount(s) * 4 > MAX_ALLOC_BYTES) throw new RangeError(`cnn spec: ${paramCount(s)} parameters (${(paramCount(s) * 4 / 0x40000000).toFixed(2)} GiB) exceed the core's largest buffer`);
+}
+
+/** A lower bound, exact in doubles, on the floats of cnn_workspace_bytes(spec, B): its largest
+ *  regions (assembly/nn/cnn.ts plan), so a count the core wrapped is caught (Core.bytes). */
+export function workspaceFloatsAtLeast(s: CnnSpec, B: number): number {
+  const k2 = s.kernel * s.kernel, P1 = B * s.height * s.width, P2 = B * (s.height >> 1) * (s.width >> 1);
+  const flat = s.conv2 * ((s.height >> 1) >> 1) * ((s.width >> 1) >> 1);
+  return P1 * (s.channels + s.channels * k2 + 2 * s.conv1) + P2 * (2 * s.conv1 * k2 + 2 * s.conv2 + 2 * s.conv1) + B * (4 * flat + 2 * s.hidden + 2 * s.classes);
 }
 
 /** Images and labels copied once into a core's memory: images u8 [N, H, W, C], labels u8 [N]. */
@@ -135,18 +151,27 @@ export class Cnn {
     validateSpec(spec);
     this.spec = { ...spec };
     const s = spec;
-    this.#specT = core.from("i32", [s.channels, s.height, s.width, s.conv1, s.conv2, s.hidden, s.classes, s.kernel, (s.kernel - 1) >> 1]);
-    const table = core.alloc("i32", 16);
-    this.size = core.exports.cnn_layout(this.#specT.ptr, table.ptr);
-    const t = table.toArray();
-    table.free();
-    const k = s.kernel, flat = s.conv2 * ((s.height >> 1) >> 1) * ((s.width >> 1) >> 1);
-    const shapes = [[s.conv1, s.channels, k, k], [s.conv1], [s.conv2, s.conv1, k, k], [s.conv2], [s.hidden, flat], [s.hidden], [s.classes, s.hidden], [s.classes]];
-    this.layout = TENSOR_NAMES.map((name, i) => ({ name, offset: t[i]!, length: t[8 + i]!, shape: shapes[i]! }));
-    this.params = core.alloc("f32", this.size);
-    this.grads = core.alloc("f32", this.size);
-    this.m = core.alloc("f32", this.size);
-    this.v = core.alloc("f32", this.size);
+    // a failed allocation frees what the constructor took before it
+    const taken: Tensor[] = [];
+    const take = <T extends Tensor>(t: T): T => (taken.push(t), t);
+    try {
+      this.#specT = take(core.from("i32", [s.channels, s.height, s.width, s.conv1, s.conv2, s.hidden, s.classes, s.kernel, (s.kernel - 1) >> 1]));
+      const table = take(core.alloc("i32", 16));
+      this.size = core.exports.cnn_layout(this.#specT.ptr, table.ptr);
+      if (this.size !== paramCount(s)) throw new RangeError(`cnn: the core's layout has ${this.size} parameters, expected ${paramCount(s)}`);
+      const t = table.toArray();
+      table.free();
+      const k = s.kernel, flat = s.conv2 * ((s.height >> 1) >> 1) * ((s.width >> 1) >> 1);
+      const shapes = [[s.conv1, s.channels, k, k], [s.conv1], [s.conv2, s.conv1, k, k], [s.conv2], [s.hidden, flat], [s.hidden], [s.classes, s.hidden], [s.classes]];
+      this.layout = TENSOR_NAMES.map((name, i) => ({ name, offset: t[i]!, length: t[8 + i]!, shape: shapes[i]! }));
+      this.params = take(core.alloc("f32", this.size));
+      this.grads = take(core.alloc("f32", this.size));
+      this.m = take(core.alloc("f32", this.size));
+      this.v = take(core.alloc("f32", this.size));
+    } catch (e) {
+      for (const t of taken) t.free();
+      throw e;
+    }
     this.m.view.fill(0);
     this.v.view.fill(0);
   }
@@ -175,7 +200,9 @@ export class Cnn {
     if (this.#ws === null || B > this.#wsBatch) {
       this.#ws?.free();
       this.#idx?.free();
-      this.#ws = this.core.alloc("u8", this.core.exports.cnn_workspace_bytes(this.#specT.ptr, B));
+      this.#ws = this.#idx = null;
+      const atLeast = 4 * workspaceFloatsAtLeast(this.spec, B);
+      this.#ws = this.core.alloc("u8", this.core.bytes("cnn_workspace_bytes", atLeast <= MAX_ALLOC_BYTES ? this.core.exports.cnn_workspace_bytes(this.#specT.ptr, B) : 0, atLeast));
       this.#idx = this.core.alloc("i32", B);
       this.#wsBatch = B;
     }

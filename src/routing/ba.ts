@@ -10,7 +10,7 @@
 //   L*(lambda) = min_pi lambda F(pi) + mean_i m_i.
 // Every result carries the certificate c = max_t c_t(pi) - 1, c_t = (1/N) sum_i e_it / Z_i, with
 // c <= 0 only at the optimum and  objective - L* <= lambda log(1 + c)  (gapBound).
-import type { Core, Tensor } from "../../bindings/index.js";
+import { MAX_ALLOC_BYTES, type Core, type Tensor } from "../../bindings/index.js";
 import { detMath } from "../math.js";
 
 /** A loss matrix: data u8 [R, N] (row t = expert t's losses on the N items), C order. */
@@ -127,6 +127,12 @@ export interface GateStats {
  * losses get equal gates), with the core buffers to solve eq. 26 at any lambda. Holds core
  * memory: call free() when done.
  */
+/** Entries of ba_patterns' hash table for N rows (the core's ba_table_len, >= 2N), its byte
+ *  count checked (Core.bytes) before the core's i32 doubling loop could overflow. */
+export function baTableLen(core: Core, N: number): number {
+  return core.bytes("ba_table_len", 8 * N <= MAX_ALLOC_BYTES ? 4 * core.exports.ba_table_len(N) : 0, 8 * N) / 4;
+}
+
 export class RoutingProblem {
   readonly R: number;
   readonly N: number;
@@ -187,7 +193,7 @@ export class RoutingProblem {
         this.#pi = alloc("f64", this.RS);
         this.#marg = alloc("f64", this.RS);
         this.#out = alloc("f64", 8);
-        this.#work = alloc("u8", e.ba_workspace_bytes(n, R));
+        this.#work = alloc("u8", core.bytes("ba_workspace_bytes", e.ba_workspace_bytes(n, R), 16 * n + 16 * R * R));
       } catch (err) {
         for (const t of owned) t.free();
         throw err;
@@ -200,7 +206,7 @@ export class RoutingProblem {
     const { N } = losses;
     try {
       const l = alloc("u8", R * N).set(losses.data);
-      const table = alloc("u32", e.ba_table_len(n));
+      const table = alloc("u32", baTableLen(core, n));
       this.#pat = alloc("u8", n * R);
       this.#count = alloc("u32", n);
       this.#rowmap = alloc("u32", n);
@@ -214,7 +220,7 @@ export class RoutingProblem {
       this.#pi = alloc("f64", this.RS);
       this.#marg = alloc("f64", this.RS);
       this.#out = alloc("f64", 8);
-      this.#work = alloc("u8", e.ba_workspace_bytes(this.K, R));
+      this.#work = alloc("u8", core.bytes("ba_workspace_bytes", e.ba_workspace_bytes(this.K, R), 16 * this.K + 16 * R * R));
     } catch (err) {
       for (const t of owned) t.free();
       throw err;
