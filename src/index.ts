@@ -31,4 +31,5 @@ export type { PipelineConfig, PipelineDataset, PipelineInput, PipelineOutput } f
 export { WorkerPool, defaultWorkers, workerUrl } from "./parallel/pool.js";
 export type { PoolOptions } from "./parallel/pool.js";
 export type { Progress, ResultCache, TrainedExpert } from "./bank/bank.js";
+export { MemoryCache } from "./bank/bank.js";
 export { rawIdxBytes } from "./data/idx.js";

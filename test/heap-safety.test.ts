@@ -9,6 +9,7 @@ import { Core, CoreMemoryError, MAX_ALLOC_BYTES, DTYPE_BYTES, type DType } from 
 import { Stream, Purpose } from "../src/prng.js";
 import { Cnn, DEFAULT_SPEC } from "../src/model/cnn.js";
 import { RoutingProblem } from "../src/routing/ba.js";
+import { rng } from "./support/synthetic.js"; // the tests' one xorshift32
 
 /** The core still works: a stream's draws equal a fresh core's, a tensor round-trips. */
 async function assertUsable(core: Core, reference: number[], label: string): Promise<void> {
@@ -28,16 +29,6 @@ async function referenceDraws(): Promise<number[]> {
   return Array.from(s.u32(8));
 }
 
-// xorshift32: the property test's own deterministic generator
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 test("property: sizes near 2^32 bytes, 2^31 and the largest block are refused or served exactly; the core stays usable", async () => {
   const ref = await referenceDraws();

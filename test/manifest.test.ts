@@ -17,6 +17,7 @@ import { encodeExperts, makeManifest, openBank, parseManifest, paramsSha, valida
 import { decodeSafetensors, encodeSafetensors } from "../src/formats/safetensors.js";
 import { sha256 } from "../src/bank/files.js";
 import { MoeBankError } from "../src/errors.js";
+import { rng } from "./support/synthetic.js"; // the tests' one xorshift32
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 const HEX = (c: string) => c.repeat(64);
@@ -151,15 +152,6 @@ test("point 14: a tensor with the right element count but the wrong shape is ref
 
 // ---- the fuzz -------------------------------------------------------------------------------
 
-function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -176,7 +168,7 @@ test("fuzz: 6,000 mutations of a valid manifest give a verified bank or one line
   const mpath = join(dir, "manifest.json");
   const valid = JSON.parse(readFileSync(mpath, "utf8")) as Json;
   const all = paths(valid);
-  const rand = xorshift(17);
+  const rand = rng(17);
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const VALUES: Json[] = [null, true, false, 0, -1, 1, 2, 3, 0.5, -0.5, 1e9, 1e308, -1e308, 2 ** 31, 2 ** 32 + 1, 2 ** 53, "", "x", "\u009b[31m", "0", HEX("0"), [], [1], {}, { r: 0 }];
   let accepted = 0;

@@ -7,7 +7,7 @@
 import { Core, coreUrl } from "../bindings/index.js";
 import { WorkerPool } from "../src/parallel/pool.js";
 import { runPipeline, pipelineConfig, type PipelineConfig, type PipelineDataset, type PipelineOutput } from "../src/report/pipeline.js";
-import type { Progress, ResultCache, TrainedExpert } from "../src/bank/bank.js";
+import { MemoryCache, type Progress, type TrainedExpert } from "../src/bank/bank.js";
 import { datasetId, makeDataset, parseIdx, rawIdxBytes, sha256Hex, type IdxKind } from "../src/data/idx.js";
 import { runSelection, type AlphaResult } from "../src/estimators/sweep.js";
 import { lossMatrix, type LossMatrix } from "../src/estimators/draws.js";
@@ -134,16 +134,6 @@ function download(name: string, text: string, type: string): void {
 
 // ---- the core, the caches, the dataset -------------------------------------------------------------
 
-/** A ResultCache in memory: a second run in this tab reuses every finished expert and block. */
-class MemoryCache<T> implements ResultCache<T> {
-  readonly #map = new Map<string, T>();
-  async get(key: string): Promise<T | null> {
-    return this.#map.get(key) ?? null;
-  }
-  async put(key: string, value: T): Promise<void> {
-    this.#map.set(key, value);
-  }
-}
 
 const caches = { experts: new MemoryCache<TrainedExpert>(), blocks: new MemoryCache<{ losses: Uint8Array; preds: Uint8Array }>() };
 let core: Core;

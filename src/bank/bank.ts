@@ -17,6 +17,17 @@ export interface ResultCache<T> {
   put(key: string, value: T): Promise<void>;
 }
 
+/** A ResultCache in memory (a browser tab, a test): a second run reuses every finished entry. */
+export class MemoryCache<T> implements ResultCache<T> {
+  readonly #map = new Map<string, T>();
+  async get(key: string): Promise<T | null> {
+    return this.#map.get(key) ?? null;
+  }
+  async put(key: string, value: T): Promise<void> {
+    this.#map.set(key, value);
+  }
+}
+
 export interface Progress {
   stage: string;
   done: number;

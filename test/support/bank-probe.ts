@@ -3,7 +3,7 @@
 // Browser-safe (only src/bank/bank.ts, src/bank/config.ts, src/parallel/pool.ts and
 // src/data/idx.ts): test/bank.test.ts runs it in Node (worker_threads) and, through
 // test/pages/bank.html, in Chromium (module Web Workers), and the digests must match.
-import { trainExperts, evaluateSplit, type ResultCache, type TrainedExpert } from "../../src/bank/bank.js";
+import { trainExperts, evaluateSplit, MemoryCache, type TrainedExpert } from "../../src/bank/bank.js";
 import { DEFAULT_BANK, expertKey, type BankConfig } from "../../src/bank/config.js";
 import { WorkerPool } from "../../src/parallel/pool.js";
 import { readIdxBytes, makeDataset, sha256Hex, type Split } from "../../src/data/idx.js";
@@ -32,19 +32,6 @@ export interface BankProbeResult {
   workers: number;
 }
 
-/** A ResultCache in memory, as a browser keeps it; counts its hits. */
-export class MemoryCache<T> implements ResultCache<T> {
-  readonly map = new Map<string, T>();
-  hits = 0;
-  async get(key: string): Promise<T | null> {
-    const v = this.map.get(key);
-    if (v !== undefined) this.hits++;
-    return v ?? null;
-  }
-  async put(key: string, value: T): Promise<void> {
-    this.map.set(key, value);
-  }
-}
 
 function hex(a: Uint8Array | Float32Array): Promise<string> {
   return sha256Hex(new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice());

@@ -5,18 +5,9 @@
 // esbuild does not rewrite new URL(..., import.meta.url), so the wasm comes in as a file import
 // (its URL in the output) and goes to Core.load and to the workers; Vite and webpack find the
 // package's own coreUrl() and need neither.
-import { Core, WorkerPool, runPipeline, pipelineConfig, rawIdxBytes, parseIdx, makeDataset, sha256Hex, datasetId, type IdxKind, type PipelineDataset, type ResultCache, type TrainedExpert } from "moe-bank";
+import { Core, WorkerPool, runPipeline, pipelineConfig, rawIdxBytes, parseIdx, makeDataset, sha256Hex, datasetId, MemoryCache, type IdxKind, type PipelineDataset, type TrainedExpert } from "moe-bank";
 import wasmFile from "moe-bank/wasm/simd.wasm";
 
-class MemoryCache<T> implements ResultCache<T> {
-  readonly #map = new Map<string, T>();
-  async get(key: string): Promise<T | null> {
-    return this.#map.get(key) ?? null;
-  }
-  async put(key: string, value: T): Promise<void> {
-    this.#map.set(key, value);
-  }
-}
 
 const FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] as const;
 const KINDS: IdxKind[] = ["images", "labels", "images", "labels"];
