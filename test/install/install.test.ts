@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "../support/browser.js";
@@ -38,6 +38,10 @@ process.on("exit", () => rmSync(TMP, { recursive: true, force: true }));
 // nor update checks or telemetry.
 const ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")));
 Object.assign(ENV, { DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1", DO_NOT_TRACK: "1", NO_COLOR: "1" });
+// Nor the repository's node_modules/.bin, which `npm run` puts first on PATH: a consumer's shell
+// has none of it, and there `npm` would be the npm 6 that a dev dependency of as-pect carries
+// (glob-promise > npm-install-peers > npm), not the machine's npm.
+ENV.PATH = (process.env.PATH ?? "").split(delimiter).filter((d) => !d.split(sep).includes("node_modules")).join(delimiter);
 
 function run(cmd: string, args: string[], cwd = APP, timeout = 600_000) {
   const r = spawnSync(cmd, args, { cwd, env: ENV, encoding: "utf8", maxBuffer: 1 << 26, timeout });
