@@ -417,3 +417,104 @@ test("the network's gradient on the indirect conv2 path matches finite differenc
   net.free();
   data.free();
 });
+
+// The fused stages of the forward (cnn.ts forward_fused) against the unfused references, in both
+// portable builds: conv + bias + ReLU + pool direct into a zero border, the indirect conv with its
+// ReLU output stage, pool + flatten, and the pool + ReLU backward.
+for (const build of ["simd", "scalar"] as Build[]) {
+  test(`fused conv/ReLU/pool stages give the unfused layers' bits (${build})`, async () => {
+    const core = await Core.load({ build });
+    const relu = (a: Float32Array) => a.map((v) => (v > 0 ? v : 0));
+    // [B, H, W, C, Co, k]: MNIST's first layer, colour, odd sizes (the floor pool drops a row and a
+    // column), channels past the last whole 8, a 5x5 window
+    for (const [B, H, W, C, Co, k] of [[3, 28, 28, 1, 16, 3], [2, 9, 7, 3, 12, 3], [1, 6, 8, 2, 8, 5], [2, 4, 4, 1, 3, 3]] as const) {
+      const pad = (k - 1) >> 1, Ho = H >> 1, Wo = W >> 1, ypad = 1;
+      const x = randn(core, B * H * W * C, 200 + Co + k), w = randn(core, Co * C * k * k, 201 + Co, 0.5), bias = randn(core, Co, 202 + Co, 0.2);
+      const conv = relu(conv2dF32(x, B, H, W, C, w, bias, Co, k));
+      const ref = maxpoolRef(conv, B, H, W, Co);
+      const got = core.scoped((alloc) => {
+        const tx = alloc("f32", x.length).set(x), tw = alloc("f32", w.length).set(w), tb = alloc("f32", Co).set(bias);
+        const xp = alloc("f32", B * (H + 2 * pad) * (W + 2 * pad) * C), wp = alloc("f32", w.length);
+        const y = alloc("f32", B * (Ho + 2) * (Wo + 2) * Co), arg = alloc("u8", B * Ho * Wo * Co);
+        y.view.fill(7);
+        core.exports.pad_copy(tx.ptr, B, H, W, C, pad, xp.ptr);
+        core.exports.conv_weight_pack(tw.ptr, C, Co, k, k, wp.ptr);
+        core.exports.conv_relu_pool2_direct(xp.ptr, B, H, W, C, wp.ptr, tb.ptr, Co, k, k, y.ptr, ypad, arg.ptr);
+        // the indirect conv with its ReLU stage
+        const bpack = alloc("u8", core.exports.conv_indirect_pack_bytes(C, Co, k, k)), yc = alloc("f32", B * H * W * Co);
+        core.exports.conv_indirect_pack(tw.ptr, C, Co, k, k, wp.ptr, bpack.ptr);
+        core.exports.conv_indirect_packed(xp.ptr, B, H, W, C, bpack.ptr, tb.ptr, Co, k, k, pad, yc.ptr, 1);
+        return { y: y.toArray(), arg: arg.toArray(), yc: yc.toArray() };
+      });
+      const Wy = Wo + 2, Hy = Ho + 2;
+      const inner = new Float32Array(ref.y.length);
+      for (let b = 0; b < B; b++) for (let h = 0; h < Hy; h++) for (let q = 0; q < Wy; q++) for (let c = 0; c < Co; c++) {
+        const v = got.y[((b * Hy + h) * Wy + q) * Co + c]!;
+        if (h >= 1 && h <= Ho && q >= 1 && q <= Wo) inner[((b * Ho + h - 1) * Wo + q - 1) * Co + c] = v;
+        else assert.ok(Object.is(v, 0), `direct conv border at ${b},${h},${q},${c}: ${v}`);
+      }
+      const what = `${B}x${H}x${W}x${C}->${Co} k${k}`;
+      bitsEqual(inner, ref.y, `direct conv+relu+pool ${what}`);
+      assert.deepEqual(got.arg, ref.arg, `direct conv argmax ${what}`);
+      bitsEqual(got.yc, conv, `indirect conv + relu ${what}`);
+    }
+    // pool + flatten, and the fused pool + ReLU backward in both layouts
+    const B = 2, H = 6, W = 8, C = 6, Ho = 3, Wo = 4, S = Ho * Wo;
+    const x = relu(randn(core, B * H * W * C, 210)).map((v) => (v > 0.5 ? 0.5 : v)); // ties at 0 and 0.5
+    const ref = maxpoolRef(x, B, H, W, C);
+    const dy = randn(core, ref.y.length, 211);
+    const flat = (a: Float32Array) => { // NHWC pooled -> flatten_forward's layout
+      const o = new Float32Array(a.length);
+      for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) for (let c = 0; c < C; c++) o[b * S * C + c * S + s] = a[(b * S + s) * C + c]!;
+      return o;
+    };
+    const padded = (a: Float32Array) => {
+      const o = new Float32Array(B * (Ho + 2) * (Wo + 2) * C);
+      for (let b = 0; b < B; b++) for (let h = 0; h < Ho; h++) for (let q = 0; q < Wo; q++) for (let c = 0; c < C; c++)
+        o[((b * (Ho + 2) + h + 1) * (Wo + 2) + q + 1) * C + c] = a[((b * Ho + h) * Wo + q) * C + c]!;
+      return o;
+    };
+    const want = new Float32Array(x.length);
+    for (let o = 0; o < ref.y.length; o++) {
+      const c = o % C, wo = Math.floor(o / C) % Wo, ho = Math.floor(o / C / Wo) % Ho, b = Math.floor(o / C / Wo / Ho), a = ref.arg[o]!;
+      want[((b * H + 2 * ho + (a >> 1)) * W + 2 * wo + (a & 1)) * C + c] = ref.y[o]! > 0 ? dy[o]! : 0;
+    }
+    const got = core.scoped((alloc) => {
+      const tx = alloc("f32", x.length).set(x), f = alloc("f32", ref.y.length), arg = alloc("u8", ref.y.length);
+      core.exports.maxpool2_flatten(tx.ptr, B, H, W, C, f.ptr, arg.ptr);
+      const dx1 = alloc("f32", x.length), dx2 = alloc("f32", x.length);
+      const tdyf = alloc("f32", dy.length).set(flat(dy)), tdy = alloc("f32", dy.length).set(dy), typ = alloc("f32", B * (Ho + 2) * (Wo + 2) * C).set(padded(ref.y));
+      core.exports.maxpool2_relu_backward(tdyf.ptr, f.ptr, 0, 1, arg.ptr, B, H, W, C, dx1.ptr);
+      core.exports.maxpool2_relu_backward(tdy.ptr, typ.ptr, 1, 0, arg.ptr, B, H, W, C, dx2.ptr);
+      return { f: f.toArray(), arg: arg.toArray(), dx1: dx1.toArray(), dx2: dx2.toArray() };
+    });
+    bitsEqual(got.f, flat(ref.y), "maxpool2_flatten");
+    assert.deepEqual(got.arg, ref.arg, "maxpool2_flatten argmax");
+    bitsEqual(got.dx1, want, "pool + relu backward, flat layout");
+    bitsEqual(got.dx2, want, "pool + relu backward, padded NHWC layout");
+  });
+}
+
+test("simd and scalar give the same train step on a colour spec and on one without the indirect conv2 backward", async () => {
+  for (const spec of [{ ...DEFAULT_SPEC, channels: 3, height: 10, width: 12 }, { ...DEFAULT_SPEC, conv1: 12, conv2: 10, height: 12, width: 14 }] as CnnSpec[]) {
+    const run = async (build: Build) => {
+      const core = await Core.load({ build });
+      const net = new Cnn(core, spec);
+      net.init(21, 1);
+      const n = spec.height * spec.width * spec.channels;
+      const u = stream(core, 22, "test", 22).u32(9 * n).map((x) => x & 255);
+      const data = new CoreDataset(core, Uint8Array.from(u), Uint8Array.from({ length: 9 }, (_, i) => i % 10), 9);
+      const idx = Array.from({ length: 9 }, (_, i) => i);
+      const losses = [net.trainStep(data, idx), net.trainStep(data, idx)];
+      const fwd = net.forward(data, idx);
+      // the evaluation forward sees the training forward's logits: its loss is the train loss
+      const lg = net.lossGrad(data, idx);
+      return { losses, lg, params: net.params.toArray(), fwd: fwd.logits };
+    };
+    const a = await run("simd"), b = await run("scalar");
+    assert.deepEqual(a.losses, b.losses, `losses, spec ${JSON.stringify(spec)}`);
+    assert.equal(a.lg, b.lg);
+    bitsEqual(a.params, b.params, `params after 2 steps, simd vs scalar, spec ${JSON.stringify(spec)}`);
+    bitsEqual(a.fwd, b.fwd, `logits, simd vs scalar, spec ${JSON.stringify(spec)}`);
+  }
+});

@@ -9,7 +9,7 @@
 // The (kh, kw, c) order makes each window row a contiguous copy of C floats. Summation order:
 // each output element is the chain from bias[co] over k = (kh, kw, c) ascending (gemm.ts's
 // contract); test/support/ref-kernels.ts repeats it naively and must match bit for bit.
-import { gemm, ukernel_5x8_ptrs, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
+import { gemm, ukernel_5x8_conv, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
 
 /** wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]. */
 export function conv_weight_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp: usize): void {
@@ -158,25 +158,48 @@ export function conv_indirect_pack_bytes(C: i32, Co: i32, KH: i32, KW: i32): i32
   return KH * ((Co + NR - 1) / NR) * KW * C * NR * 4;
 }
 
-/** conv2d forward without im2col (evaluation; an indirect GEMM in the manner of XNNPACK's
- *  IGEMM): xpad is the input with a zero border of `pad`, [B, H+2pad, W+2pad, C]. For output
- *  position p = (b, h, w), the window row kh is the KW*C contiguous floats of xpad at
- *  (b, h+kh, w), read in place through row pointers; the micro-kernel runs once per kh. Each
- *  element is the chain bias -> k = (kh, kw, c) ascending: conv2d_forward's bits exactly.
- *  wp: K*Co scratch; bpack: conv_indirect_pack_bytes scratch; y: [B*H*W, Co]. */
+/** conv2d forward without im2col (an indirect GEMM in the manner of XNNPACK's IGEMM): xpad is
+ *  the input with a zero border of `pad`, [B, H+2pad, W+2pad, C]. For output position
+ *  p = (b, h, w), the window row kh is the KW*C contiguous floats of xpad at (b, h+kh, w), read
+ *  in place through row pointers. Each element is the chain bias -> k = (kh, kw, c) ascending:
+ *  conv2d_forward's bits exactly. wp: K*Co scratch; bpack: conv_indirect_pack_bytes scratch;
+ *  y: [B*H*W, Co]. */
 export function conv2d_forward_indirect(
   xpad: usize, B: i32, H: i32, W: i32, C: i32, w: usize, bias: usize, Co: i32, KH: i32, KW: i32, pad: i32,
   wp: usize, bpack: usize, y: usize,
 ): void {
+  conv_indirect_pack(w, C, Co, KH, KW, wp, bpack);
+  conv_indirect_packed(xpad, B, H, W, C, bpack, bias, Co, KH, KW, pad, y, false);
+}
+
+/** Packs the weights w [Co, C, KH, KW] for conv_indirect_packed: wp (K*Co scratch) then the
+ *  KH segments of NR-wide panels at bpack (conv_indirect_pack_bytes). */
+export function conv_indirect_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp: usize, bpack: usize): void {
   const run = KW * C, panels = (Co + NR - 1) / NR;
-  const Hp = H + 2 * pad, Wp = W + 2 * pad;
-  const rowStride = <usize>(Wp * C) << 2;
   conv_weight_pack(w, C, Co, KH, KW, wp);
   const segBytes = <usize>(panels * run * NR) << 2;
   for (let kh = 0; kh < KH; kh++) pack_b_into(wp, Co, 1, kh * run, run, Co, bpack + <usize>kh * segBytes);
+}
+
+/** The indirect convolution on weights packed once by conv_indirect_pack, with its output stage:
+ *  y[p, co] = bias[co] + the window chain (conv2d_forward_indirect's), then ReLU if relu
+ *  (relu_forward's bits). A full 5 x 8 tile keeps its accumulators in registers for the whole
+ *  window and stores once (ukernel_5x8_conv); ragged edge tiles go through a tile buffer. */
+export function conv_indirect_packed(
+  xpad: usize, B: i32, H: i32, W: i32, C: i32, bpack: usize, bias: usize, Co: i32, KH: i32, KW: i32, pad: i32,
+  y: usize, relu: bool,
+): void {
+  const run = KW * C, panels = (Co + NR - 1) / NR;
+  const Hp = H + 2 * pad, Wp = W + 2 * pad;
+  const rowStride = <usize>(Wp * C) << 2;
+  const segBytes = <usize>(panels * run * NR) << 2;
   const P = B * H * W;
-  for (let p = 0; p < P; p++) copy_f32(y + (<usize>(p * Co) << 2), bias, Co);
   const tile = changetype<usize>(edgeTile);
+  // the bias zero-padded to whole panels (ukernel_5x8_conv reads NR at a time)
+  const bpad = changetype<usize>(biasPanel);
+  assert(panels * NR <= 512, "conv_indirect_packed: Co <= 512");
+  memory.fill(bpad, 0, <usize>(panels * NR) << 2);
+  memory.copy(bpad, bias, <usize>Co << 2);
   for (let p0 = 0; p0 < P; p0 += MR) {
     const rows = min(MR, P - p0);
     // the window's top-left pointer for each of the 5 rows (a missing row repeats the last)
@@ -190,26 +213,19 @@ export function conv2d_forward_indirect(
     for (let jp = 0; jp < panels; jp++) {
       const cols = min(NR, Co - jp * NR);
       const cij = y + (<usize>(p0 * Co + jp * NR) << 2);
-      const full = rows == MR && cols == NR;
-      let dst = cij, ld = Co;
-      if (!full) {
-        for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++)
-          store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(cij + (<usize>(r * Co + j) << 2)));
-        dst = tile;
-        ld = NR;
-      }
-      for (let kh = 0; kh < KH; kh++) {
-        const off = <usize>kh * rowStride;
-        const bp = bpack + <usize>kh * segBytes + (<usize>(jp * run * NR) << 2);
-        ukernel_5x8_ptrs(run, a0 + off, a1 + off, a2 + off, a3 + off, a4 + off, bp, dst, ld, true);
-      }
-      if (!full) {
+      const bp = bpack + (<usize>(jp * run * NR) << 2), bj = bpad + (<usize>(jp * NR) << 2);
+      if (rows == MR && cols == NR) {
+        ukernel_5x8_conv(run, KH, rowStride, segBytes, a0, a1, a2, a3, a4, bp, bj, cij, Co, relu);
+      } else {
+        ukernel_5x8_conv(run, KH, rowStride, segBytes, a0, a1, a2, a3, a4, bp, bj, tile, NR, relu);
         for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++)
           store<f32>(cij + (<usize>(r * Co + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
       }
     }
   }
 }
+
+const biasPanel = new StaticArray<f32>(512);
 
 /** dst [B, H+2pad, W+2pad, C] = src [B, H, W, C] with a zero border. */
 export function pad_copy(src: usize, B: i32, H: i32, W: i32, C: i32, pad: i32, dst: usize): void {
