@@ -228,6 +228,22 @@ async function compile(source: CoreSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
+/** Node 20 (V8 11.3) compiles relaxed SIMD only behind --experimental-wasm-relaxed-simd (on by
+ *  default from V8 11.4, Node 22). When a module fails to compile there, the flag is switched on
+ *  for this process (node:v8's setFlagsFromString; it reaches worker threads too) and the compile
+ *  retried once. Elsewhere (browsers, Bun, Deno, newer Node) the error stands. */
+async function compileRelaxed(source: CoreSource): Promise<WebAssembly.Module> {
+  try {
+    return await compile(source);
+  } catch (e) {
+    const node = typeof process !== "undefined" && typeof process.versions?.node === "string" && typeof (globalThis as { Deno?: unknown; Bun?: unknown }).Deno === "undefined" && typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
+    if (!(e instanceof WebAssembly.CompileError) || !node) throw e;
+    const v8 = await import("node:v8");
+    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    return compile(source);
+  }
+}
+
 /** The allocator core.scoped() hands its function: tensors freed when the scope ends. */
 export type ScopedAlloc = <D extends DType>(dtype: D, length: number) => Tensor<D>;
 
@@ -238,7 +254,7 @@ export class Core {
   /** Instantiates the core. Each call gives a new, independent instance (own memory). */
   static async load(options: LoadOptions = {}): Promise<Core> {
     const build = options.build ?? "simd";
-    const module = await compile(options.source ?? coreUrl(build));
+    const module = await (build === "relaxed" ? compileRelaxed : compile)(options.source ?? coreUrl(build));
     let memory: WebAssembly.Memory | undefined;
     const imports = {
       env: {

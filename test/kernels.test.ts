@@ -518,3 +518,45 @@ test("simd and scalar give the same train step on a colour spec and on one witho
     bitsEqual(a.fwd, b.fwd, `logits, simd vs scalar, spec ${JSON.stringify(spec)}`);
   }
 });
+
+test("the relaxed build (fused multiply-add, non-portable) stays close to the portable build: GEMM, forward, train steps", async (t) => {
+  const simd = await Core.load({ build: "simd" }), relaxed = await Core.load({ build: "relaxed" });
+  assert.equal(relaxed.portable, false);
+  // GEMM at the network's fc1 shape: each element within a few ulps of the K-term sum's magnitude
+  const M = 64, N = 64, K = 1568;
+  const a = randn(simd, M * K, 300), b = randn(simd, K * N, 301);
+  const gemmOf = (core: Core) => core.scoped((alloc) => {
+    const ta = alloc("f32", a.length).set(a), tb = alloc("f32", b.length).set(b), tc = alloc("f32", M * N);
+    core.exports.gemm(M, N, K, ta.ptr, K, 1, tb.ptr, N, 1, tc.ptr, N, 0);
+    return tc.toArray();
+  });
+  const gp = gemmOf(simd), gr = gemmOf(relaxed);
+  let worst = 0, differ = 0;
+  for (let i = 0; i < M * N; i++) {
+    let mag = 0;
+    for (let k = 0; k < K; k++) mag += Math.abs(a[Math.floor(i / N) * K + k]! * b[k * N + (i % N)]!);
+    worst = Math.max(worst, Math.abs(gr[i]! - gp[i]!) / mag);
+    if (gr[i] !== gp[i]) differ++;
+  }
+  assert.ok(worst < 1e-5, `relaxed GEMM: worst |difference| / sum|terms| = ${worst}`);
+  t.diagnostic(`relaxed GEMM: ${differ} of ${M * N} elements differ from the portable bits (0 = this engine does not fuse), worst ${worst.toExponential(2)} of the terms' magnitude`);
+  // the network: 3 train steps then a forward, the same start and data in both builds
+  const run = (core: Core) => {
+    const net = new Cnn(core, DEFAULT_SPEC);
+    net.init(31, 0);
+    const u = stream(core, 32, "test", 32).u32(32 * 784).map((x) => x & 255);
+    const data = new CoreDataset(core, Uint8Array.from(u), Uint8Array.from({ length: 32 }, (_, i) => i % 10), 32);
+    const idx = Array.from({ length: 32 }, (_, i) => i);
+    const logits0 = net.forward(data, idx).logits;
+    const losses = [0, 1, 2].map(() => net.trainStep(data, idx));
+    return { logits0, losses, params: net.params.toArray() };
+  };
+  const p = run(simd), r = run(relaxed);
+  for (let i = 0; i < p.logits0.length; i++) assert.ok(Math.abs(r.logits0[i]! - p.logits0[i]!) <= 1e-5 * (1 + Math.abs(p.logits0[i]!)), `logit ${i}: ${r.logits0[i]} vs ${p.logits0[i]}`);
+  for (let s = 0; s < 3; s++) assert.ok(Math.abs(r.losses[s]! - p.losses[s]!) <= 1e-5, `loss at step ${s}: ${r.losses[s]} vs ${p.losses[s]}`);
+  // Adam's first steps move each weight by about lr = 1e-3 whatever the gradient's size, so a
+  // tiny gradient's sign can differ: the parameters agree to a few steps' worth of lr
+  let pw = 0;
+  for (let i = 0; i < p.params.length; i++) pw = Math.max(pw, Math.abs(r.params[i]! - p.params[i]!));
+  assert.ok(pw <= 6e-3, `parameters after 3 steps: worst |difference| ${pw}`);
+});
