@@ -9,7 +9,7 @@
 // The (kh, kw, c) order makes each window row a contiguous copy of C floats. Summation order:
 // each output element is the chain from bias[co] over k = (kh, kw, c) ascending (gemm.ts's
 // contract); test/support/ref-kernels.ts repeats it naively and must match bit for bit.
-import { gemm, ukernel_5x8_conv, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
+import { gemm, ukernel_5x8_step, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
 
 /** wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]. */
 export function conv_weight_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp: usize): void {
@@ -183,8 +183,8 @@ export function conv_indirect_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, 
 
 /** The indirect convolution on weights packed once by conv_indirect_pack, with its output stage:
  *  y[p, co] = bias[co] + the window chain (conv2d_forward_indirect's), then ReLU if relu
- *  (relu_forward's bits). A full 5 x 8 tile keeps its accumulators in registers for the whole
- *  window and stores once (ukernel_5x8_conv); ragged edge tiles go through a tile buffer. */
+ *  (relu_forward's bits): per 5 x 8 tile, one ukernel_5x8_step per window row, the first
+ *  starting from the bias, the last applying the ReLU; ragged edge tiles go through a tile buffer. */
 export function conv_indirect_packed(
   xpad: usize, B: i32, H: i32, W: i32, C: i32, bpack: usize, bias: usize, Co: i32, KH: i32, KW: i32, pad: i32,
   y: usize, relu: bool,
@@ -195,7 +195,7 @@ export function conv_indirect_packed(
   const segBytes = <usize>(panels * run * NR) << 2;
   const P = B * H * W;
   const tile = changetype<usize>(edgeTile);
-  // the bias zero-padded to whole panels (ukernel_5x8_conv reads NR at a time)
+  // the bias zero-padded to whole panels (ukernel_5x8_step reads NR at a time)
   const bpad = changetype<usize>(biasPanel);
   assert(panels * NR <= 512, "conv_indirect_packed: Co <= 512");
   memory.fill(bpad, 0, <usize>(panels * NR) << 2);
@@ -214,10 +214,16 @@ export function conv_indirect_packed(
       const cols = min(NR, Co - jp * NR);
       const cij = y + (<usize>(p0 * Co + jp * NR) << 2);
       const bp = bpack + (<usize>(jp * run * NR) << 2), bj = bpad + (<usize>(jp * NR) << 2);
-      if (rows == MR && cols == NR) {
-        ukernel_5x8_conv(run, KH, rowStride, segBytes, a0, a1, a2, a3, a4, bp, bj, cij, Co, relu);
-      } else {
-        ukernel_5x8_conv(run, KH, rowStride, segBytes, a0, a1, a2, a3, a4, bp, bj, tile, NR, relu);
+      const full = rows == MR && cols == NR;
+      const dst = full ? cij : tile, ld = full ? Co : NR;
+      for (let kh = 0; kh < KH; kh++) {
+        const off = <usize>kh * rowStride;
+        ukernel_5x8_step(run, a0 + off, a1 + off, a2 + off, a3 + off, a4 + off, bp + <usize>kh * segBytes, dst, ld, kh == 0 ? bj : 0, false);
+      }
+      // the ReLU on the tile just stored (in L1): a ReLU inside the kernel made V8 spill its
+      // accumulators in the k loop
+      if (relu) relu_tile(dst, ld);
+      if (!full) {
         for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++)
           store<f32>(cij + (<usize>(r * Co + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
       }
@@ -226,6 +232,26 @@ export function conv_indirect_packed(
 }
 
 const biasPanel = new StaticArray<f32>(512);
+
+// relu_forward's bits on one MR x NR tile at c (row stride ldc).
+// @ts-ignore: decorator
+@inline function relu_tile(c: usize, ldc: i32): void {
+  for (let r = 0; r < MR; r++) {
+    const row = c + (<usize>(r * ldc) << 2);
+    if (ASC_FEATURE_SIMD) {
+      const z = f32x4.splat(0);
+      const v0 = v128.load(row), v1 = v128.load(row, 16);
+      v128.store(row, v128.and(v0, f32x4.gt(v0, z)));
+      v128.store(row, v128.and(v1, f32x4.gt(v1, z)), 16);
+    } else {
+      for (let j = 0; j < NR; j++) {
+        const v = load<f32>(row + (<usize>j << 2));
+        store<f32>(row + (<usize>j << 2), v > 0 ? v : 0);
+      }
+    }
+  }
+}
+
 
 /** dst [B, H+2pad, W+2pad, C] = src [B, H, W, C] with a zero border. */
 export function pad_copy(src: usize, B: i32, H: i32, W: i32, C: i32, pad: i32, dst: usize): void {

@@ -203,36 +203,41 @@ function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: us
   ukernel_5x8_scalar_ptrs(kc, a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, bp, c, ldc, load_c);
 }
 
-// f32 5x8 tile of a whole convolution window with its output stage (SIMD128): acc[r][j] starts at
-// bias[j], then for kh = 0 .. KH-1 runs the chain over the run floats of window row kh (row r's at
-// ar + kh*rowStride, contiguous; the packed weights of row kh at bp + kh*segBytes, pack_b layout),
-// then ReLU (max(v, 0) as relu_forward: -0 and NaN give +0) if relu, and one store. The chain is
-// that of KH indirect GEMM passes over a C that holds the bias (an f32 store and load are
-// exact), so the bits are those of bias copy + indirect GEMM + relu_forward, with C touched once.
+// One window row of a convolution tile (SIMD128): C[r, j] = (bias != 0 ? bias[j] : C[r, j]) +
+// the chain over the kc floats at ar (contiguous) against the packed panel bp, then ReLU if relu.
+// A tile's KH window rows are KH calls: the first from the bias, the last with the ReLU; between
+// them C holds the partial chains (an f32 store and reload are exact), so the bits are those of
+// a bias copy + KH indirect GEMM passes + relu_forward. One small function per window row keeps
+// V8's register allocation as tight as the GEMM kernel's: a loop over kh around the k loop in one
+// function (accumulators live across both) ran at half the speed, its accumulators spilled.
 // @ts-ignore: decorator
-@inline function ukernel_5x8_conv_simd(run: i32, KH: i32, rowStride: usize, segBytes: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, bias: usize, c: usize, ldc: i32, relu: bool): void {
+@inline function ukernel_5x8_step_simd(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize, relu: bool): void {
   const ld = <usize>ldc << 2;
-  const bv0 = v128.load(bias), bv1 = v128.load(bias, 16);
-  let c00 = bv0, c01 = bv1, c10 = bv0, c11 = bv1, c20 = bv0, c21 = bv1, c30 = bv0, c31 = bv1, c40 = bv0, c41 = bv1;
-  const end = <usize>run << 2;
-  for (let kh = 0; kh < KH; kh++) {
-    const off = <usize>kh * rowStride;
-    const r0 = a0 + off, r1 = a1 + off, r2 = a2 + off, r3 = a3 + off, r4 = a4 + off;
-    let b = bp + <usize>kh * segBytes;
-    for (let o: usize = 0; o < end; o += 4) {
-      const b0 = v128.load(b), b1 = v128.load(b, 16);
-      let x = v128.load32_splat(r0 + o);
-      c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
-      x = v128.load32_splat(r1 + o);
-      c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
-      x = v128.load32_splat(r2 + o);
-      c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
-      x = v128.load32_splat(r3 + o);
-      c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
-      x = v128.load32_splat(r4 + o);
-      c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
-      b += 32;
-    }
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128;
+  if (bias != 0) {
+    const bv0 = v128.load(bias), bv1 = v128.load(bias, 16);
+    c00 = bv0; c01 = bv1; c10 = bv0; c11 = bv1; c20 = bv0; c21 = bv1; c30 = bv0; c31 = bv1; c40 = bv0; c41 = bv1;
+  } else {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + ld); c11 = v128.load(c + ld, 16);
+    c20 = v128.load(c + 2 * ld); c21 = v128.load(c + 2 * ld, 16);
+    c30 = v128.load(c + 3 * ld); c31 = v128.load(c + 3 * ld, 16);
+    c40 = v128.load(c + 4 * ld); c41 = v128.load(c + 4 * ld, 16);
+  }
+  const end = <usize>kc << 2;
+  for (let o: usize = 0; o < end; o += 4) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(a0 + o);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a1 + o);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a2 + o);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a3 + o);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    x = v128.load32_splat(a4 + o);
+    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
+    bp += 32;
   }
   if (relu) {
     const z = f32x4.splat(0);
@@ -249,21 +254,18 @@ function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: us
   v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
 }
 
-// The scalar twin of ukernel_5x8_conv_simd: the same chains, one element at a time.
-function ukernel_5x8_conv_scalar(run: i32, KH: i32, rowStride: usize, segBytes: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, bias: usize, c: usize, ldc: i32, relu: bool): void {
+// The scalar twin of ukernel_5x8_step_simd.
+function ukernel_5x8_step_scalar(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize, relu: bool): void {
   unchecked(rowPtr[0] = a0); unchecked(rowPtr[1] = a1); unchecked(rowPtr[2] = a2); unchecked(rowPtr[3] = a3); unchecked(rowPtr[4] = a4);
   for (let r = 0; r < MR; r++) {
     const crow = c + (<usize>(r * ldc) << 2);
     const arow = unchecked(rowPtr[r]);
     for (let j = 0; j < NR; j++) {
-      let acc = load<f32>(bias + (<usize>j << 2));
-      for (let kh = 0; kh < KH; kh++) {
-        const ar = arow + <usize>kh * rowStride;
-        let pb = bp + <usize>kh * segBytes + (<usize>j << 2);
-        for (let k = 0; k < run; k++) {
-          acc = acc + load<f32>(ar + (<usize>k << 2)) * load<f32>(pb);
-          pb += <usize>NR << 2;
-        }
+      let acc = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : load<f32>(crow + (<usize>j << 2));
+      let pb = bp + (<usize>j << 2);
+      for (let k = 0; k < kc; k++) {
+        acc = acc + load<f32>(arow + (<usize>k << 2)) * load<f32>(pb);
+        pb += <usize>NR << 2;
       }
       if (relu) acc = acc > 0 ? acc : 0;
       store<f32>(crow + (<usize>j << 2), acc);
@@ -271,11 +273,44 @@ function ukernel_5x8_conv_scalar(run: i32, KH: i32, rowStride: usize, segBytes: 
   }
 }
 
-/** One full 5x8 output tile of a convolution (see ukernel_5x8_conv_simd): bias, the KH window
- *  rows of run floats each, then ReLU if relu, stored once into c (row stride ldc). */
-export function ukernel_5x8_conv(run: i32, KH: i32, rowStride: usize, segBytes: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, bias: usize, c: usize, ldc: i32, relu: bool): void {
-  if (ASC_FEATURE_SIMD) ukernel_5x8_conv_simd(run, KH, rowStride, segBytes, a0, a1, a2, a3, a4, bp, bias, c, ldc, relu);
-  else ukernel_5x8_conv_scalar(run, KH, rowStride, segBytes, a0, a1, a2, a3, a4, bp, bias, c, ldc, relu);
+/** One window row of a 5x8 convolution tile (see ukernel_5x8_step_simd): C (row stride ldc)
+ *  = (bias != 0 ? bias : C) + the chain over kc floats of each row pointer against the packed
+ *  panel bp, then ReLU if relu. Each of the four cases is its own function with the flags
+ *  constant: V8 spilled accumulators inside the k loop of one function that merged them. */
+export function ukernel_5x8_step(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize, relu: bool): void {
+  if (!ASC_FEATURE_SIMD) ukernel_5x8_step_scalar(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias, relu);
+  else if (bias == 0 && !relu) step_load(kc, a0, a1, a2, a3, a4, bp, c, ldc);
+  else if (bias == 0) step_load_relu(kc, a0, a1, a2, a3, a4, bp, c, ldc);
+  else if (!relu) step_bias(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+  else step_bias_relu(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+}
+// @ts-ignore: decorator
+@inline function step_load(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
+  step_load_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc);
+}
+function step_load_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
+  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, 0, false);
+}
+// @ts-ignore: decorator
+@inline function step_load_relu(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
+  step_load_relu_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc);
+}
+function step_load_relu_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
+  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, 0, true);
+}
+// @ts-ignore: decorator
+@inline function step_bias(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
+  step_bias_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+}
+function step_bias_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
+  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias, false);
+}
+// @ts-ignore: decorator
+@inline function step_bias_relu(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
+  step_bias_relu_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+}
+function step_bias_relu_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
+  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias, true);
 }
 
 /** Packs B[k0 .. k0+kc, 0 .. n) into panels at dst (kc x NR each, zero-padded). */

@@ -177,21 +177,55 @@ export function maxpool2_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: us
 export function maxpool2_relu_backward(dy: usize, y: usize, ypad: i32, flat: bool, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize): void {
   const Ho = H >> 1, Wo = W >> 1, S = Ho * Wo;
   const Hy = Ho + 2 * ypad, Wy = Wo + 2 * ypad;
-  memory.fill(dx, 0, <usize>(B * H * W * C) << 2);
+  // every input of a window is written below; only the rows and columns the floor pool drops
+  // need zeros first
+  if ((H | W) & 1) memory.fill(dx, 0, <usize>(B * H * W * C) << 2);
+  const cell = <usize>C << 2, rowBytes = <usize>(W * C) << 2, sBytes = <usize>S << 2;
   let o = 0;
   for (let b = 0; b < B; b++) {
     const xb = dx + (<usize>(b * H * W * C) << 2);
     for (let ho = 0; ho < Ho; ho++) {
       for (let wo = 0; wo < Wo; wo++) {
         const s = ho * Wo + wo;
-        for (let c = 0; c < C; c++) {
-          const a = <i32>load<u8>(arg + <usize>o);
-          const hh = 2 * ho + (a >> 1), ww = 2 * wo + (a & 1);
-          const src = flat ? <usize>(b * S * C + c * S + s) : <usize>o;
-          const yv = flat ? load<f32>(y + (src << 2)) : load<f32>(y + (<usize>(((b * Hy + ho + ypad) * Wy + wo + ypad) * C + c) << 2));
-          store<f32>(xb + (<usize>((hh * W + ww) * C + c) << 2), yv > 0 ? load<f32>(dy + (src << 2)) : 0);
-          o++;
+        const d00 = xb + <usize>(2 * ho) * rowBytes + <usize>(2 * wo) * cell;
+        const d01 = d00 + cell, d10 = d00 + rowBytes, d11 = d10 + cell;
+        // the pooled gradient and value of channel 0 of this window, and the stride between channels
+        const gp = flat ? dy + (<usize>(b * S * C + s) << 2) : dy + (<usize>o << 2);
+        const yp = flat ? y + (<usize>(b * S * C + s) << 2) : y + (<usize>(((b * Hy + ho + ypad) * Wy + wo + ypad) * C) << 2);
+        const step: usize = flat ? sBytes : 4;
+        const ap = arg + <usize>o;
+        let c = 0;
+        if (ASC_FEATURE_SIMD) {
+          const z = f32x4.splat(0);
+          for (; c + 4 <= C; c += 4) {
+            const oc = <usize>c * step;
+            let g: v128, yv: v128;
+            if (flat) {
+              g = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(gp + oc)), 1, load<f32>(gp + oc + step)), 2, load<f32>(gp + oc + 2 * step)), 3, load<f32>(gp + oc + 3 * step));
+              yv = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(yp + oc)), 1, load<f32>(yp + oc + step)), 2, load<f32>(yp + oc + 2 * step)), 3, load<f32>(yp + oc + 3 * step));
+            } else {
+              g = v128.load(gp + oc);
+              yv = v128.load(yp + oc);
+            }
+            g = v128.and(g, f32x4.gt(yv, z));
+            const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(ap + <usize>c)));
+            const oo = <usize>c << 2;
+            v128.store(d00 + oo, v128.and(g, i32x4.eq(a, i32x4.splat(0))));
+            v128.store(d01 + oo, v128.and(g, i32x4.eq(a, i32x4.splat(1))));
+            v128.store(d10 + oo, v128.and(g, i32x4.eq(a, i32x4.splat(2))));
+            v128.store(d11 + oo, v128.and(g, i32x4.eq(a, i32x4.splat(3))));
+          }
         }
+        for (; c < C; c++) {
+          const oc = <usize>c * step;
+          const g: f32 = load<f32>(yp + oc) > 0 ? load<f32>(gp + oc) : 0;
+          const a = <i32>load<u8>(ap + <usize>c), oo = <usize>c << 2;
+          store<f32>(d00 + oo, a == 0 ? g : 0);
+          store<f32>(d01 + oo, a == 1 ? g : 0);
+          store<f32>(d10 + oo, a == 2 ? g : 0);
+          store<f32>(d11 + oo, a == 3 ? g : 0);
+        }
+        o += C;
       }
     }
   }
