@@ -74,6 +74,7 @@ export interface CoreExports {
   conv_indirect_packed(xpad: number, B: number, H: number, W: number, C: number, bpack: number, bias: number, Co: number, KH: number, KW: number, pad: number, y: number, relu: number): void;
   pad_copy(src: number, B: number, H: number, W: number, C: number, pad: number, dst: number): void;
   conv_relu_pool2_direct(xpad: number, B: number, H: number, W: number, C: number, wp: number, bias: number, Co: number, KH: number, KW: number, y: number, ypad: number, arg: number): void;
+  conv_wgrad_direct(xpad: number, B: number, H: number, W: number, C: number, KH: number, KW: number, dy: number, Co: number, dwT: number, dw: number): void;
   maxpool2_flatten(x: number, B: number, H: number, W: number, C: number, f: number, arg: number): void;
   maxpool2_relu_backward(dy: number, y: number, ypad: number, flat: number, arg: number, B: number, H: number, W: number, C: number, dx: number): void;
   conv2d_backward(dy: number, B: number, H: number, W: number, C: number, wp: number, Co: number, KH: number, KW: number, pad: number, col: number, dw: number, db: number, dwT: number, dcol: number, dx: number): void;
@@ -126,7 +127,7 @@ export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   "select_row_stride", "select_transpose", "select_row_sums", "select_work_bytes", "select_samples", "select_draws",
   "scale_work_bytes", "scale_runs", "ismi_runs", "cmi_runs", "hist_bootstrap", "binomial_draws",
   "gemm", "gemm_ref", "im2col", "col2im", "conv_weight_pack", "conv2d_forward", "conv2d_forward_indirect", "conv_indirect_pack_bytes", "conv2d_backward_indirect", "conv_wgrad_pack_bytes", "maxpool2_forward_padded", "conv2d_backward", "bias_grad",
-  "conv_indirect_pack", "conv_indirect_packed", "pad_copy", "conv_relu_pool2_direct", "maxpool2_flatten", "maxpool2_relu_backward",
+  "conv_indirect_pack", "conv_indirect_packed", "pad_copy", "conv_relu_pool2_direct", "conv_wgrad_direct", "maxpool2_flatten", "maxpool2_relu_backward",
   "maxpool2_forward", "maxpool2_backward", "flatten_forward", "flatten_backward",
   "relu_forward", "relu_backward", "dense_forward", "dense_backward",
   "softmax_xent_forward_backward", "argmax_rows", "adam_step",

@@ -560,3 +560,23 @@ test("the relaxed build (fused multiply-add, non-portable) stays close to the po
   for (let i = 0; i < p.params.length; i++) pw = Math.max(pw, Math.abs(r.params[i]! - p.params[i]!));
   assert.ok(pw <= 6e-3, `parameters after 3 steps: worst |difference| ${pw}`);
 });
+
+for (const build of ["simd", "scalar"] as Build[]) {
+  test(`conv1's weight gradient read in place (no im2col) gives conv2d_backward's bits (${build})`, async () => {
+    const core = await Core.load({ build });
+    for (const [B, H, W, C, Co, k] of [[3, 28, 28, 1, 16, 3], [2, 9, 7, 3, 8, 3], [1, 6, 8, 2, 16, 5]] as const) {
+      const pad = (k - 1) >> 1, K = C * k * k;
+      const x = randn(core, B * H * W * C, 220 + k), dy = randn(core, B * H * W * Co, 221 + C).map((v) => (v > 0.4 ? v : 0)); // sparse, as after a pool
+      const got = core.scoped((alloc) => {
+        const tx = alloc("f32", x.length).set(x), tdy = alloc("f32", dy.length).set(dy);
+        const col = alloc("f32", B * H * W * K), wp = alloc("f32", K * Co), dwT = alloc("f32", K * Co), dwA = alloc("f32", K * Co), db = alloc("f32", Co);
+        core.exports.conv2d_backward(tdy.ptr, B, H, W, C, wp.ptr, Co, k, k, pad, (core.exports.im2col(tx.ptr, B, H, W, C, k, k, pad, col.ptr), col.ptr), dwA.ptr, db.ptr, dwT.ptr, 0, 0);
+        const xp = alloc("f32", B * (H + 2 * pad) * (W + 2 * pad) * C), dwB = alloc("f32", K * Co);
+        core.exports.pad_copy(tx.ptr, B, H, W, C, pad, xp.ptr);
+        core.exports.conv_wgrad_direct(xp.ptr, B, H, W, C, k, k, tdy.ptr, Co, dwT.ptr, dwB.ptr);
+        return { a: dwA.toArray(), b: dwB.toArray() };
+      });
+      bitsEqual(got.b, got.a, `conv wgrad ${B}x${H}x${W}x${C}->${Co} k${k}`);
+    }
+  });
+}

@@ -11,8 +11,8 @@
 //   3 conv2.bias [c2]   4 fc1.weight [hidden, c2*H4*W4]   5 fc1.bias [hidden]
 //   6 fc2.weight [classes, hidden]   7 fc2.bias [classes]
 // The workspace for a batch size is planned once (cnn_workspace_bytes) and passed to every call.
-import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col } from "./conv2d";
-import { conv_relu_pool2_direct } from "./conv_direct";
+import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col, bias_grad } from "./conv2d";
+import { conv_relu_pool2_direct, conv_wgrad_direct } from "./conv_direct";
 import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_relu_backward } from "./maxpool";
 import { relu_forward, relu_backward } from "./relu";
 import { dense_forward, dense_backward } from "./dense";
@@ -275,7 +275,13 @@ function backward(params: usize, grads: usize, B: i32, ws: usize): void {
     conv2d_backward_indirect(at(ws, wda2), at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), c2, K, K, pad, tp(grads, 2), tp(grads, 3),
       at(ws, wdwT), at(ws, wwgpack), at(ws, wdypad), at(ws, wwflip), at(ws, wwp2b), at(ws, wbpack2), at(ws, wdp1));
     maxpool2_relu_backward(at(ws, wdp1), at(ws, wp1pad), pad, false, at(ws, warg1), B, H, W, c1, at(ws, wda1));
-    // the fused forward made no col buffer: conv1's weight gradient needs it
+    if (c1 % 8 == 0) {
+      // conv1's weight gradient read in place from the padded input (no im2col), same bits
+      conv_wgrad_direct(at(ws, wxpad), B, H, W, C, K, K, at(ws, wda1), c1, at(ws, wdwT), tp(grads, 0));
+      bias_grad(at(ws, wda1), B * H * W, c1, tp(grads, 1));
+      return;
+    }
+    // the fused forward made no col buffer: conv1's weight gradient by GEMM needs it
     im2col(at(ws, wx), B, H, W, C, K, K, pad, at(ws, wcol1));
   } else {
     flatten_backward(at(ws, wdf), B, H4, W4, c2, at(ws, wdp2));

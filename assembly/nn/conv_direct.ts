@@ -128,3 +128,104 @@ export function conv_relu_pool2_direct(
     }
   }
 }
+
+// One image row of the first convolution's weight gradient (SIMD128): for the n output pixels
+// of the row, acc[r][j] = C[r, j] + sum over the pixels, in order, of x_r(pixel) * dy(pixel, j),
+// where x_r is the input value of window tap r (a0..a4, advancing sa bytes a pixel) and dy the
+// 8 output-gradient channels at bp (advancing sb bytes a pixel). C is loaded and stored (row r at
+// c + r*ldc floats). The GEMM kernel's shape, with both operands read in place.
+// @ts-ignore: decorator
+@inline function wgrad_row_simd(n: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, sa: usize, bp: usize, sb: usize, c: usize, ldc: i32): void {
+  const ld = <usize>ldc << 2;
+  let c00 = v128.load(c), c01 = v128.load(c, 16);
+  let c10 = v128.load(c + ld), c11 = v128.load(c + ld, 16);
+  let c20 = v128.load(c + 2 * ld), c21 = v128.load(c + 2 * ld, 16);
+  let c30 = v128.load(c + 3 * ld), c31 = v128.load(c + 3 * ld, 16);
+  let c40 = v128.load(c + 4 * ld), c41 = v128.load(c + 4 * ld, 16);
+  const end = <usize>n * sa;
+  for (let o: usize = 0; o < end; o += sa) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(a0 + o);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a1 + o);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a2 + o);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a3 + o);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    x = v128.load32_splat(a4 + o);
+    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
+    bp += sb;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
+  v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
+  v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
+  v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
+}
+
+function wgrad_row(n: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, sa: usize, bp: usize, sb: usize, c: usize, ldc: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    wgrad_row_simd(n, a0, a1, a2, a3, a4, sa, bp, sb, c, ldc);
+  } else {
+    for (let r = 0; r < 5; r++) {
+      const ar = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : r == 3 ? a3 : a4;
+      const crow = c + (<usize>(r * ldc) << 2);
+      for (let j = 0; j < 8; j++) {
+        let acc = load<f32>(crow + (<usize>j << 2));
+        for (let i = 0; i < n; i++) acc = acc + load<f32>(ar + <usize>i * sa) * load<f32>(bp + <usize>i * sb + (<usize>j << 2));
+        store<f32>(crow + (<usize>j << 2), acc);
+      }
+    }
+  }
+}
+
+// scratch: 5 x 8 tile for a ragged group of taps
+const wgTile = new StaticArray<f32>(40);
+
+/** The weight gradient of a convolution read straight from its zero-bordered input, without
+ *  im2col: dwT [KH*KW*C, Co] (k in (kh, kw, c) order, conv_weight_pack's layout) with
+ *  dwT[k, co] = sum over p = (b, h, w) ascending of xpad[b, h+kh, w+kw, c] * dy[p, co], the chain
+ *  from +0: the bits of conv2d_backward's gemm(K, Co, P, col, 1, K, dy, Co, 1, dwT, Co, false)
+ *  (its KC blocking stores and reloads exactly), then dw[co, c, kh, kw] = dwT[k, co].
+ *  xpad [B, H+KH-1, W+KW-1, C]; dy [B*H*W, Co] with Co % 8 == 0. */
+export function conv_wgrad_direct(xpad: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, dy: usize, Co: i32, dwT: usize, dw: usize): void {
+  assert(Co % 8 == 0, "conv_wgrad_direct: Co % 8 == 0");
+  const K = KH * KW * C, Hp = H + KH - 1, Wp = W + KW - 1;
+  const cell = <usize>C << 2, xrow = <usize>(Wp * C) << 2, sb = <usize>Co << 2;
+  memory.fill(dwT, 0, <usize>(K * Co) << 2);
+  const tile = changetype<usize>(wgTile);
+  for (let k0 = 0; k0 < K; k0 += 5) {
+    const rows = min(5, K - k0);
+    // byte offset of tap k0 + r inside a window (a missing tap repeats the last)
+    let o0: usize = 0, o1: usize = 0, o2: usize = 0, o3: usize = 0, o4: usize = 0;
+    for (let r = 0; r < 5; r++) {
+      const k = k0 + min(r, rows - 1);
+      const kh = k / (KW * C), rem = k - kh * KW * C;
+      const o = <usize>kh * xrow + (<usize>rem << 2);
+      if (r == 0) o0 = o; else if (r == 1) o1 = o; else if (r == 2) o2 = o; else if (r == 3) o3 = o; else o4 = o;
+    }
+    for (let jp = 0; jp < Co; jp += 8) {
+      const full = rows == 5;
+      const c = full ? dwT + (<usize>(k0 * Co + jp) << 2) : tile;
+      const ldc = full ? Co : 8;
+      if (!full) {
+        for (let r = 0; r < 5; r++) for (let j = 0; j < 8; j++) store<f32>(tile + (<usize>(r * 8 + j) << 2), 0);
+      }
+      for (let b = 0; b < B; b++) {
+        for (let h = 0; h < H; h++) {
+          const base = xpad + <usize>(b * Hp + h) * xrow;
+          const bp = dy + (<usize>(((b * H + h) * W) * Co + jp) << 2);
+          wgrad_row(W, base + o0, base + o1, base + o2, base + o3, base + o4, cell, bp, sb, c, ldc);
+        }
+      }
+      if (!full) {
+        for (let r = 0; r < rows; r++) for (let j = 0; j < 8; j++)
+          store<f32>(dwT + (<usize>((k0 + r) * Co + jp + j) << 2), load<f32>(tile + (<usize>(r * 8 + j) << 2)));
+      }
+    }
+  }
+  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(((kh * KW + kw) * C + c) * Co + co) << 2)));
+  }
+}
