@@ -51,8 +51,8 @@ export interface KernelBenchOptions {
 }
 
 const GEMM_SHAPES = [
-  { m: 64 * 784, k: 9, n: 16, what: "conv1 forward, batch 64 (im2col)" },
-  { m: 64 * 196, k: 144, n: 32, what: "conv2 forward, batch 64 (im2col)" },
+  { m: 64 * 784, k: 9, n: 16, what: "conv1 as im2col, batch 64; the network runs it direct" },
+  { m: 64 * 196, k: 144, n: 32, what: "conv2 as im2col, batch 64; the network runs it indirect" },
   { m: 256, k: 1568, n: 64, what: "fc1 forward, batch 256" },
   { m: 64, k: 1568, n: 64, what: "fc1 forward, batch 64" },
 ];
