@@ -200,15 +200,22 @@ export function conv_indirect_packed(
   assert(panels * NR <= 512, "conv_indirect_packed: Co <= 512");
   memory.fill(bpad, 0, <usize>(panels * NR) << 2);
   memory.copy(bpad, bias, <usize>Co << 2);
+  // (h, w) of pixel p0 and the top-left of its window, stepped pixel by pixel (no divisions)
+  let h = 0, ww = 0;
+  let win = xpad;
+  const cellB = <usize>C << 2, rowEnd = <usize>(2 * pad * C) << 2, imageEnd = <usize>(2 * pad) * rowStride;
   for (let p0 = 0; p0 < P; p0 += MR) {
     const rows = min(MR, P - p0);
     // the window's top-left pointer for each of the 5 rows (a missing row repeats the last)
     let a0: usize = 0, a1: usize = 0, a2: usize = 0, a3: usize = 0, a4: usize = 0;
     for (let r = 0; r < MR; r++) {
-      const q = p0 + min(r, rows - 1);
-      const b = q / (H * W), rem = q - b * H * W, h = rem / W, ww = rem - h * W;
-      const ptr = xpad + (<usize>(((b * Hp + h) * Wp + ww) * C) << 2);
-      if (r == 0) a0 = ptr; else if (r == 1) a1 = ptr; else if (r == 2) a2 = ptr; else if (r == 3) a3 = ptr; else a4 = ptr;
+      if (r < rows) {
+        if (r == 0) a0 = win; else if (r == 1) a1 = win; else if (r == 2) a2 = win; else if (r == 3) a3 = win; else a4 = win;
+        win += cellB;
+        if (++ww == W) { ww = 0; win += rowEnd; if (++h == H) { h = 0; win += imageEnd; } }
+      } else {
+        if (r == 1) a1 = a0; else if (r == 2) a2 = a1; else if (r == 3) a3 = a2; else a4 = a3;
+      }
     }
     for (let jp = 0; jp < panels; jp++) {
       const cols = min(NR, Co - jp * NR);
