@@ -580,3 +580,27 @@ for (const build of ["simd", "scalar"] as Build[]) {
     }
   });
 }
+
+test("cnn_forward_experts (input padded once for all experts) gives each expert's own forward predictions", async () => {
+  const core = await loadCore();
+  const R = 3, B = 23;
+  const nets = [0, 1, 2].map((r) => { const n = new Cnn(core, DEFAULT_SPEC); n.init(40, r); return n; });
+  const u = stream(core, 41, "test", 41).u32(B * 784).map((x) => x & 255);
+  const data = new CoreDataset(core, Uint8Array.from(u), Uint8Array.from({ length: B }, (_, i) => i % 10), B);
+  const idx = Array.from({ length: B }, (_, i) => B - 1 - i);
+  const size = nets[0]!.size;
+  const got = core.scoped((alloc) => {
+    const p = alloc("f32", R * size);
+    nets.forEach((n, r) => p.view.set(n.params.view, r * size));
+    const { ws, idx: t } = nets[0]!.workspace(B);
+    t.view.set(idx);
+    const losses = alloc("u8", R * B), preds = alloc("u8", R * B);
+    core.exports.cnn_forward_experts(nets[0]!.specPtr, p.ptr, R, data.images.ptr, data.labels.ptr, t.ptr, B, ws, losses.ptr, preds.ptr, B);
+    return { losses: losses.toArray(), preds: preds.toArray() };
+  });
+  nets.forEach((n, r) => {
+    const f = n.forward(data, idx);
+    assert.deepEqual([...got.preds.subarray(r * B, (r + 1) * B)], [...f.preds], `expert ${r} predictions`);
+    assert.deepEqual([...got.losses.subarray(r * B, (r + 1) * B)], [...f.losses], `expert ${r} losses`);
+  });
+});

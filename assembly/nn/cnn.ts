@@ -173,11 +173,12 @@ function chunkImages(): i32 {
 // maxpool2_forward(_padded), conv2d_forward_indirect, flatten_forward): each fusion keeps every
 // chain and only skips stores and reloads. keep: write the pool argmaxes (warg1, warg2) and keep
 // wp1pad and wa2 for the backward.
-function forward_fused(params: usize, B: i32, ws: usize, keep: bool): void {
+// padded: wxpad already holds the padded x (cnn_forward_experts pads once for all experts).
+function forward_fused(params: usize, B: i32, ws: usize, keep: bool, padded: bool = false): void {
   const Hp = H + 2 * pad, Wp = W + 2 * pad, Hq = H2 + 2 * pad, Wq = W2 + 2 * pad;
   conv_weight_pack(tp(params, 0), C, c1, K, K, at(ws, wwp1));
   conv_indirect_pack(tp(params, 2), c1, c2, K, K, at(ws, wwp2), at(ws, wbpack));
-  pad_copy(at(ws, wx), B, H, W, C, pad, at(ws, wxpad));
+  if (!padded) pad_copy(at(ws, wx), B, H, W, C, pad, at(ws, wxpad));
   const ch = chunkImages();
   for (let b0 = 0; b0 < B; b0 += ch) {
     const n = min(ch, B - b0);
@@ -209,8 +210,8 @@ function forward(params: usize, B: i32, ws: usize): void {
 }
 
 // The evaluation forward: the same values as `forward` (bit for bit), nothing kept.
-function forward_eval(params: usize, B: i32, ws: usize): void {
-  forward_fused(params, B, ws, false);
+function forward_eval(params: usize, B: i32, ws: usize, padded: bool = false): void {
+  forward_fused(params, B, ws, false, padded);
   forward_dense(params, B, ws);
 }
 
@@ -317,8 +318,9 @@ export function cnn_forward_experts(
   plan(B);
   gather(images, labelsU8, idx, B, ws);
   const z = at(ws, wz), lab = at(ws, wlab);
+  pad_copy(at(ws, wx), B, H, W, C, pad, at(ws, wxpad));
   for (let r = 0; r < R; r++) {
-    forward_eval(params + (<usize>r * <usize>nParams << 2), B, ws);
+    forward_eval(params + (<usize>r * <usize>nParams << 2), B, ws, true);
     for (let b = 0; b < B; b++) {
       const best = argmax_row(z + (<usize>(b * classes) << 2), classes);
       const o = <usize>(r * ld + b);
