@@ -323,9 +323,16 @@ export function pack_b_into(b: usize, rsB: i32, csB: i32, k0: i32, kc: i32, n: i
 
 // @ts-ignore: decorator
 @inline function ukernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
-  if (ASC_FEATURE_SIMD) ukernel_5x8_simd(kc, ap, bp, c, ldc, load_c);
+  if (ASC_FEATURE_SIMD) { if (load_c) packed_load(kc, ap, bp, c, ldc); else packed_zero(kc, ap, bp, c, ldc); }
   else ukernel_5x8_scalar(kc, ap, bp, c, ldc, load_c);
 }
+
+// The SIMD micro-kernels as small functions of their own, load_c constant in each: inlined into
+// gemm's large body, V8 had to allocate their 10 accumulators among everything live there.
+function rowa_load(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32): void { ukernel_5x8_simd_rowa(kc, a, lda, bp, c, ldc, true); }
+function rowa_zero(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32): void { ukernel_5x8_simd_rowa(kc, a, lda, bp, c, ldc, false); }
+function packed_load(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32): void { ukernel_5x8_simd(kc, ap, bp, c, ldc, true); }
+function packed_zero(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32): void { ukernel_5x8_simd(kc, ap, bp, c, ldc, false); }
 
 /** C = (accumulate ? C : 0) + A·B, strided (see the top of the file). */
 export function gemm(
@@ -363,7 +370,7 @@ export function gemm(
             const cij = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
             if (direct && ir < fullRows && nr == NR) {
               const arow = a + (<usize>((ic + ir) * rsA + pc) << 2);
-              if (ASC_FEATURE_SIMD) ukernel_5x8_simd_rowa(kc, arow, <usize>rsA << 2, bp, cij, ldc, load_c);
+              if (ASC_FEATURE_SIMD) { if (load_c) rowa_load(kc, arow, <usize>rsA << 2, bp, cij, ldc); else rowa_zero(kc, arow, <usize>rsA << 2, bp, cij, ldc); }
               else ukernel_5x8_scalar_rowa(kc, arow, <usize>rsA << 2, bp, cij, ldc, load_c);
             } else if (direct && ir < fullRows) {
               // full rows but a ragged column panel: through the tile buffer
@@ -372,7 +379,7 @@ export function gemm(
                   store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(cij + (<usize>(r * ldc + j) << 2)));
               }
               const arow = a + (<usize>((ic + ir) * rsA + pc) << 2);
-              if (ASC_FEATURE_SIMD) ukernel_5x8_simd_rowa(kc, arow, <usize>rsA << 2, bp, tile, NR, load_c);
+              if (ASC_FEATURE_SIMD) { if (load_c) rowa_load(kc, arow, <usize>rsA << 2, bp, tile, NR); else rowa_zero(kc, arow, <usize>rsA << 2, bp, tile, NR); }
               else ukernel_5x8_scalar_rowa(kc, arow, <usize>rsA << 2, bp, tile, NR, load_c);
               for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++)
                 store<f32>(cij + (<usize>(r * ldc + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
