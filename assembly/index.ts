@@ -11,8 +11,9 @@ export { select_row_stride, select_transpose, select_row_sums, select_work_bytes
 export { scale_work_bytes, scale_runs, ismi_runs, cmi_runs } from "./select/scale";
 export { hist_bootstrap, binomial_draws } from "./select/multinomial";
 export { gemm, gemm_ref } from "./nn/gemm";
-export { im2col, col2im, conv_weight_pack, conv2d_forward, conv2d_forward_indirect, conv_indirect_pack_bytes, conv2d_backward, conv2d_backward_indirect, conv_wgrad_pack_bytes, bias_grad } from "./nn/conv2d";
-export { maxpool2_forward, maxpool2_backward, maxpool2_forward_padded, flatten_forward, flatten_backward } from "./nn/maxpool";
+export { im2col, col2im, conv_weight_pack, conv2d_forward, conv2d_forward_indirect, conv_indirect_pack_bytes, conv2d_backward, conv2d_backward_indirect, conv_wgrad_pack_bytes, bias_grad, conv_indirect_pack, conv_indirect_packed, pad_copy } from "./nn/conv2d";
+export { conv_relu_pool2_direct, conv_wgrad_direct } from "./nn/conv_direct";
+export { maxpool2_forward, maxpool2_backward, maxpool2_forward_padded, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_relu_backward } from "./nn/maxpool";
 export { relu_forward, relu_backward } from "./nn/relu";
 export { dense_forward, dense_backward } from "./nn/dense";
 export { softmax_xent_forward_backward, argmax_rows } from "./nn/softmax_xent";

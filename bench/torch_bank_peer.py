@@ -8,7 +8,7 @@ training and 10,000 test images (batches of 250, no_grad) to build the 0-1 loss 
 `moe-bank bench --suite bank` when /usr/bin/python3 has torch; never needed by CI. Prints one
 JSON object on stdout:
 
-  {torch_version, threads, experts, subset_size,
+  {torch_version, threads, blas (blas_peer.blas_info), experts, subset_size,
    train: {seconds, images, images_per_s}, eval: {seconds, images, images_per_s}, total_seconds}
 
 Its random draws are torch's (not moe-bank's Philox streams), so its bank has other bits: it
@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_peer import Net, read_idx, DEFAULT_DATA  # noqa: E402  (the same network and reader)
+from blas_peer import blas_info  # noqa: E402
 
 
 def main():
@@ -73,7 +74,7 @@ def main():
     train_images = a.experts * a.subset_size
     eval_images = a.experts * (X.shape[0] + XT.shape[0])
     print(json.dumps({
-        "torch_version": torch.__version__, "threads": a.threads, "experts": a.experts, "subset_size": a.subset_size,
+        "torch_version": torch.__version__, "threads": a.threads, "blas": blas_info(), "experts": a.experts, "subset_size": a.subset_size,
         "train": {"seconds": t1 - t0, "images": train_images, "images_per_s": train_images / (t1 - t0)},
         "eval": {"seconds": t2 - t1, "images": eval_images, "images_per_s": eval_images / (t2 - t1)},
         "total_seconds": t2 - t0,

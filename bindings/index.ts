@@ -71,6 +71,13 @@ export interface CoreExports {
   conv2d_backward_indirect(dy: number, xpad: number, B: number, H: number, W: number, C: number, w: number, Co: number, KH: number, KW: number, pad: number, dw: number, db: number, dwT: number, pack: number, dypad: number, wflip: number, wp2: number, bpack2: number, dx: number): void;
   conv_wgrad_pack_bytes(C: number, Co: number, KH: number, KW: number): number;
   maxpool2_forward_padded(x: number, B: number, H: number, W: number, C: number, y: number, pad: number, arg: number): void;
+  conv_indirect_pack(w: number, C: number, Co: number, KH: number, KW: number, wp: number, bpack: number): void;
+  conv_indirect_packed(xpad: number, B: number, H: number, W: number, C: number, bpack: number, bias: number, Co: number, KH: number, KW: number, pad: number, y: number, relu: number): void;
+  pad_copy(src: number, B: number, H: number, W: number, C: number, pad: number, dst: number): void;
+  conv_relu_pool2_direct(xpad: number, B: number, H: number, W: number, C: number, wp: number, bias: number, Co: number, KH: number, KW: number, y: number, ypad: number, arg: number): void;
+  conv_wgrad_direct(xpad: number, B: number, H: number, W: number, C: number, KH: number, KW: number, dy: number, Co: number, dwT: number, dw: number): void;
+  maxpool2_flatten(x: number, B: number, H: number, W: number, C: number, f: number, arg: number): void;
+  maxpool2_relu_backward(dy: number, y: number, ypad: number, flat: number, arg: number, B: number, H: number, W: number, C: number, dx: number): void;
   conv2d_backward(dy: number, B: number, H: number, W: number, C: number, wp: number, Co: number, KH: number, KW: number, pad: number, col: number, dw: number, db: number, dwT: number, dcol: number, dx: number): void;
   bias_grad(dy: number, rows: number, cols: number, db: number): void;
   maxpool2_forward(x: number, B: number, H: number, W: number, C: number, y: number, arg: number): void;
@@ -121,6 +128,7 @@ export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
   "select_row_stride", "select_transpose", "select_row_sums", "select_work_bytes", "select_samples", "select_draws",
   "scale_work_bytes", "scale_runs", "ismi_runs", "cmi_runs", "hist_bootstrap", "binomial_draws",
   "gemm", "gemm_ref", "im2col", "col2im", "conv_weight_pack", "conv2d_forward", "conv2d_forward_indirect", "conv_indirect_pack_bytes", "conv2d_backward_indirect", "conv_wgrad_pack_bytes", "maxpool2_forward_padded", "conv2d_backward", "bias_grad",
+  "conv_indirect_pack", "conv_indirect_packed", "pad_copy", "conv_relu_pool2_direct", "conv_wgrad_direct", "maxpool2_flatten", "maxpool2_relu_backward",
   "maxpool2_forward", "maxpool2_backward", "flatten_forward", "flatten_backward",
   "relu_forward", "relu_backward", "dense_forward", "dense_backward",
   "softmax_xent_forward_backward", "argmax_rows", "adam_step",
@@ -257,6 +265,23 @@ function isSource(x: LoadOptions | CoreSource): x is CoreSource {
   return typeof x === "string" || x instanceof URL || x instanceof ArrayBuffer || x instanceof Uint8Array || x instanceof WebAssembly.Module;
 }
 
+/** Node 20 (V8 11.3) compiles relaxed SIMD only behind --experimental-wasm-relaxed-simd (on by
+ *  default from V8 11.4, Node 22). When a module fails to compile there, the flag is switched on
+ *  for this process (node:v8's setFlagsFromString; it reaches worker threads too) and the compile
+ *  retried once. Elsewhere (browsers, Bun, Deno, newer Node) the error stands. */
+async function compileRelaxed(source: CoreSource): Promise<WebAssembly.Module> {
+  try {
+    return await compile(source);
+  } catch (e) {
+    const node = typeof process !== "undefined" && typeof process.versions?.node === "string" && typeof (globalThis as { Deno?: unknown; Bun?: unknown }).Deno === "undefined" && typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
+    if (!(e instanceof WebAssembly.CompileError) || !node) throw e;
+    const v8 = nodeBuiltin<typeof import("node:v8")>("node:v8");
+    if (v8 === null) throw e;
+    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    return compile(source);
+  }
+}
+
 /** The allocator core.scoped() hands its function: tensors freed when the scope ends. */
 export type ScopedAlloc = <D extends DType>(dtype: D, length: number) => Tensor<D>;
 
@@ -271,7 +296,7 @@ export class Core {
   static async load(optionsOrSource: LoadOptions | CoreSource = {}): Promise<Core> {
     const options: LoadOptions = isSource(optionsOrSource) ? { source: optionsOrSource } : (optionsOrSource as LoadOptions);
     const build = options.build ?? "simd";
-    const module = await compile(options.source ?? coreUrl(build));
+    const module = await (build === "relaxed" ? compileRelaxed : compile)(options.source ?? coreUrl(build));
     let memory: WebAssembly.Memory | undefined;
     const imports = {
       env: {

@@ -443,3 +443,190 @@ test("the network's gradient on the indirect conv2 path matches finite differenc
   net.free();
   data.free();
 });
+
+// The fused stages of the forward (cnn.ts forward_fused) against the unfused references, in both
+// portable builds: conv + bias + ReLU + pool direct into a zero border, the indirect conv with its
+// ReLU output stage, pool + flatten, and the pool + ReLU backward.
+for (const build of ["simd", "scalar"] as Build[]) {
+  test(`fused conv/ReLU/pool stages give the unfused layers' bits (${build})`, async () => {
+    const core = await Core.load({ build });
+    const relu = (a: Float32Array) => a.map((v) => (v > 0 ? v : 0));
+    // [B, H, W, C, Co, k]: MNIST's first layer, colour, odd sizes (the floor pool drops a row and a
+    // column), channels past the last whole 8, a 5x5 window
+    for (const [B, H, W, C, Co, k] of [[3, 28, 28, 1, 16, 3], [2, 9, 7, 3, 12, 3], [1, 6, 8, 2, 8, 5], [2, 4, 4, 1, 3, 3]] as const) {
+      const pad = (k - 1) >> 1, Ho = H >> 1, Wo = W >> 1, ypad = 1;
+      const x = randn(core, B * H * W * C, 200 + Co + k), w = randn(core, Co * C * k * k, 201 + Co, 0.5), bias = randn(core, Co, 202 + Co, 0.2);
+      const conv = relu(conv2dF32(x, B, H, W, C, w, bias, Co, k));
+      const ref = maxpoolRef(conv, B, H, W, Co);
+      const got = core.scoped((alloc) => {
+        const tx = alloc("f32", x.length).set(x), tw = alloc("f32", w.length).set(w), tb = alloc("f32", Co).set(bias);
+        const xp = alloc("f32", B * (H + 2 * pad) * (W + 2 * pad) * C), wp = alloc("f32", w.length);
+        const y = alloc("f32", B * (Ho + 2) * (Wo + 2) * Co), arg = alloc("u8", B * Ho * Wo * Co);
+        y.view.fill(7);
+        core.exports.pad_copy(tx.ptr, B, H, W, C, pad, xp.ptr);
+        core.exports.conv_weight_pack(tw.ptr, C, Co, k, k, wp.ptr);
+        core.exports.conv_relu_pool2_direct(xp.ptr, B, H, W, C, wp.ptr, tb.ptr, Co, k, k, y.ptr, ypad, arg.ptr);
+        // the indirect conv with its ReLU stage
+        const bpack = alloc("u8", core.exports.conv_indirect_pack_bytes(C, Co, k, k)), yc = alloc("f32", B * H * W * Co);
+        core.exports.conv_indirect_pack(tw.ptr, C, Co, k, k, wp.ptr, bpack.ptr);
+        core.exports.conv_indirect_packed(xp.ptr, B, H, W, C, bpack.ptr, tb.ptr, Co, k, k, pad, yc.ptr, 1);
+        return { y: y.toArray(), arg: arg.toArray(), yc: yc.toArray() };
+      });
+      const Wy = Wo + 2, Hy = Ho + 2;
+      const inner = new Float32Array(ref.y.length);
+      for (let b = 0; b < B; b++) for (let h = 0; h < Hy; h++) for (let q = 0; q < Wy; q++) for (let c = 0; c < Co; c++) {
+        const v = got.y[((b * Hy + h) * Wy + q) * Co + c]!;
+        if (h >= 1 && h <= Ho && q >= 1 && q <= Wo) inner[((b * Ho + h - 1) * Wo + q - 1) * Co + c] = v;
+        else assert.ok(Object.is(v, 0), `direct conv border at ${b},${h},${q},${c}: ${v}`);
+      }
+      const what = `${B}x${H}x${W}x${C}->${Co} k${k}`;
+      bitsEqual(inner, ref.y, `direct conv+relu+pool ${what}`);
+      assert.deepEqual(got.arg, ref.arg, `direct conv argmax ${what}`);
+      bitsEqual(got.yc, conv, `indirect conv + relu ${what}`);
+    }
+    // pool + flatten, and the fused pool + ReLU backward in both layouts
+    const B = 2, H = 6, W = 8, C = 6, Ho = 3, Wo = 4, S = Ho * Wo;
+    const x = relu(randn(core, B * H * W * C, 210)).map((v) => (v > 0.5 ? 0.5 : v)); // ties at 0 and 0.5
+    const ref = maxpoolRef(x, B, H, W, C);
+    const dy = randn(core, ref.y.length, 211);
+    const flat = (a: Float32Array) => { // NHWC pooled -> flatten_forward's layout
+      const o = new Float32Array(a.length);
+      for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) for (let c = 0; c < C; c++) o[b * S * C + c * S + s] = a[(b * S + s) * C + c]!;
+      return o;
+    };
+    const padded = (a: Float32Array) => {
+      const o = new Float32Array(B * (Ho + 2) * (Wo + 2) * C);
+      for (let b = 0; b < B; b++) for (let h = 0; h < Ho; h++) for (let q = 0; q < Wo; q++) for (let c = 0; c < C; c++)
+        o[((b * (Ho + 2) + h + 1) * (Wo + 2) + q + 1) * C + c] = a[((b * Ho + h) * Wo + q) * C + c]!;
+      return o;
+    };
+    const want = new Float32Array(x.length);
+    for (let o = 0; o < ref.y.length; o++) {
+      const c = o % C, wo = Math.floor(o / C) % Wo, ho = Math.floor(o / C / Wo) % Ho, b = Math.floor(o / C / Wo / Ho), a = ref.arg[o]!;
+      want[((b * H + 2 * ho + (a >> 1)) * W + 2 * wo + (a & 1)) * C + c] = ref.y[o]! > 0 ? dy[o]! : 0;
+    }
+    const got = core.scoped((alloc) => {
+      const tx = alloc("f32", x.length).set(x), f = alloc("f32", ref.y.length), arg = alloc("u8", ref.y.length);
+      core.exports.maxpool2_flatten(tx.ptr, B, H, W, C, f.ptr, arg.ptr);
+      const dx1 = alloc("f32", x.length), dx2 = alloc("f32", x.length);
+      const tdyf = alloc("f32", dy.length).set(flat(dy)), tdy = alloc("f32", dy.length).set(dy), typ = alloc("f32", B * (Ho + 2) * (Wo + 2) * C).set(padded(ref.y));
+      core.exports.maxpool2_relu_backward(tdyf.ptr, f.ptr, 0, 1, arg.ptr, B, H, W, C, dx1.ptr);
+      core.exports.maxpool2_relu_backward(tdy.ptr, typ.ptr, 1, 0, arg.ptr, B, H, W, C, dx2.ptr);
+      return { f: f.toArray(), arg: arg.toArray(), dx1: dx1.toArray(), dx2: dx2.toArray() };
+    });
+    bitsEqual(got.f, flat(ref.y), "maxpool2_flatten");
+    assert.deepEqual(got.arg, ref.arg, "maxpool2_flatten argmax");
+    bitsEqual(got.dx1, want, "pool + relu backward, flat layout");
+    bitsEqual(got.dx2, want, "pool + relu backward, padded NHWC layout");
+  });
+}
+
+test("simd and scalar give the same train step on a colour spec and on one without the indirect conv2 backward", async () => {
+  for (const spec of [{ ...DEFAULT_SPEC, channels: 3, height: 10, width: 12 }, { ...DEFAULT_SPEC, conv1: 12, conv2: 10, height: 12, width: 14 }] as CnnSpec[]) {
+    const run = async (build: Build) => {
+      const core = await Core.load({ build });
+      const net = new Cnn(core, spec);
+      net.init(21, 1);
+      const n = spec.height * spec.width * spec.channels;
+      const u = stream(core, 22, "test", 22).u32(9 * n).map((x) => x & 255);
+      const data = new CoreDataset(core, Uint8Array.from(u), Uint8Array.from({ length: 9 }, (_, i) => i % 10), 9);
+      const idx = Array.from({ length: 9 }, (_, i) => i);
+      const losses = [net.trainStep(data, idx), net.trainStep(data, idx)];
+      const fwd = net.forward(data, idx);
+      // the evaluation forward sees the training forward's logits: its loss is the train loss
+      const lg = net.lossGrad(data, idx);
+      return { losses, lg, params: net.params.toArray(), fwd: fwd.logits };
+    };
+    const a = await run("simd"), b = await run("scalar");
+    assert.deepEqual(a.losses, b.losses, `losses, spec ${JSON.stringify(spec)}`);
+    assert.equal(a.lg, b.lg);
+    bitsEqual(a.params, b.params, `params after 2 steps, simd vs scalar, spec ${JSON.stringify(spec)}`);
+    bitsEqual(a.fwd, b.fwd, `logits, simd vs scalar, spec ${JSON.stringify(spec)}`);
+  }
+});
+
+test("the relaxed build (fused multiply-add, non-portable) stays close to the portable build: GEMM, forward, train steps", async (t) => {
+  const simd = await Core.load({ build: "simd" }), relaxed = await Core.load({ build: "relaxed" });
+  assert.equal(relaxed.portable, false);
+  // GEMM at the network's fc1 shape: each element within a few ulps of the K-term sum's magnitude
+  const M = 64, N = 64, K = 1568;
+  const a = randn(simd, M * K, 300), b = randn(simd, K * N, 301);
+  const gemmOf = (core: Core) => core.scoped((alloc) => {
+    const ta = alloc("f32", a.length).set(a), tb = alloc("f32", b.length).set(b), tc = alloc("f32", M * N);
+    core.exports.gemm(M, N, K, ta.ptr, K, 1, tb.ptr, N, 1, tc.ptr, N, 0);
+    return tc.toArray();
+  });
+  const gp = gemmOf(simd), gr = gemmOf(relaxed);
+  let worst = 0, differ = 0;
+  for (let i = 0; i < M * N; i++) {
+    let mag = 0;
+    for (let k = 0; k < K; k++) mag += Math.abs(a[Math.floor(i / N) * K + k]! * b[k * N + (i % N)]!);
+    worst = Math.max(worst, Math.abs(gr[i]! - gp[i]!) / mag);
+    if (gr[i] !== gp[i]) differ++;
+  }
+  assert.ok(worst < 1e-5, `relaxed GEMM: worst |difference| / sum|terms| = ${worst}`);
+  t.diagnostic(`relaxed GEMM: ${differ} of ${M * N} elements differ from the portable bits (0 = this engine does not fuse), worst ${worst.toExponential(2)} of the terms' magnitude`);
+  // the network: 3 train steps then a forward, the same start and data in both builds
+  const run = (core: Core) => {
+    const net = new Cnn(core, DEFAULT_SPEC);
+    net.init(31, 0);
+    const u = stream(core, 32, "test", 32).u32(32 * 784).map((x) => x & 255);
+    const data = new CoreDataset(core, Uint8Array.from(u), Uint8Array.from({ length: 32 }, (_, i) => i % 10), 32);
+    const idx = Array.from({ length: 32 }, (_, i) => i);
+    const logits0 = net.forward(data, idx).logits;
+    const losses = [0, 1, 2].map(() => net.trainStep(data, idx));
+    return { logits0, losses, params: net.params.toArray() };
+  };
+  const p = run(simd), r = run(relaxed);
+  for (let i = 0; i < p.logits0.length; i++) assert.ok(Math.abs(r.logits0[i]! - p.logits0[i]!) <= 1e-5 * (1 + Math.abs(p.logits0[i]!)), `logit ${i}: ${r.logits0[i]} vs ${p.logits0[i]}`);
+  for (let s = 0; s < 3; s++) assert.ok(Math.abs(r.losses[s]! - p.losses[s]!) <= 1e-5, `loss at step ${s}: ${r.losses[s]} vs ${p.losses[s]}`);
+  // Adam's first steps move each weight by about lr = 1e-3 whatever the gradient's size, so a
+  // tiny gradient's sign can differ: the parameters agree to a few steps' worth of lr
+  let pw = 0;
+  for (let i = 0; i < p.params.length; i++) pw = Math.max(pw, Math.abs(r.params[i]! - p.params[i]!));
+  assert.ok(pw <= 6e-3, `parameters after 3 steps: worst |difference| ${pw}`);
+});
+
+for (const build of ["simd", "scalar"] as Build[]) {
+  test(`conv1's weight gradient read in place (no im2col) gives conv2d_backward's bits (${build})`, async () => {
+    const core = await Core.load({ build });
+    for (const [B, H, W, C, Co, k] of [[3, 28, 28, 1, 16, 3], [2, 9, 7, 3, 8, 3], [1, 6, 8, 2, 16, 5]] as const) {
+      const pad = (k - 1) >> 1, K = C * k * k;
+      const x = randn(core, B * H * W * C, 220 + k), dy = randn(core, B * H * W * Co, 221 + C).map((v) => (v > 0.4 ? v : 0)); // sparse, as after a pool
+      const got = core.scoped((alloc) => {
+        const tx = alloc("f32", x.length).set(x), tdy = alloc("f32", dy.length).set(dy);
+        const col = alloc("f32", B * H * W * K), wp = alloc("f32", K * Co), dwT = alloc("f32", K * Co), dwA = alloc("f32", K * Co), db = alloc("f32", Co);
+        core.exports.conv2d_backward(tdy.ptr, B, H, W, C, wp.ptr, Co, k, k, pad, (core.exports.im2col(tx.ptr, B, H, W, C, k, k, pad, col.ptr), col.ptr), dwA.ptr, db.ptr, dwT.ptr, 0, 0);
+        const xp = alloc("f32", B * (H + 2 * pad) * (W + 2 * pad) * C), dwB = alloc("f32", K * Co);
+        core.exports.pad_copy(tx.ptr, B, H, W, C, pad, xp.ptr);
+        core.exports.conv_wgrad_direct(xp.ptr, B, H, W, C, k, k, tdy.ptr, Co, dwT.ptr, dwB.ptr);
+        return { a: dwA.toArray(), b: dwB.toArray() };
+      });
+      bitsEqual(got.b, got.a, `conv wgrad ${B}x${H}x${W}x${C}->${Co} k${k}`);
+    }
+  });
+}
+
+test("cnn_forward_experts (input padded once for all experts) gives each expert's own forward predictions", async () => {
+  const core = await loadCore();
+  const R = 3, B = 23;
+  const nets = [0, 1, 2].map((r) => { const n = new Cnn(core, DEFAULT_SPEC); n.init(40, r); return n; });
+  const u = stream(core, 41, "test", 41).u32(B * 784).map((x) => x & 255);
+  const data = new CoreDataset(core, Uint8Array.from(u), Uint8Array.from({ length: B }, (_, i) => i % 10), B);
+  const idx = Array.from({ length: B }, (_, i) => B - 1 - i);
+  const size = nets[0]!.size;
+  const got = core.scoped((alloc) => {
+    const p = alloc("f32", R * size);
+    nets.forEach((n, r) => p.view.set(n.params.view, r * size));
+    const { ws, idx: t } = nets[0]!.workspace(B);
+    t.view.set(idx);
+    const losses = alloc("u8", R * B), preds = alloc("u8", R * B);
+    core.exports.cnn_forward_experts(nets[0]!.specPtr, p.ptr, R, data.images.ptr, data.labels.ptr, t.ptr, B, ws, losses.ptr, preds.ptr, B);
+    return { losses: losses.toArray(), preds: preds.toArray() };
+  });
+  nets.forEach((n, r) => {
+    const f = n.forward(data, idx);
+    assert.deepEqual([...got.preds.subarray(r * B, (r + 1) * B)], [...f.preds], `expert ${r} predictions`);
+    assert.deepEqual([...got.losses.subarray(r * B, (r + 1) * B)], [...f.losses], `expert ${r} losses`);
+  });
+});

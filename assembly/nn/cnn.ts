@@ -11,8 +11,9 @@
 //   3 conv2.bias [c2]   4 fc1.weight [hidden, c2*H4*W4]   5 fc1.bias [hidden]
 //   6 fc2.weight [classes, hidden]   7 fc2.bias [classes]
 // The workspace for a batch size is planned once (cnn_workspace_bytes) and passed to every call.
-import { conv2d_forward, conv2d_backward, conv2d_forward_indirect, conv_indirect_pack_bytes, conv2d_backward_indirect, conv_wgrad_pack_bytes } from "./conv2d";
-import { maxpool2_forward, maxpool2_backward, maxpool2_forward_padded, flatten_forward, flatten_backward } from "./maxpool";
+import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col, bias_grad } from "./conv2d";
+import { conv_relu_pool2_direct, conv_wgrad_direct } from "./conv_direct";
+import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_relu_backward } from "./maxpool";
 import { relu_forward, relu_backward } from "./relu";
 import { dense_forward, dense_backward } from "./dense";
 import { softmax_xent_forward_backward, argmax_rows, argmax_row } from "./softmax_xent";
@@ -61,7 +62,7 @@ export function cnn_layout(spec: usize, out: usize): i32 {
 // addresses; every region is written before it is read.
 let wx = 0, wcol1 = 0, wa1 = 0, wp1 = 0, warg1 = 0, wcol2 = 0, wa2 = 0, wp2 = 0, warg2 = 0;
 let wf = 0, wh = 0, wz = 0, wlab = 0, wdz = 0, wdh = 0, wdf = 0, wdp2 = 0, wda2 = 0, wdcol2 = 0;
-let wdp1 = 0, wda1 = 0, wdwT = 0, wwp1 = 0, wwp2 = 0, wp1pad = 0, wbpack = 0, wdypad = 0, wwflip = 0, wwp2b = 0, wbpack2 = 0, wwgpack = 0, wEnd = 0;
+let wdp1 = 0, wda1 = 0, wdwT = 0, wwp1 = 0, wwp2 = 0, wp1pad = 0, wbpack = 0, wdypad = 0, wwflip = 0, wwp2b = 0, wbpack2 = 0, wwgpack = 0, wxpad = 0, wEnd = 0;
 
 let cursor = 0;
 function take(n: i32): i32 {
@@ -85,6 +86,7 @@ function plan(B: i32): void {
   wp1pad = take(B * (H2 + 2 * pad) * (W2 + 2 * pad) * c1 + 4); wbpack = take(conv_indirect_pack_bytes(c1, c2, K, K) >> 2);
   wdypad = take(B * (H2 + 2 * pad) * (W2 + 2 * pad) * c2 + 4); wwflip = take(c1 * c2 * K * K); wwp2b = take(c1 * c2 * K * K);
   wbpack2 = take(conv_indirect_pack_bytes(c2, c1, K, K) >> 2); wwgpack = take(conv_wgrad_pack_bytes(c1, c2, K, K) >> 2);
+  wxpad = take(B * (H + 2 * pad) * (W + 2 * pad) * C);
   wEnd = cursor;
 }
 
@@ -144,44 +146,73 @@ function gather(images: usize, labelsU8: usize, idx: usize, B: i32, ws: usize): 
   }
 }
 
-// From conv2's output wa2 to the logits wz: shared by the training and the evaluation forward.
-function forward_tail(params: usize, B: i32, ws: usize): void {
-  relu_forward(at(ws, wa2), B * H2 * W2 * c2);
-  maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
-  flatten_forward(at(ws, wp2), B, H4, W4, c2, at(ws, wf));
+// The dense layers, from the flattened features wf to the logits wz.
+function forward_dense(params: usize, B: i32, ws: usize): void {
   dense_forward(at(ws, wf), B, flat, tp(params, 4), tp(params, 5), hidden, at(ws, wh));
   relu_forward(at(ws, wh), B * hidden);
   dense_forward(at(ws, wh), B, hidden, tp(params, 6), tp(params, 7), classes, at(ws, wz));
 }
 
-// Whether conv2 runs without im2col/col2im in training: its window rows (K*c1 floats) must
-// split into whole 8-wide panels (true for the paper's 3 x 16 = 48).
+// Whether conv2's training backward runs without im2col/col2im: its window rows (K*c1 floats)
+// must split into whole 8-wide panels (true for the paper's 3 x 16 = 48).
 // @ts-ignore: decorator
 @inline function indirect2(): bool { return (K * c1) % 8 == 0; }
 
-// The forward pass from the gathered x to the logits wz (post-ReLU activations kept for backward).
-function forward(params: usize, B: i32, ws: usize): void {
-  conv2d_forward(at(ws, wx), B, H, W, C, tp(params, 0), tp(params, 1), c1, K, K, pad, at(ws, wcol1), at(ws, wwp1), at(ws, wa1));
-  relu_forward(at(ws, wa1), B * H * W * c1);
-  if (indirect2()) {
-    maxpool2_forward_padded(at(ws, wa1), B, H, W, c1, at(ws, wp1pad), pad, at(ws, warg1));
-    conv2d_forward_indirect(at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wwp2), at(ws, wbpack), at(ws, wa2));
-  } else {
-    maxpool2_forward(at(ws, wa1), B, H, W, c1, at(ws, wp1), at(ws, warg1));
-    conv2d_forward(at(ws, wp1), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wcol2), at(ws, wwp2), at(ws, wa2));
-  }
-  forward_tail(params, B, ws);
+// Images per chunk of the fused conv stages: each chunk's padded input, pool1 output, conv2 output
+// and features (about 51 KB an image for MNIST) stay in L2 between the stages.
+const CHUNK_BYTES = 256 << 10;
+function chunkImages(): i32 {
+  const perImage = 4 * ((H + 2 * pad) * (W + 2 * pad) * C + (H2 + 2 * pad) * (W2 + 2 * pad) * c1 + H2 * W2 * c2 + flat);
+  return max(1, CHUNK_BYTES / perImage);
 }
 
-// The evaluation forward: the same values as `forward` (bit for bit), with conv2 as an
-// indirect GEMM over the zero-bordered pool1 output instead of im2col (no col buffer, no
-// argmax: nothing is kept for a backward pass).
-function forward_eval(params: usize, B: i32, ws: usize): void {
-  conv2d_forward(at(ws, wx), B, H, W, C, tp(params, 0), tp(params, 1), c1, K, K, pad, at(ws, wcol1), at(ws, wwp1), at(ws, wa1));
-  relu_forward(at(ws, wa1), B * H * W * c1);
-  maxpool2_forward_padded(at(ws, wa1), B, H, W, c1, at(ws, wp1pad), pad, 0);
-  conv2d_forward_indirect(at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wwp2), at(ws, wbpack), at(ws, wa2));
-  forward_tail(params, B, ws);
+// The fused forward from the gathered x to the features wf, chunk by chunk of images:
+//   pad x -> conv1 + bias + ReLU + pool (direct, into conv2's zero-bordered input wp1pad)
+//   -> conv2 + bias + ReLU (indirect GEMM, output stage in registers) -> pool + flatten -> wf.
+// Every value has the bits of the unfused layers (conv2d_forward, relu_forward,
+// maxpool2_forward(_padded), conv2d_forward_indirect, flatten_forward): each fusion keeps every
+// chain and only skips stores and reloads. keep: write the pool argmaxes (warg1, warg2) and keep
+// wp1pad and wa2 for the backward.
+// padded: wxpad already holds the padded x (cnn_forward_experts pads once for all experts).
+function forward_fused(params: usize, B: i32, ws: usize, keep: bool, padded: bool = false): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad, Hq = H2 + 2 * pad, Wq = W2 + 2 * pad;
+  conv_weight_pack(tp(params, 0), C, c1, K, K, at(ws, wwp1));
+  conv_indirect_pack(tp(params, 2), c1, c2, K, K, at(ws, wwp2), at(ws, wbpack));
+  if (!padded) pad_copy(at(ws, wx), B, H, W, C, pad, at(ws, wxpad));
+  const ch = chunkImages();
+  for (let b0 = 0; b0 < B; b0 += ch) {
+    const n = min(ch, B - b0);
+    const p1 = at(ws, wp1pad) + (<usize>(b0 * Hq * Wq * c1) << 2);
+    const a2 = at(ws, wa2) + (<usize>(b0 * H2 * W2 * c2) << 2);
+    const arg1 = keep ? at(ws, warg1) + <usize>(b0 * H2 * W2 * c1) : 0;
+    const arg2 = keep ? at(ws, warg2) + <usize>(b0 * H4 * W4 * c2) : 0;
+    conv_relu_pool2_direct(at(ws, wxpad) + (<usize>(b0 * Hp * Wp * C) << 2), n, H, W, C, at(ws, wwp1), tp(params, 1), c1, K, K, p1, pad, arg1);
+    conv_indirect_packed(p1, n, H2, W2, c1, at(ws, wbpack), tp(params, 3), c2, K, K, pad, a2, true);
+    maxpool2_flatten(a2, n, H2, W2, c2, at(ws, wf) + (<usize>(b0 * flat) << 2), arg2);
+  }
+}
+
+// The training forward, from the gathered x to the logits wz (what the backward needs kept).
+// Without indirect2 the unfused im2col path (its backward needs the unpadded pool1 output).
+function forward(params: usize, B: i32, ws: usize): void {
+  if (indirect2()) {
+    forward_fused(params, B, ws, true);
+  } else {
+    conv2d_forward(at(ws, wx), B, H, W, C, tp(params, 0), tp(params, 1), c1, K, K, pad, at(ws, wcol1), at(ws, wwp1), at(ws, wa1));
+    relu_forward(at(ws, wa1), B * H * W * c1);
+    maxpool2_forward(at(ws, wa1), B, H, W, c1, at(ws, wp1), at(ws, warg1));
+    conv2d_forward(at(ws, wp1), B, H2, W2, c1, tp(params, 2), tp(params, 3), c2, K, K, pad, at(ws, wcol2), at(ws, wwp2), at(ws, wa2));
+    relu_forward(at(ws, wa2), B * H2 * W2 * c2);
+    maxpool2_forward(at(ws, wa2), B, H2, W2, c2, at(ws, wp2), at(ws, warg2));
+    flatten_forward(at(ws, wp2), B, H4, W4, c2, at(ws, wf));
+  }
+  forward_dense(params, B, ws);
+}
+
+// The evaluation forward: the same values as `forward` (bit for bit), nothing kept.
+function forward_eval(params: usize, B: i32, ws: usize, padded: bool = false): void {
+  forward_fused(params, B, ws, false, padded);
+  forward_dense(params, B, ws);
 }
 
 /** Evaluation of a batch in one call: for the images idx[0..B), writes (each optional, 0 = skip)
@@ -239,17 +270,28 @@ function backward(params: usize, grads: usize, B: i32, ws: usize): void {
   dense_backward(at(ws, wdz), at(ws, wh), B, hidden, tp(params, 6), classes, tp(grads, 6), tp(grads, 7), at(ws, wdh));
   relu_backward(at(ws, wh), at(ws, wdh), B * hidden);
   dense_backward(at(ws, wdh), at(ws, wf), B, flat, tp(params, 4), hidden, tp(grads, 4), tp(grads, 5), at(ws, wdf));
-  flatten_backward(at(ws, wdf), B, H4, W4, c2, at(ws, wdp2));
-  maxpool2_backward(at(ws, wdp2), at(ws, warg2), B, H2, W2, c2, at(ws, wda2));
-  relu_backward(at(ws, wa2), at(ws, wda2), B * H2 * W2 * c2);
   if (indirect2()) {
+    // unflatten + pool backward + ReLU mask in one pass (the mask from the pooled values in wf)
+    maxpool2_relu_backward(at(ws, wdf), at(ws, wf), 0, true, at(ws, warg2), B, H2, W2, c2, at(ws, wda2));
     conv2d_backward_indirect(at(ws, wda2), at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), c2, K, K, pad, tp(grads, 2), tp(grads, 3),
       at(ws, wdwT), at(ws, wwgpack), at(ws, wdypad), at(ws, wwflip), at(ws, wwp2b), at(ws, wbpack2), at(ws, wdp1));
+    maxpool2_relu_backward(at(ws, wdp1), at(ws, wp1pad), pad, false, at(ws, warg1), B, H, W, c1, at(ws, wda1));
+    if (c1 % 8 == 0) {
+      // conv1's weight gradient read in place from the padded input (no im2col), same bits
+      conv_wgrad_direct(at(ws, wxpad), B, H, W, C, K, K, at(ws, wda1), c1, at(ws, wdwT), tp(grads, 0));
+      bias_grad(at(ws, wda1), B * H * W, c1, tp(grads, 1));
+      return;
+    }
+    // the fused forward made no col buffer: conv1's weight gradient by GEMM needs it
+    im2col(at(ws, wx), B, H, W, C, K, K, pad, at(ws, wcol1));
   } else {
+    flatten_backward(at(ws, wdf), B, H4, W4, c2, at(ws, wdp2));
+    maxpool2_backward(at(ws, wdp2), at(ws, warg2), B, H2, W2, c2, at(ws, wda2));
+    relu_backward(at(ws, wa2), at(ws, wda2), B * H2 * W2 * c2);
     conv2d_backward(at(ws, wda2), B, H2, W2, c1, at(ws, wwp2), c2, K, K, pad, at(ws, wcol2), tp(grads, 2), tp(grads, 3), at(ws, wdwT), at(ws, wdcol2), at(ws, wdp1));
+    maxpool2_backward(at(ws, wdp1), at(ws, warg1), B, H, W, c1, at(ws, wda1));
+    relu_backward(at(ws, wa1), at(ws, wda1), B * H * W * c1);
   }
-  maxpool2_backward(at(ws, wdp1), at(ws, warg1), B, H, W, c1, at(ws, wda1));
-  relu_backward(at(ws, wa1), at(ws, wda1), B * H * W * c1);
   conv2d_backward(at(ws, wda1), B, H, W, C, at(ws, wwp1), c1, K, K, pad, at(ws, wcol1), tp(grads, 0), tp(grads, 1), at(ws, wdwT), 0, 0);
 }
 
@@ -276,8 +318,9 @@ export function cnn_forward_experts(
   plan(B);
   gather(images, labelsU8, idx, B, ws);
   const z = at(ws, wz), lab = at(ws, wlab);
+  pad_copy(at(ws, wx), B, H, W, C, pad, at(ws, wxpad));
   for (let r = 0; r < R; r++) {
-    forward_eval(params + (<usize>r * <usize>nParams << 2), B, ws);
+    forward_eval(params + (<usize>r * <usize>nParams << 2), B, ws, true);
     for (let b = 0; b < B; b++) {
       const best = argmax_row(z + (<usize>(b * classes) << 2), classes);
       const o = <usize>(r * ld + b);

@@ -9,7 +9,7 @@
 // The (kh, kw, c) order makes each window row a contiguous copy of C floats. Summation order:
 // each output element is the chain from bias[co] over k = (kh, kw, c) ascending (gemm.ts's
 // contract); test/support/ref-kernels.ts repeats it naively and must match bit for bit.
-import { gemm, ukernel_5x8_ptrs, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
+import { gemm, ukernel_5x8_step, madd, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
 
 /** wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]. */
 export function conv_weight_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp: usize): void {
@@ -158,51 +158,78 @@ export function conv_indirect_pack_bytes(C: i32, Co: i32, KH: i32, KW: i32): i32
   return KH * ((Co + NR - 1) / NR) * KW * C * NR * 4;
 }
 
-/** conv2d forward without im2col (evaluation; an indirect GEMM in the manner of XNNPACK's
- *  IGEMM): xpad is the input with a zero border of `pad`, [B, H+2pad, W+2pad, C]. For output
- *  position p = (b, h, w), the window row kh is the KW*C contiguous floats of xpad at
- *  (b, h+kh, w), read in place through row pointers; the micro-kernel runs once per kh. Each
- *  element is the chain bias -> k = (kh, kw, c) ascending: conv2d_forward's bits exactly.
- *  wp: K*Co scratch; bpack: conv_indirect_pack_bytes scratch; y: [B*H*W, Co]. */
+/** conv2d forward without im2col (an indirect GEMM in the manner of XNNPACK's IGEMM): xpad is
+ *  the input with a zero border of `pad`, [B, H+2pad, W+2pad, C]. For output position
+ *  p = (b, h, w), the window row kh is the KW*C contiguous floats of xpad at (b, h+kh, w), read
+ *  in place through row pointers. Each element is the chain bias -> k = (kh, kw, c) ascending:
+ *  conv2d_forward's bits exactly. wp: K*Co scratch; bpack: conv_indirect_pack_bytes scratch;
+ *  y: [B*H*W, Co]. */
 export function conv2d_forward_indirect(
   xpad: usize, B: i32, H: i32, W: i32, C: i32, w: usize, bias: usize, Co: i32, KH: i32, KW: i32, pad: i32,
   wp: usize, bpack: usize, y: usize,
 ): void {
+  conv_indirect_pack(w, C, Co, KH, KW, wp, bpack);
+  conv_indirect_packed(xpad, B, H, W, C, bpack, bias, Co, KH, KW, pad, y, false);
+}
+
+/** Packs the weights w [Co, C, KH, KW] for conv_indirect_packed: wp (K*Co scratch) then the
+ *  KH segments of NR-wide panels at bpack (conv_indirect_pack_bytes). */
+export function conv_indirect_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp: usize, bpack: usize): void {
   const run = KW * C, panels = (Co + NR - 1) / NR;
-  const Hp = H + 2 * pad, Wp = W + 2 * pad;
-  const rowStride = <usize>(Wp * C) << 2;
   conv_weight_pack(w, C, Co, KH, KW, wp);
   const segBytes = <usize>(panels * run * NR) << 2;
   for (let kh = 0; kh < KH; kh++) pack_b_into(wp, Co, 1, kh * run, run, Co, bpack + <usize>kh * segBytes);
+}
+
+/** The indirect convolution on weights packed once by conv_indirect_pack, with its output stage:
+ *  y[p, co] = bias[co] + the window chain (conv2d_forward_indirect's), then ReLU if relu
+ *  (relu_forward's bits): per 5 x 8 tile, one ukernel_5x8_step per window row, the first
+ *  starting from the bias, the last applying the ReLU; ragged edge tiles go through a tile buffer. */
+export function conv_indirect_packed(
+  xpad: usize, B: i32, H: i32, W: i32, C: i32, bpack: usize, bias: usize, Co: i32, KH: i32, KW: i32, pad: i32,
+  y: usize, relu: bool,
+): void {
+  const run = KW * C, panels = (Co + NR - 1) / NR;
+  const Hp = H + 2 * pad, Wp = W + 2 * pad;
+  const rowStride = <usize>(Wp * C) << 2;
+  const segBytes = <usize>(panels * run * NR) << 2;
   const P = B * H * W;
-  for (let p = 0; p < P; p++) copy_f32(y + (<usize>(p * Co) << 2), bias, Co);
   const tile = changetype<usize>(edgeTile);
+  // the bias zero-padded to whole panels (ukernel_5x8_step reads NR at a time)
+  const bpad = changetype<usize>(biasPanel);
+  assert(panels * NR <= 512, "conv_indirect_packed: Co <= 512");
+  memory.fill(bpad, 0, <usize>(panels * NR) << 2);
+  memory.copy(bpad, bias, <usize>Co << 2);
+  // (h, w) of pixel p0 and the top-left of its window, stepped pixel by pixel (no divisions)
+  let h = 0, ww = 0;
+  let win = xpad;
+  const cellB = <usize>C << 2, rowEnd = <usize>(2 * pad * C) << 2, imageEnd = <usize>(2 * pad) * rowStride;
   for (let p0 = 0; p0 < P; p0 += MR) {
     const rows = min(MR, P - p0);
     // the window's top-left pointer for each of the 5 rows (a missing row repeats the last)
     let a0: usize = 0, a1: usize = 0, a2: usize = 0, a3: usize = 0, a4: usize = 0;
     for (let r = 0; r < MR; r++) {
-      const q = p0 + min(r, rows - 1);
-      const b = q / (H * W), rem = q - b * H * W, h = rem / W, ww = rem - h * W;
-      const ptr = xpad + (<usize>(((b * Hp + h) * Wp + ww) * C) << 2);
-      if (r == 0) a0 = ptr; else if (r == 1) a1 = ptr; else if (r == 2) a2 = ptr; else if (r == 3) a3 = ptr; else a4 = ptr;
+      if (r < rows) {
+        if (r == 0) a0 = win; else if (r == 1) a1 = win; else if (r == 2) a2 = win; else if (r == 3) a3 = win; else a4 = win;
+        win += cellB;
+        if (++ww == W) { ww = 0; win += rowEnd; if (++h == H) { h = 0; win += imageEnd; } }
+      } else {
+        if (r == 1) a1 = a0; else if (r == 2) a2 = a1; else if (r == 3) a3 = a2; else a4 = a3;
+      }
     }
     for (let jp = 0; jp < panels; jp++) {
       const cols = min(NR, Co - jp * NR);
       const cij = y + (<usize>(p0 * Co + jp * NR) << 2);
+      const bp = bpack + (<usize>(jp * run * NR) << 2), bj = bpad + (<usize>(jp * NR) << 2);
       const full = rows == MR && cols == NR;
-      let dst = cij, ld = Co;
-      if (!full) {
-        for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++)
-          store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(cij + (<usize>(r * Co + j) << 2)));
-        dst = tile;
-        ld = NR;
-      }
+      const dst = full ? cij : tile, ld = full ? Co : NR;
       for (let kh = 0; kh < KH; kh++) {
         const off = <usize>kh * rowStride;
-        const bp = bpack + <usize>kh * segBytes + (<usize>(jp * run * NR) << 2);
-        ukernel_5x8_ptrs(run, a0 + off, a1 + off, a2 + off, a3 + off, a4 + off, bp, dst, ld, true);
+        ukernel_5x8_step(run, a0 + off, a1 + off, a2 + off, a3 + off, a4 + off, bp + <usize>kh * segBytes, dst, ld, kh == 0 ? bj : 0, false);
       }
+      // the ReLU on the tile just stored (in L1): a ReLU inside the kernel made V8 spill its
+      // accumulators in the k loop
+      if (relu) relu_tile(dst, ld);
       if (!full) {
         for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++)
           store<f32>(cij + (<usize>(r * Co + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
@@ -210,6 +237,28 @@ export function conv2d_forward_indirect(
     }
   }
 }
+
+const biasPanel = new StaticArray<f32>(512);
+
+// relu_forward's bits on one MR x NR tile at c (row stride ldc).
+// @ts-ignore: decorator
+@inline function relu_tile(c: usize, ldc: i32): void {
+  for (let r = 0; r < MR; r++) {
+    const row = c + (<usize>(r * ldc) << 2);
+    if (ASC_FEATURE_SIMD) {
+      const z = f32x4.splat(0);
+      const v0 = v128.load(row), v1 = v128.load(row, 16);
+      v128.store(row, v128.and(v0, f32x4.gt(v0, z)));
+      v128.store(row, v128.and(v1, f32x4.gt(v1, z)), 16);
+    } else {
+      for (let j = 0; j < NR; j++) {
+        const v = load<f32>(row + (<usize>j << 2));
+        store<f32>(row + (<usize>j << 2), v > 0 ? v : 0);
+      }
+    }
+  }
+}
+
 
 /** dst [B, H+2pad, W+2pad, C] = src [B, H, W, C] with a zero border. */
 export function pad_copy(src: usize, B: i32, H: i32, W: i32, C: i32, pad: i32, dst: usize): void {
@@ -246,20 +295,85 @@ function pack_col_b(xpad: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, pad: 
   const run = KW * C, Wp = W + 2 * pad, Hp = H + 2 * pad;
   const rowStride = <usize>(Wp * C) << 2;
   const panels = KH * run / NR;
-  for (let jp = 0; jp < panels; jp++) {
-    const kh = (jp * NR) / run, off = <usize>((jp * NR) % run) << 2;
-    let d = dst + (<usize>(jp * kc * NR) << 2);
-    for (let k = 0; k < kc; k++) {
-      const q = k0 + k;
-      const b = q / (H * W), rem = q - b * H * W, h = rem / W, ww = rem - h * W;
-      const src = xpad + (<usize>(((b * Hp + h) * Wp + ww) * C) << 2) + <usize>kh * rowStride + off;
+  const panelBytes = <usize>(kc * NR) << 2;
+  // the window of p = k0 (one division), then stepped pixel by pixel
+  let b = k0 / (H * W), rem = k0 - b * H * W, h = rem / W, ww = rem - h * W;
+  let d = dst;
+  for (let k = 0; k < kc; k++) {
+    const win = xpad + (<usize>(((b * Hp + h) * Wp + ww) * C) << 2);
+    let dp = d;
+    for (let jp = 0; jp < panels; jp++) {
+      const e = jp * NR, kh = e / run;
+      const src = win + <usize>kh * rowStride + (<usize>(e - kh * run) << 2);
       if (ASC_FEATURE_SIMD) {
-        v128.store(d, v128.load(src));
-        v128.store(d, v128.load(src, 16), 16);
+        v128.store(dp, v128.load(src));
+        v128.store(dp, v128.load(src, 16), 16);
       } else {
-        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+        for (let j = 0; j < NR; j++) store<f32>(dp + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
       }
-      d += <usize>NR << 2;
+      dp += panelBytes;
+    }
+    d += <usize>NR << 2;
+    if (++ww == W) { ww = 0; if (++h == H) { h = 0; b++; } }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function cell(C: i32): usize { return <usize>C << 2; }
+
+// The weight-gradient micro-kernel over one image (SIMD128): C[r, j] (5 x 8, row stride ldc) +=
+// sum over the n pixels, in order, of dy[pixel, r] * x[pixel, j]: the splat operand is the 5
+// consecutive floats at a (advancing sa bytes a pixel), the vector operand the 8 at bp (advancing
+// sb a pixel, and `jump` more after every W pixels: the padded input's border).
+// @ts-ignore: decorator
+@inline function wgrad_image_simd(n: i32, W: i32, a: usize, sa: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
+  const ld = <usize>ldc << 2;
+  let c00 = v128.load(c), c01 = v128.load(c, 16);
+  let c10 = v128.load(c + ld), c11 = v128.load(c + ld, 16);
+  let c20 = v128.load(c + 2 * ld), c21 = v128.load(c + 2 * ld, 16);
+  let c30 = v128.load(c + 3 * ld), c31 = v128.load(c + 3 * ld, 16);
+  let c40 = v128.load(c + 4 * ld), c41 = v128.load(c + 4 * ld, 16);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(a);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    x = v128.load32_splat(a, 16);
+    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
+    a += sa;
+    bp += sb;
+    if (++w == W) { w = 0; bp += jump; }
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
+  v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
+  v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
+  v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
+}
+
+function wgrad_image(n: i32, W: i32, a: usize, sa: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    wgrad_image_simd(n, W, a, sa, bp, sb, jump, c, ldc);
+  } else {
+    for (let r = 0; r < MR; r++) {
+      const crow = c + (<usize>(r * ldc) << 2);
+      for (let j = 0; j < NR; j++) {
+        let acc = load<f32>(crow + (<usize>j << 2));
+        let pa = a + (<usize>r << 2), pb = bp + (<usize>j << 2), w = 0;
+        for (let i = 0; i < n; i++) {
+          acc = acc + load<f32>(pa) * load<f32>(pb);
+          pa += sa;
+          pb += sb;
+          if (++w == W) { w = 0; pb += jump; }
+        }
+        store<f32>(crow + (<usize>j << 2), acc);
+      }
     }
   }
 }
@@ -287,17 +401,49 @@ export function conv2d_backward_indirect(
   dypad: usize, wflip: usize, wp2: usize, bpack2: usize, dx: usize,
 ): void {
   const P = B * H * W, K = KH * KW * C;
-  const packBcol = pack, packAdy = pack + (<usize>(256 * K) << 2);
-  // dW' [Co, K] (k in (kh, kw, c) order) = dy^T · col, reduction over p in blocks of 256
-  for (let pc = 0; pc < P; pc += 256) {
-    const kc = min(256, P - pc);
-    pack_col_b(xpad, H, W, C, KH, KW, pad, pc, kc, packBcol);
-    pack_a_into(dy, 1, Co, 0, Co, pc, kc, packAdy);
-    for (let jr = 0; jr < K; jr += NR) {
-      const bp = packBcol + (<usize>(jr * kc) << 2);
-      for (let ir = 0; ir < Co; ir += MR) {
-        const ap = packAdy + (<usize>(ir * kc) << 2);
-        gemm_tile_packed(kc, ap, bp, dwT + (<usize>(ir * K + jr) << 2), K, min(MR, Co - ir), min(NR, K - jr), pc > 0);
+  if (Co >= MR) {
+    // dW' [Co, K] read in place: the splat operand is 5 consecutive channels of dy (one pointer),
+    // the vector operand 8 consecutive window floats of xpad; one call per image and tile, the
+    // chain over p ascending (the packed path's bits). A ragged last group of channels starts
+    // earlier (rows computed twice, the same values) and only its new rows are kept.
+    const run = KW * C, Hp = H + 2 * pad, Wp = W + 2 * pad;
+    const rowStride = <usize>(Wp * C) << 2, jump = <usize>(2 * pad * C) << 2;
+    const tile = changetype<usize>(edgeTile);
+    memory.fill(dwT, 0, <usize>(Co * K) << 2);
+    // image by image (its dy and window rows, ~40 KB for conv2, stay in L1/L2 over all tiles);
+    // each tile's chain continues from the previous image's partial sums in dwT
+    for (let b = 0; b < B; b++) {
+      const ab = dy + (<usize>(b * H * W * Co) << 2);
+      const xb = xpad + <usize>(b * Hp) * rowStride;
+      for (let g = 0; g < Co; g += MR) {
+        const co0 = min(g, Co - MR), skip = g - co0;
+        for (let jr = 0; jr < K; jr += NR) {
+          const kh = jr / run, off = (<usize>(jr - kh * run) << 2) + <usize>kh * rowStride;
+          if (skip == 0) {
+            wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, xb + off, cell(C), jump, dwT + (<usize>(co0 * K + jr) << 2), K);
+          } else {
+            for (let r = 0; r < MR; r++) for (let j = 0; j < NR; j++)
+              store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2)));
+            wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, xb + off, cell(C), jump, tile, NR);
+            for (let r = skip; r < MR; r++) for (let j = 0; j < NR; j++)
+              store<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
+          }
+        }
+      }
+    }
+  } else {
+    const packBcol = pack, packAdy = pack + (<usize>(256 * K) << 2);
+    // dW' [Co, K] (k in (kh, kw, c) order) = dy^T · col, reduction over p in blocks of 256
+    for (let pc = 0; pc < P; pc += 256) {
+      const kc = min(256, P - pc);
+      pack_col_b(xpad, H, W, C, KH, KW, pad, pc, kc, packBcol);
+      pack_a_into(dy, 1, Co, 0, Co, pc, kc, packAdy);
+      for (let jr = 0; jr < K; jr += NR) {
+        const bp = packBcol + (<usize>(jr * kc) << 2);
+        for (let ir = 0; ir < Co; ir += MR) {
+          const ap = packAdy + (<usize>(ir * kc) << 2);
+          gemm_tile_packed(kc, ap, bp, dwT + (<usize>(ir * K + jr) << 2), K, min(MR, Co - ir), min(NR, K - jr), pc > 0);
+        }
       }
     }
   }

@@ -69,6 +69,16 @@ function pack_b(b: usize, rsB: i32, csB: i32, k0: i32, kc: i32, j0: i32, nc: i32
   }
 }
 
+// c + a*b per lane. The portable builds (simd, and scalar's twin) multiply, round, add, round:
+// the numerics contract. The relaxed build (opt-in, non-portable) emits f32x4.relaxed_madd, which
+// an engine may fuse (one rounding: V8 on x64 emits vfmadd) or not (JavaScriptCore), so its
+// bytes may differ between engines and CPUs; it is tested for closeness, never for bits.
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // f32-gemm 5x8, SIMD128 splat: acc[r][0..8) += splat(a[k][r]) * b[k][0..8) over kc steps.
 // c points at a row-major MR x NR tile with row stride ldc (elements); load = 0 starts from +0.
 // @ts-ignore: decorator
@@ -89,15 +99,15 @@ function pack_b(b: usize, rsB: i32, csB: i32, k0: i32, kc: i32, j0: i32, nc: i32
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     a = v128.load32_splat(ap, 16);
-    c40 = f32x4.add(c40, f32x4.mul(a, b0)); c41 = f32x4.add(c41, f32x4.mul(a, b1));
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
     ap += 20;
     bp += 32;
   }
@@ -147,15 +157,15 @@ function ukernel_5x8_scalar(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, l
   for (let o: usize = 0; o < end; o += 4) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let x = v128.load32_splat(a0 + o);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
     x = v128.load32_splat(a1 + o);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
     x = v128.load32_splat(a2 + o);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
     x = v128.load32_splat(a3 + o);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
     x = v128.load32_splat(a4 + o);
-    c40 = f32x4.add(c40, f32x4.mul(x, b0)); c41 = f32x4.add(c41, f32x4.mul(x, b1));
+    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
     bp += 32;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
@@ -193,11 +203,114 @@ function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: us
   ukernel_5x8_scalar_ptrs(kc, a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, bp, c, ldc, load_c);
 }
 
-/** One 5x8 tile of an indirect GEMM: C[5, 8] (+)= A·B where row r of A is kc contiguous floats
- *  at ar, and bp is a packed kc x 8 panel of B (pack_b layout). c has row stride ldc. */
-export function ukernel_5x8_ptrs(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
-  if (ASC_FEATURE_SIMD) ukernel_5x8_simd_ptrs(kc, a0, a1, a2, a3, a4, bp, c, ldc, load_c);
-  else ukernel_5x8_scalar_ptrs(kc, a0, a1, a2, a3, a4, bp, c, ldc, load_c);
+// One window row of a convolution tile (SIMD128): C[r, j] = (bias != 0 ? bias[j] : C[r, j]) +
+// the chain over the kc floats at ar (contiguous) against the packed panel bp, then ReLU if relu.
+// A tile's KH window rows are KH calls: the first from the bias, the last with the ReLU; between
+// them C holds the partial chains (an f32 store and reload are exact), so the bits are those of
+// a bias copy + KH indirect GEMM passes + relu_forward. One small function per window row keeps
+// V8's register allocation as tight as the GEMM kernel's: a loop over kh around the k loop in one
+// function (accumulators live across both) ran at half the speed, its accumulators spilled.
+// @ts-ignore: decorator
+@inline function ukernel_5x8_step_simd(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize, relu: bool): void {
+  const ld = <usize>ldc << 2;
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128;
+  if (bias != 0) {
+    const bv0 = v128.load(bias), bv1 = v128.load(bias, 16);
+    c00 = bv0; c01 = bv1; c10 = bv0; c11 = bv1; c20 = bv0; c21 = bv1; c30 = bv0; c31 = bv1; c40 = bv0; c41 = bv1;
+  } else {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + ld); c11 = v128.load(c + ld, 16);
+    c20 = v128.load(c + 2 * ld); c21 = v128.load(c + 2 * ld, 16);
+    c30 = v128.load(c + 3 * ld); c31 = v128.load(c + 3 * ld, 16);
+    c40 = v128.load(c + 4 * ld); c41 = v128.load(c + 4 * ld, 16);
+  }
+  const end = <usize>kc << 2;
+  for (let o: usize = 0; o < end; o += 4) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(a0 + o);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a1 + o);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a2 + o);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a3 + o);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    x = v128.load32_splat(a4 + o);
+    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
+    bp += 32;
+  }
+  if (relu) {
+    const z = f32x4.splat(0);
+    c00 = v128.and(c00, f32x4.gt(c00, z)); c01 = v128.and(c01, f32x4.gt(c01, z));
+    c10 = v128.and(c10, f32x4.gt(c10, z)); c11 = v128.and(c11, f32x4.gt(c11, z));
+    c20 = v128.and(c20, f32x4.gt(c20, z)); c21 = v128.and(c21, f32x4.gt(c21, z));
+    c30 = v128.and(c30, f32x4.gt(c30, z)); c31 = v128.and(c31, f32x4.gt(c31, z));
+    c40 = v128.and(c40, f32x4.gt(c40, z)); c41 = v128.and(c41, f32x4.gt(c41, z));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
+  v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
+  v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
+  v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
+}
+
+// The scalar twin of ukernel_5x8_step_simd.
+function ukernel_5x8_step_scalar(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize, relu: bool): void {
+  unchecked(rowPtr[0] = a0); unchecked(rowPtr[1] = a1); unchecked(rowPtr[2] = a2); unchecked(rowPtr[3] = a3); unchecked(rowPtr[4] = a4);
+  for (let r = 0; r < MR; r++) {
+    const crow = c + (<usize>(r * ldc) << 2);
+    const arow = unchecked(rowPtr[r]);
+    for (let j = 0; j < NR; j++) {
+      let acc = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : load<f32>(crow + (<usize>j << 2));
+      let pb = bp + (<usize>j << 2);
+      for (let k = 0; k < kc; k++) {
+        acc = acc + load<f32>(arow + (<usize>k << 2)) * load<f32>(pb);
+        pb += <usize>NR << 2;
+      }
+      if (relu) acc = acc > 0 ? acc : 0;
+      store<f32>(crow + (<usize>j << 2), acc);
+    }
+  }
+}
+
+/** One window row of a 5x8 convolution tile (see ukernel_5x8_step_simd): C (row stride ldc)
+ *  = (bias != 0 ? bias : C) + the chain over kc floats of each row pointer against the packed
+ *  panel bp, then ReLU if relu. Each of the four cases is its own function with the flags
+ *  constant: V8 spilled accumulators inside the k loop of one function that merged them. */
+export function ukernel_5x8_step(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize, relu: bool): void {
+  if (!ASC_FEATURE_SIMD) ukernel_5x8_step_scalar(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias, relu);
+  else if (bias == 0 && !relu) step_load(kc, a0, a1, a2, a3, a4, bp, c, ldc);
+  else if (bias == 0) step_load_relu(kc, a0, a1, a2, a3, a4, bp, c, ldc);
+  else if (!relu) step_bias(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+  else step_bias_relu(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+}
+// @ts-ignore: decorator
+@inline function step_load(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
+  step_load_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc);
+}
+function step_load_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
+  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, 0, false);
+}
+// @ts-ignore: decorator
+@inline function step_load_relu(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
+  step_load_relu_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc);
+}
+function step_load_relu_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
+  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, 0, true);
+}
+// @ts-ignore: decorator
+@inline function step_bias(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
+  step_bias_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+}
+function step_bias_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
+  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias, false);
+}
+// @ts-ignore: decorator
+@inline function step_bias_relu(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
+  step_bias_relu_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+}
+function step_bias_relu_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
+  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias, true);
 }
 
 /** Packs B[k0 .. k0+kc, 0 .. n) into panels at dst (kc x NR each, zero-padded). */
@@ -210,9 +323,16 @@ export function pack_b_into(b: usize, rsB: i32, csB: i32, k0: i32, kc: i32, n: i
 
 // @ts-ignore: decorator
 @inline function ukernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, load_c: bool): void {
-  if (ASC_FEATURE_SIMD) ukernel_5x8_simd(kc, ap, bp, c, ldc, load_c);
+  if (ASC_FEATURE_SIMD) { if (load_c) packed_load(kc, ap, bp, c, ldc); else packed_zero(kc, ap, bp, c, ldc); }
   else ukernel_5x8_scalar(kc, ap, bp, c, ldc, load_c);
 }
+
+// The SIMD micro-kernels as small functions of their own, load_c constant in each: inlined into
+// gemm's large body, V8 had to allocate their 10 accumulators among everything live there.
+function rowa_load(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32): void { ukernel_5x8_simd_rowa(kc, a, lda, bp, c, ldc, true); }
+function rowa_zero(kc: i32, a: usize, lda: usize, bp: usize, c: usize, ldc: i32): void { ukernel_5x8_simd_rowa(kc, a, lda, bp, c, ldc, false); }
+function packed_load(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32): void { ukernel_5x8_simd(kc, ap, bp, c, ldc, true); }
+function packed_zero(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32): void { ukernel_5x8_simd(kc, ap, bp, c, ldc, false); }
 
 /** C = (accumulate ? C : 0) + A·B, strided (see the top of the file). */
 export function gemm(
@@ -250,7 +370,7 @@ export function gemm(
             const cij = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
             if (direct && ir < fullRows && nr == NR) {
               const arow = a + (<usize>((ic + ir) * rsA + pc) << 2);
-              if (ASC_FEATURE_SIMD) ukernel_5x8_simd_rowa(kc, arow, <usize>rsA << 2, bp, cij, ldc, load_c);
+              if (ASC_FEATURE_SIMD) { if (load_c) rowa_load(kc, arow, <usize>rsA << 2, bp, cij, ldc); else rowa_zero(kc, arow, <usize>rsA << 2, bp, cij, ldc); }
               else ukernel_5x8_scalar_rowa(kc, arow, <usize>rsA << 2, bp, cij, ldc, load_c);
             } else if (direct && ir < fullRows) {
               // full rows but a ragged column panel: through the tile buffer
@@ -259,7 +379,7 @@ export function gemm(
                   store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(cij + (<usize>(r * ldc + j) << 2)));
               }
               const arow = a + (<usize>((ic + ir) * rsA + pc) << 2);
-              if (ASC_FEATURE_SIMD) ukernel_5x8_simd_rowa(kc, arow, <usize>rsA << 2, bp, tile, NR, load_c);
+              if (ASC_FEATURE_SIMD) { if (load_c) rowa_load(kc, arow, <usize>rsA << 2, bp, tile, NR); else rowa_zero(kc, arow, <usize>rsA << 2, bp, tile, NR); }
               else ukernel_5x8_scalar_rowa(kc, arow, <usize>rsA << 2, bp, tile, NR, load_c);
               for (let r = 0; r < mr; r++) for (let j = 0; j < nr; j++)
                 store<f32>(cij + (<usize>(r * ldc + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));

@@ -108,3 +108,125 @@ export function maxpool2_forward_padded(x: usize, B: i32, H: i32, W: i32, C: i32
     }
   }
 }
+
+/** maxpool2_forward then flatten_forward in one pass: f[b, c*S + s] (S = (H/2)(W/2),
+ *  s = ho*(W/2) + wo) is the pooled value (maxpool2_forward's selection: first maximum, NaN wins),
+ *  arg [B, H/2, W/2, C] u8 written if arg != 0 (maxpool2_forward's layout). */
+export function maxpool2_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: usize, arg: usize): void {
+  const Ho = H >> 1, Wo = W >> 1, S = Ho * Wo;
+  const cellBytes = <usize>C << 2, sBytes = <usize>S << 2;
+  for (let b = 0; b < B; b++) {
+    const xb = x + (<usize>(b * H * W * C) << 2);
+    const fb = f + (<usize>(b * S * C) << 2);
+    for (let ho = 0; ho < Ho; ho++) {
+      for (let wo = 0; wo < Wo; wo++) {
+        const s = ho * Wo + wo;
+        const p00 = xb + (<usize>(((2 * ho) * W + 2 * wo) * C) << 2);
+        const p01 = p00 + cellBytes, p10 = p00 + (<usize>(W * C) << 2), p11 = p10 + cellBytes;
+        const ao = arg + <usize>(((b * Ho + ho) * Wo + wo) * C);
+        const fs = fb + (<usize>s << 2);
+        let c = 0;
+        if (ASC_FEATURE_SIMD) {
+          for (; c + 4 <= C; c += 4) {
+            const off = <usize>c << 2;
+            let m = v128.load(p00 + off), a = i32x4.splat(0);
+            let v = v128.load(p01 + off);
+            let k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(1), a, k);
+            v = v128.load(p10 + off);
+            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(2), a, k);
+            v = v128.load(p11 + off);
+            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(3), a, k);
+            const fc = fs + <usize>c * sBytes;
+            v128.store32_lane(fc, m, 0);
+            v128.store32_lane(fc + sBytes, m, 1);
+            v128.store32_lane(fc + 2 * sBytes, m, 2);
+            v128.store32_lane(fc + 3 * sBytes, m, 3);
+            if (arg != 0) {
+              const a16 = i16x8.narrow_i32x4_u(a, a);
+              v128.store32_lane(ao + <usize>c, i8x16.narrow_i16x8_u(a16, a16), 0);
+            }
+          }
+        }
+        for (; c < C; c++) {
+          const off = <usize>c << 2;
+          let m = load<f32>(p00 + off), a: u8 = 0;
+          let v = load<f32>(p01 + off);
+          if (v > m || isNaN(v)) { m = v; a = 1; }
+          v = load<f32>(p10 + off);
+          if (v > m || isNaN(v)) { m = v; a = 2; }
+          v = load<f32>(p11 + off);
+          if (v > m || isNaN(v)) { m = v; a = 3; }
+          store<f32>(fs + <usize>c * sBytes, m);
+          if (arg != 0) store<u8>(ao + <usize>c, a);
+        }
+      }
+    }
+  }
+}
+
+/** The backward of ReLU -> maxpool 2x2 in one pass: dx [B, H, W, C] = 0 except at each window's
+ *  argmax, which gets dy where the pooled (ReLU'd) value y > 0 and +0 elsewhere: the bits of
+ *  maxpool2_backward then relu_backward (the argmax input is the pooled value, so its ReLU mask is
+ *  y > 0; every other input gets 0 from the pool either way). dy, y and arg are in the pooled
+ *  layout; `flat` says which: false = NHWC [B, H/2, W/2, C] for dy and arg, y with a zero border
+ *  of ypad ([B, H/2 + 2ypad, W/2 + 2ypad, C]); true = dy and y in flatten_forward's layout
+ *  [B, C*(H/2)*(W/2)] (ypad unused), arg NHWC. */
+export function maxpool2_relu_backward(dy: usize, y: usize, ypad: i32, flat: bool, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize): void {
+  const Ho = H >> 1, Wo = W >> 1, S = Ho * Wo;
+  const Hy = Ho + 2 * ypad, Wy = Wo + 2 * ypad;
+  // every input of a window is written below; only the rows and columns the floor pool drops
+  // need zeros first
+  if ((H | W) & 1) memory.fill(dx, 0, <usize>(B * H * W * C) << 2);
+  const cell = <usize>C << 2, rowBytes = <usize>(W * C) << 2, sBytes = <usize>S << 2;
+  let o = 0;
+  for (let b = 0; b < B; b++) {
+    const xb = dx + (<usize>(b * H * W * C) << 2);
+    for (let ho = 0; ho < Ho; ho++) {
+      for (let wo = 0; wo < Wo; wo++) {
+        const s = ho * Wo + wo;
+        const d00 = xb + <usize>(2 * ho) * rowBytes + <usize>(2 * wo) * cell;
+        const d01 = d00 + cell, d10 = d00 + rowBytes, d11 = d10 + cell;
+        // the pooled gradient and value of channel 0 of this window, and the stride between channels
+        const gp = flat ? dy + (<usize>(b * S * C + s) << 2) : dy + (<usize>o << 2);
+        const yp = flat ? y + (<usize>(b * S * C + s) << 2) : y + (<usize>(((b * Hy + ho + ypad) * Wy + wo + ypad) * C) << 2);
+        const step: usize = flat ? sBytes : 4;
+        const ap = arg + <usize>o;
+        let c = 0;
+        if (ASC_FEATURE_SIMD) {
+          const z = f32x4.splat(0);
+          for (; c + 4 <= C; c += 4) {
+            const oc = <usize>c * step;
+            let g: v128, yv: v128;
+            if (flat) {
+              g = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(gp + oc)), 1, load<f32>(gp + oc + step)), 2, load<f32>(gp + oc + 2 * step)), 3, load<f32>(gp + oc + 3 * step));
+              yv = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(yp + oc)), 1, load<f32>(yp + oc + step)), 2, load<f32>(yp + oc + 2 * step)), 3, load<f32>(yp + oc + 3 * step));
+            } else {
+              g = v128.load(gp + oc);
+              yv = v128.load(yp + oc);
+            }
+            g = v128.and(g, f32x4.gt(yv, z));
+            const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(ap + <usize>c)));
+            const oo = <usize>c << 2;
+            v128.store(d00 + oo, v128.and(g, i32x4.eq(a, i32x4.splat(0))));
+            v128.store(d01 + oo, v128.and(g, i32x4.eq(a, i32x4.splat(1))));
+            v128.store(d10 + oo, v128.and(g, i32x4.eq(a, i32x4.splat(2))));
+            v128.store(d11 + oo, v128.and(g, i32x4.eq(a, i32x4.splat(3))));
+          }
+        }
+        for (; c < C; c++) {
+          const oc = <usize>c * step;
+          const g: f32 = load<f32>(yp + oc) > 0 ? load<f32>(gp + oc) : 0;
+          const a = <i32>load<u8>(ap + <usize>c), oo = <usize>c << 2;
+          store<f32>(d00 + oo, a == 0 ? g : 0);
+          store<f32>(d01 + oo, a == 1 ? g : 0);
+          store<f32>(d10 + oo, a == 2 ? g : 0);
+          store<f32>(d11 + oo, a == 3 ? g : 0);
+        }
+        o += C;
+      }
+    }
+  }
+}

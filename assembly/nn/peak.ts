@@ -1,5 +1,8 @@
+import { madd } from "./gemm";
+
 // The machine's SIMD ceiling as this build sees it: 12 independent f32x4 chains acc = acc*m + c
-// (a mul and an add per lane, 8 flops per chain step), registers only. Returns a value derived
+// (a mul and an add per lane, 8 flops per chain step; in the relaxed build one relaxed_madd,
+// which V8 fuses on x64: that build's own ceiling), registers only. Returns a value derived
 // from every chain so nothing is optimised away. flops = 12 * 8 * iters.
 export function peak_f32x4(iters: i32): f32 {
   if (ASC_FEATURE_SIMD) {
@@ -8,12 +11,12 @@ export function peak_f32x4(iters: i32): f32 {
     let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
     let a8 = f32x4.splat(9), a9 = f32x4.splat(10), a10 = f32x4.splat(11), a11 = f32x4.splat(12);
     for (let i = 0; i < iters; i++) {
-      a0 = f32x4.add(f32x4.mul(a0, m), c); a1 = f32x4.add(f32x4.mul(a1, m), c);
-      a2 = f32x4.add(f32x4.mul(a2, m), c); a3 = f32x4.add(f32x4.mul(a3, m), c);
-      a4 = f32x4.add(f32x4.mul(a4, m), c); a5 = f32x4.add(f32x4.mul(a5, m), c);
-      a6 = f32x4.add(f32x4.mul(a6, m), c); a7 = f32x4.add(f32x4.mul(a7, m), c);
-      a8 = f32x4.add(f32x4.mul(a8, m), c); a9 = f32x4.add(f32x4.mul(a9, m), c);
-      a10 = f32x4.add(f32x4.mul(a10, m), c); a11 = f32x4.add(f32x4.mul(a11, m), c);
+      a0 = madd(a0, m, c); a1 = madd(a1, m, c);
+      a2 = madd(a2, m, c); a3 = madd(a3, m, c);
+      a4 = madd(a4, m, c); a5 = madd(a5, m, c);
+      a6 = madd(a6, m, c); a7 = madd(a7, m, c);
+      a8 = madd(a8, m, c); a9 = madd(a9, m, c);
+      a10 = madd(a10, m, c); a11 = madd(a11, m, c);
     }
     const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)));
     const t = f32x4.add(s, f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11)));

@@ -22,7 +22,22 @@ export interface KernelBenchResult {
   gemm: { m: number; k: number; n: number; gflops: number; ofPeak: number; samples: number; what: string }[];
   forward: { batch: number; imagesPerS: number; gflops: number; ofPeak: number; samples: number };
   trainStep: { batch: number; imagesPerS: number; gflops: number; ofPeak: number; samples: number };
-  peer: null | { torchVersion: string; threads: number; forward: number; trainStep: number; gemm: { m: number; k: number; n: number; gflops: number }[] } | { skipped: string };
+  peer: null | { torchVersion: string; threads: number; blas: string; forward: number; trainStep: number; gemm: { m: number; k: number; n: number; gflops: number }[] } | { skipped: string };
+  /** numpy's matmul on the system BLAS (bench/blas_peer.py), OPENBLAS_NUM_THREADS=1 */
+  blasPeer: null | { numpyVersion: string; threads: number; blas: string; gemm: { m: number; k: number; n: number; gflops: number }[] } | { skipped: string };
+}
+
+/** What blas_peer.blas_info() found, in one line: OpenBLAS's build line (its CPU kernel and
+ *  thread count), or the libraries mapped (e.g. the reference BLAS), or "none mapped". */
+export function blasLine(b: { libraries: string[]; openblas_config: string | null; openblas_threads: number | null }): string {
+  if (b.openblas_config) return `${b.openblas_config}, ${b.openblas_threads} thread${b.openblas_threads === 1 ? "" : "s"} (${b.libraries.join(", ")})`;
+  return b.libraries.length ? `${b.libraries.join(", ")} (not OpenBLAS)` : "no BLAS library mapped";
+}
+
+/** The environment of a native peer run with `threads` threads: OpenBLAS (pthread build) and
+ *  OpenMP pools both capped, so the peer uses the cores it is compared on. */
+export function peerEnv(threads: number): NodeJS.ProcessEnv {
+  return { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
 }
 
 export interface KernelBenchOptions {
@@ -36,8 +51,8 @@ export interface KernelBenchOptions {
 }
 
 const GEMM_SHAPES = [
-  { m: 64 * 784, k: 9, n: 16, what: "conv1 forward, batch 64 (im2col)" },
-  { m: 64 * 196, k: 144, n: 32, what: "conv2 forward, batch 64 (im2col)" },
+  { m: 64 * 784, k: 9, n: 16, what: "conv1 as im2col, batch 64; the network runs it direct" },
+  { m: 64 * 196, k: 144, n: 32, what: "conv2 as im2col, batch 64; the network runs it indirect" },
   { m: 256, k: 1568, n: 64, what: "fc1 forward, batch 256" },
   { m: 64, k: 1568, n: 64, what: "fc1 forward, batch 64" },
 ];
@@ -65,6 +80,15 @@ async function median(bench: Bench): Promise<Map<string, { p50: number; n: numbe
 export function torchPython(): string | null {
   for (const py of ["/usr/bin/python3", "python3"]) {
     const r = spawnSync(py, ["-c", "import torch"], { encoding: "utf8" });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+/** Debian's python with numpy (the system BLAS behind it): /usr/bin/python3 first. */
+export function numpyPython(): string | null {
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    const r = spawnSync(py, ["-c", "import numpy"], { encoding: "utf8" });
     if (r.status === 0) return py;
   }
   return null;
@@ -127,37 +151,58 @@ export async function runKernelBench(opts: KernelBenchOptions = {}): Promise<Ker
     else {
       log("PyTorch peer (1 thread) ...");
       const script = fileURLToPath(new URL("../../../bench/torch_peer.py", import.meta.url));
-      const r = spawnSync(py, [script, "--threads", "1", "--repeats", String(opts.peerRepeats ?? 3)], { encoding: "utf8", maxBuffer: 1 << 24 });
+      const r = spawnSync(py, [script, "--threads", "1", "--repeats", String(opts.peerRepeats ?? 3)], { encoding: "utf8", maxBuffer: 1 << 24, env: peerEnv(1) });
       if (r.status !== 0) peer = { skipped: `torch_peer.py failed: ${(r.stderr || "").trim().split("\n").pop()}` };
       else {
         const j = JSON.parse(r.stdout);
         peer = {
-          torchVersion: j.torch_version, threads: j.threads, forward: j.forward.images_per_s, trainStep: j.train_step.images_per_s,
+          torchVersion: j.torch_version, threads: j.threads, blas: blasLine(j.blas), forward: j.forward.images_per_s, trainStep: j.train_step.images_per_s,
           gemm: j.gemm.map((g: { m: number; k: number; n: number; gflops: number }) => ({ m: g.m, k: g.k, n: g.n, gflops: g.gflops })),
         };
       }
     }
   }
-  return { node: process.version, build: core.build, peak: { gflops: peakGflops, samples: peak.n }, gemm, forward, trainStep, peer };
+  let blasPeer: KernelBenchResult["blasPeer"] = null;
+  if (opts.peer !== false) {
+    const py = numpyPython();
+    if (py === null) blasPeer = { skipped: "python3-numpy is not installed (apt-get install python3-numpy libopenblas0-pthread)" };
+    else {
+      log("numpy/BLAS GEMM peer (1 thread) ...");
+      const script = fileURLToPath(new URL("../../../bench/blas_peer.py", import.meta.url));
+      const shapesArg = GEMM_SHAPES.map((g) => `${g.m}x${g.k}x${g.n}`).join(",");
+      const r = spawnSync(py, [script, "--shapes", shapesArg, "--repeats", String(opts.peerRepeats ?? 3)], { encoding: "utf8", maxBuffer: 1 << 24, env: peerEnv(1) });
+      if (r.status !== 0) blasPeer = { skipped: `blas_peer.py failed: ${(r.stderr || "").trim().split("\n").pop()}` };
+      else {
+        const j = JSON.parse(r.stdout);
+        blasPeer = { numpyVersion: j.numpy_version, threads: 1, blas: blasLine(j.blas), gemm: j.gemm.map((g: { m: number; k: number; n: number; gflops: number }) => ({ m: g.m, k: g.k, n: g.n, gflops: g.gflops })) };
+      }
+    }
+  }
+  return { node: process.version, build: core.build, peak: { gflops: peakGflops, samples: peak.n }, gemm, forward, trainStep, peer, blasPeer };
 }
 
 /** The result as a Markdown table (what `moe-bank bench` prints). */
 export function renderKernelBench(r: KernelBenchResult): string {
   const p = r.peer && "forward" in r.peer ? r.peer : null;
+  const n = r.blasPeer && "gemm" in r.blasPeer ? r.blasPeer : null;
   const x = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : "");
   const lines = [
-    `moe-bank bench: ${r.build} build, node ${r.node}, one thread; medians of >= ${Math.min(r.peak.samples, r.forward.samples, r.trainStep.samples, ...r.gemm.map((g) => g.samples))} timed runs`,
-    `SIMD peak-register loop: ${r.peak.gflops.toFixed(1)} GFLOP/s`,
+    `moe-bank bench: ${r.build} build${r.build === "relaxed" ? " (non-portable: fused multiply-add)" : ""}, node ${r.node}, one thread; medians of >= ${Math.min(r.peak.samples, r.forward.samples, r.trainStep.samples, ...r.gemm.map((g) => g.samples))} timed runs`,
+    `SIMD peak-register loop: ${r.peak.gflops.toFixed(1)} GFLOP/s${r.build === "relaxed" ? " (relaxed_madd chains: this build's own ceiling)" : ""}`,
+    p ? `PyTorch ${p.torchVersion}, ${p.threads} thread, BLAS: ${p.blas}` : "",
+    n ? `numpy ${n.numpyVersion} matmul, BLAS: ${n.blas}` : "",
     "",
-    `| kernel | ours | of peak | PyTorch ${p ? `${p.torchVersion}, ${p.threads} thread` : "(not run)"} | ours / PyTorch |`,
-    "|---|---:|---:|---:|---:|",
+    `| kernel | ours | of peak | PyTorch ${p ? `${p.torchVersion}, ${p.threads} thread` : "(not run)"} | ours / PyTorch | numpy matmul (${n ? "OpenBLAS".concat(n.blas.startsWith("OpenBLAS") ? "" : "?") : "not run"}) | ours / numpy |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
     ...r.gemm.map((g) => {
       const pg = p?.gemm.find((q) => q.m === g.m && q.k === g.k && q.n === g.n)?.gflops;
-      return `| GEMM ${g.m}x${g.k}x${g.n} (${g.what}) | ${g.gflops.toFixed(1)} GFLOP/s | ${(100 * g.ofPeak).toFixed(0)}% | ${pg ? `${pg.toFixed(1)} GFLOP/s` : ""} | ${x(g.gflops, pg)} |`;
+      const ng = n?.gemm.find((q) => q.m === g.m && q.k === g.k && q.n === g.n)?.gflops;
+      return `| GEMM ${g.m}x${g.k}x${g.n} (${g.what}) | ${g.gflops.toFixed(1)} GFLOP/s | ${(100 * g.ofPeak).toFixed(0)}% | ${pg ? `${pg.toFixed(1)} GFLOP/s` : ""} | ${x(g.gflops, pg)} | ${ng ? `${ng.toFixed(1)} GFLOP/s` : ""} | ${x(g.gflops, ng)} |`;
     }),
-    `| forward, batch ${r.forward.batch} | ${r.forward.imagesPerS.toFixed(0)} images/s (${r.forward.gflops.toFixed(1)} GFLOP/s) | ${(100 * r.forward.ofPeak).toFixed(0)}% | ${p ? `${p.forward.toFixed(0)} images/s` : ""} | ${x(r.forward.imagesPerS, p?.forward)} |`,
-    `| train step, batch ${r.trainStep.batch} | ${r.trainStep.imagesPerS.toFixed(0)} images/s (${r.trainStep.gflops.toFixed(1)} GFLOP/s) | ${(100 * r.trainStep.ofPeak).toFixed(0)}% | ${p ? `${p.trainStep.toFixed(0)} images/s` : ""} | ${x(r.trainStep.imagesPerS, p?.trainStep)} |`,
-  ];
+    `| forward, batch ${r.forward.batch} | ${r.forward.imagesPerS.toFixed(0)} images/s (${r.forward.gflops.toFixed(1)} GFLOP/s) | ${(100 * r.forward.ofPeak).toFixed(0)}% | ${p ? `${p.forward.toFixed(0)} images/s` : ""} | ${x(r.forward.imagesPerS, p?.forward)} | | |`,
+    `| train step, batch ${r.trainStep.batch} | ${r.trainStep.imagesPerS.toFixed(0)} images/s (${r.trainStep.gflops.toFixed(1)} GFLOP/s) | ${(100 * r.trainStep.ofPeak).toFixed(0)}% | ${p ? `${p.trainStep.toFixed(0)} images/s` : ""} | ${x(r.trainStep.imagesPerS, p?.trainStep)} | | |`,
+  ].filter((l, i) => l !== "" || i === 4);
   if (r.peer && "skipped" in r.peer) lines.push("", `PyTorch peer skipped: ${r.peer.skipped}`);
+  if (r.blasPeer && "skipped" in r.blasPeer) lines.push("", `numpy peer skipped: ${r.blasPeer.skipped}`);
   return lines.join("\n");
 }

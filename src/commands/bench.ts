@@ -25,9 +25,10 @@ async function bench(args: ArgumentsCamelCase<BenchArgs>): Promise<void> {
   const all = args.suite === "all";
   if (args.testLosses !== undefined && !all && args.suite !== "route" && args.suite !== "bounds") throw new UsageError("--test-losses is for --suite route or bounds (or all)");
   if (args.trainLosses !== undefined && !all && args.suite !== "bounds") throw new UsageError("--train-losses is for --suite bounds (or all)");
+  if (args.suite === "bank" && args.build === "scalar") throw new UsageError("--suite bank measures the simd build (and after it the relaxed one with --build relaxed), not scalar");
   if (all || args.suite === "kernels") result.kernels = await runKernelBench({ build: args.build, time: args.time, peer: args.peer, ...(log ? { log } : {}) });
   if (all || args.suite === "core") result.core = await runCoreBench({ build: args.build, time: args.time });
-  if (args.suite === "bank") result.bank = await runBankBench({ workers: args.workers, peer: args.peer, ...(log ? { log } : {}) });
+  if (args.suite === "bank") result.bank = await runBankBench({ workers: args.workers, peer: args.peer, build: args.build, ...(log ? { log } : {}) });
   if (all || args.suite === "route") result.route = await runRouteBench({ peer: args.peer, ...(args.testLosses !== undefined ? { lossesPath: args.testLosses } : {}), ...(log ? { log } : {}) });
   if (all || args.suite === "bounds") result.bounds = await runBoundsBench({ ...(args.trainLosses !== undefined ? { trainLosses: args.trainLosses } : {}), ...(args.testLosses !== undefined ? { testLosses: args.testLosses } : {}), ...(log ? { log } : {}) });
   emit(args, result, (r) => [r.kernels ? renderKernelBench(r.kernels) : "", r.core ? renderCoreBench(r.core) : "", r.bank ? renderBankBench(r.bank) : "", r.route ? renderRouteBench(r.route) : "", r.bounds ? renderBoundsBench(r.bounds) : ""].filter(Boolean).join("\n\n"));
@@ -41,13 +42,14 @@ export function benchCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
       c
         .option("suite", { choices: ["kernels", "core", "bank", "route", "bounds", "all"] as const, default: "kernels" as const, describe: "kernels: GEMMs and the CNN; core: PRNG and math; bank: the default bank trained and evaluated (minutes; not in all); route: the 25-point Blahut-Arimoto sweep on 2000 x 25 vs numpy plain BA (bench/ba_peer.py; seconds, in all); bounds: M = 10^6 runs of the protocol, I_hat with its bootstrap interval and corrections, and how they settle from M = 300 (seconds, in all)" })
         .option("workers", { type: "number", default: 2, describe: "workers for --suite bank (PyTorch gets as many threads)" })
-        .option("build", { choices: BUILDS, default: "simd" as Build, describe: "which wasm build to measure (relaxed needs node --experimental-wasm-relaxed-simd)" })
+        .option("build", { choices: BUILDS, default: "simd" as Build, describe: "which wasm build to measure; relaxed (fused multiply-add, non-portable; Node 20's flag is switched on for you): --suite kernels measures it alone, --suite bank runs the portable bank and then the relaxed one in the same run" })
         .option("time", { type: "number", default: 1500, describe: "milliseconds per measured task" })
         .option("peer", { type: "boolean", default: true, describe: "also run the PyTorch peer (bench/torch_peer.py) when python3-torch is installed (route: the numpy peer)" })
         .option("test-losses", { type: "string", describe: "--suite route: a 0-1 loss matrix .npy [R, N] (default: a synthetic MNIST-like 25 x 10000 bank); --suite bounds: the test losses for G" })
         .option("train-losses", { type: "string", describe: "--suite bounds: the training-pool 0-1 losses .npy [R, N] (default: a synthetic MNIST-like 25 x 60000 bank)" })
         .example("$0 bench", "the kernel table with the PyTorch column")
         .example("$0 bench --suite route --test-losses losses-test.npy", "the routing sweep on a real bank beside numpy plain BA")
+        .example("$0 bench --suite bank --build relaxed", "the bank on the portable build, then on the relaxed build, with the speed-up")
         .example("$0 bench --suite all --json", "everything, as JSON"),
     (a) => bench(a as ArgumentsCamelCase<BenchArgs>),
   );

@@ -66,7 +66,7 @@ test("npm pack: the tarball has the builds, the page and the peers, and no insta
   const [info] = JSON.parse(r.stdout) as { filename: string; size: number; unpackedSize: number; entryCount: number; files: { path: string }[] }[];
   tarball = join(TMP, info!.filename);
   const files = new Set(info!.files.map((f) => f.path));
-  for (const f of ["dist/src/cli.js", "dist/src/index.js", "dist/src/node.js", "dist/src/index.d.ts", "dist/src/parallel/worker.js", "dist/src/bench/kernels.js", "dist/bindings/index.js", "dist/web/app.js", "web/index.html", "web/style.css", "build/simd.wasm", "build/scalar.wasm", "build/relaxed.wasm", "bench/torch_peer.py", "bench/torch_bank_peer.py", "bench/ba_peer.py", "README.md"]) {
+  for (const f of ["dist/src/cli.js", "dist/src/index.js", "dist/src/node.js", "dist/src/index.d.ts", "dist/src/parallel/worker.js", "dist/src/bench/kernels.js", "dist/bindings/index.js", "dist/web/app.js", "web/index.html", "web/style.css", "build/simd.wasm", "build/scalar.wasm", "build/relaxed.wasm", "bench/torch_peer.py", "bench/torch_bank_peer.py", "bench/ba_peer.py", "bench/blas_peer.py", "README.md"]) {
     assert.ok(files.has(f), `the tarball lacks ${f}`);
   }
   for (const f of files) assert.doesNotMatch(f, /^dist\/test\/|\.map$|^test\/|__tests__/, `the tarball carries ${f}`);
