@@ -15,7 +15,7 @@ import { canonicalJson } from "../src/bank/config.js";
 import { decodeNpy, encodeNpy } from "../src/formats/npy.js";
 import { renderRoute, routingSummary, type RouteJson } from "../src/commands/route.js";
 import { renderReport, type Results, type RunInfo } from "../src/report/report.js";
-import { QUICK_BANK_SHA256, QUICK_RESULTS_SHA256 } from "./support/golden.js";
+import { QUICK_BANK_SHA256, QUICK_RESULTS_SHA256, maskCoreSha } from "./support/golden.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), "moe-bank-reproduce-"));
@@ -43,8 +43,17 @@ test("reproduce --quick writes the report, the figures and the bank; the results
   assert.equal(report.resultsSha256, sha, "resultsSha256 is the sha-256 of the canonical results");
   assert.equal(summary.resultsSha256, sha);
   assert.equal(sha, QUICK_RESULTS_SHA256, "the pinned golden hash of the quick configuration");
+  // the bank's bytes: the experts exactly; the manifest exactly but for the core's own hash,
+  // which must be this build's
+  const core = createHash("sha256").update(readFileSync(fileURLToPath(new URL("../../build/simd.wasm", import.meta.url)))).digest("hex");
+  const manifestBytes = new Uint8Array(readFileSync(join(out, "bank", "manifest.json")));
+  assert.equal(JSON.parse(new TextDecoder().decode(manifestBytes)).core.sha256, core, "the manifest records this build's core");
+  const banks: Record<keyof typeof QUICK_BANK_SHA256, Uint8Array> = {
+    "manifest.json": maskCoreSha(manifestBytes, core),
+    "experts.safetensors": new Uint8Array(readFileSync(join(out, "bank", "experts.safetensors"))),
+  };
   for (const [f, want] of Object.entries(QUICK_BANK_SHA256)) {
-    assert.equal(createHash("sha256").update(readFileSync(join(out, "bank", f))).digest("hex"), want, `bank/${f}: the default bank's pinned bytes`);
+    assert.equal(createHash("sha256").update(banks[f as keyof typeof banks]).digest("hex"), want, `bank/${f}: the default bank's pinned bytes`);
   }
   const results = JSON.stringify(report.results);
   assert.ok(!results.includes(TMP) && !results.includes(process.version), "no paths or versions in results");
