@@ -170,23 +170,31 @@ export async function bankStage(
 
 /** The measurements of a reproduction on a bank's loss matrices: the selection sweep over alpha
  *  (Tables I and II, both readings), the routing section and the tighter bounds, with the
- *  protocol of `config` (its M, bootstrap, seed and bounds' M; m = 256, the paper's, unless set). */
-export async function measureBank(
+ *  protocol of `config` (its M, bootstrap, seed and bounds' M; m = 256, the paper's, unless set).
+ *  `only` leaves out the measurements it does not name (a sweep's cells may ask for fewer). */
+export async function measureBank<K extends "selection" | "routing" | "bounds" = "selection" | "routing" | "bounds">(
   core: Core,
   mats: Record<"train" | "test", LossMatrices>,
   config: Omit<PipelineConfig, "bank">,
   stage: StageFn = plainStage,
   signal?: AbortSignal,
-): Promise<{ selection: SelectionResult; routing: RouteJson; bounds: BoundsResult }> {
+  only?: readonly K[],
+): Promise<Pick<{ selection: SelectionResult; routing: RouteJson; bounds: BoundsResult }, K>> {
   const R = mats.train.R;
   const sig = signal ? { signal } : {};
   const m = config.m !== undefined ? { m: config.m } : {};
+  const want = (k: "selection" | "routing" | "bounds") => only === undefined || (only as readonly string[]).includes(k);
   const L = (x: LossMatrices, what: string) => lossMatrix(x.losses, R, x.N, what);
-  const selection = await stage("selection and estimators", async () =>
-    runSelection(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...m, ...sig }));
-  const routing = await stage("routing", async () => reportRouting(core, { R, N: mats.test.N, data: mats.test.losses }));
-  const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, biasM: config.M, ...m, ...sig }));
-  return { selection, routing, bounds };
+  const out: Partial<{ selection: SelectionResult; routing: RouteJson; bounds: BoundsResult }> = {};
+  if (want("selection")) {
+    out.selection = await stage("selection and estimators", async () =>
+      runSelection(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...m, ...sig }));
+  }
+  if (want("routing")) out.routing = await stage("routing", async () => reportRouting(core, { R, N: mats.test.N, data: mats.test.losses }));
+  if (want("bounds")) {
+    out.bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, biasM: config.M, ...m, ...sig }));
+  }
+  return out as Pick<{ selection: SelectionResult; routing: RouteJson; bounds: BoundsResult }, K>;
 }
 
 export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
