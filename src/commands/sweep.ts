@@ -20,7 +20,8 @@ import { runSweep, type SweepProgress } from "../sweep/run.js";
 import { SWEEP_FOLDER_FILE, writeSweep, type SweepRunInfo } from "../sweep/report.js";
 import { defaultWorkers } from "../parallel/pool.js";
 
-interface SweepArgs extends GlobalOptions {
+/** The options that make a sweep's spec (every command that takes "the same options" as sweep). */
+export interface SweepSpecArgs {
   spec?: string;
   quick?: boolean;
   seeds?: string[];
@@ -39,13 +40,16 @@ interface SweepArgs extends GlobalOptions {
   runs?: string;
   bootstrap?: string;
   boundsRuns?: string;
+}
+
+interface SweepArgs extends GlobalOptions, SweepSpecArgs {
   workers?: number;
   cache: string;
   out: string;
 }
 
 /** The spec's raw values from the options (only those given; normalizeSpec fills the rest). */
-function rawFromFlags(a: SweepArgs): Record<string, unknown> {
+function rawFromFlags(a: SweepSpecArgs): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   const put = (k: string, v: unknown) => {
     if (v !== undefined) raw[k] = v;
@@ -78,8 +82,8 @@ function rawFromFlags(a: SweepArgs): Record<string, unknown> {
   return raw;
 }
 
-/** The spec of this command line: --spec FILE, or the options (not both). */
-async function specOf(a: SweepArgs): Promise<SweepSpec> {
+/** The spec of a command line: --spec FILE, or the options (not both); a UsageError otherwise. */
+export async function specFromArgs(a: SweepSpecArgs): Promise<SweepSpec> {
   const raw = rawFromFlags(a);
   if (a.spec === undefined) return normalizeSpec(raw, null);
   if (Object.keys(raw).length > 0) throw new UsageError(`--spec ${a.spec} gives the axes; leave out ${Object.keys(raw).join(", ")} (or write them into the file)`);
@@ -113,7 +117,7 @@ function sweepReporter(a: GlobalOptions): (p: SweepProgress) => void {
 }
 
 async function sweep(a: ArgumentsCamelCase<SweepArgs>): Promise<void> {
-  const spec = await specOf(a);
+  const spec = await specFromArgs(a);
   checkWorkers(a.workers);
   await checkOutDir(a.out, { whole: SWEEP_FOLDER_FILE });
   await checkOutDir(a.cache, { option: "--cache" });
@@ -136,12 +140,9 @@ async function sweep(a: ArgumentsCamelCase<SweepArgs>): Promise<void> {
 
 const list = (describe: string) => ({ type: "string" as const, array: true as const, describe });
 
-export function sweepCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
-  return y.command(
-    "sweep",
-    "the experiment across bank seeds and configurations: a grid of cells, each a bank measured as reproduce measures it, aggregated with the paper's numbers placed in the seeds' distribution",
-    (c) =>
-      c
+/** The options that make a sweep's spec (specFromArgs reads them). */
+export function sweepSpecOptions<T>(c: Argv<T>): Argv<T & SweepSpecArgs> {
+  return c
         .option("spec", { type: "string", describe: `a JSON file of the axes (${SPEC_KEYS.join(", ")}) instead of the options; report.json's "spec" is one` })
         .option("quick", { type: "boolean", describe: "each cell uses reproduce --quick's configuration (R = 5, n = 3,000, M = 100); default seeds 0-1" })
         .option("seeds", list("bank seeds, e.g. 0-9 or 0 3 7 (default 0-9; --quick: 0-1)"))
@@ -159,7 +160,15 @@ export function sweepCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
         .option("measure", list("the measurements of each cell: select, bounds, route (default all three)"))
         .option("runs", { type: "string", alias: "M", describe: "Monte Carlo runs M of the selection (default 300; --quick: 100)" })
         .option("bootstrap", { type: "string", describe: "bootstrap resamples of the selection (default 1000; --quick: 200)" })
-        .option("bounds-runs", { type: "string", describe: "Monte Carlo runs of the tighter bounds (default 100000; --quick: 10000)" })
+        .option("bounds-runs", { type: "string", describe: "Monte Carlo runs of the tighter bounds (default 100000; --quick: 10000)" }) as unknown as Argv<T & SweepSpecArgs>;
+}
+
+export function sweepCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
+  return y.command(
+    "sweep",
+    "the experiment across bank seeds and configurations: a grid of cells, each a bank measured as reproduce measures it, aggregated with the paper's numbers placed in the seeds' distribution",
+    (c) =>
+      sweepSpecOptions(c)
         .option("workers", workersOption)
         .option("cache", folderOption("cache", "finished experts, blocks and cells are kept here and reused (a killed sweep resumes from it)", { default: ".moe-bank-cache" }))
         .option("out", folderOption("out", "folder for report.md, report.json and the figures (written whole)", { default: "sweep" }))
