@@ -141,6 +141,8 @@ export interface Verdict {
   quantity: string;
   metric: string;
   paper: number;
+  /** the paper's number as printed (Tables I and II: 4 decimals) */
+  printed: string;
   /** half a unit of the paper's last printed digit: the printed value stands for paper +- this */
   printedHalfUnit: number;
   mean: number;
@@ -242,9 +244,10 @@ function verdicts(metrics: MetricStat[]): Verdict[] {
   return paperNumbers().flatMap((p) => {
     const st = byId.get(p.metric)?.stat;
     if (!st) return [];
-    const h = 0.5 / 10 ** (p.source === "Section IV-A" ? decimals(p.paper) : 4);
+    const digits = p.source === "Section IV-A" ? decimals(p.paper) : 4;
+    const h = 0.5 / 10 ** digits;
     const z = st.sd !== null && st.sd > 0 ? (p.paper - st.mean) / st.sd : null;
-    return [{ ...p, paper: p.paper === 0 ? 0 : p.paper, printedHalfUnit: h, mean: st.mean, sd: st.sd, min: st.min, max: st.max, z, inside: p.paper >= st.min - h && p.paper <= st.max + h }];
+    return [{ ...p, paper: p.paper === 0 ? 0 : p.paper, printed: p.paper.toFixed(digits), printedHalfUnit: h, mean: st.mean, sd: st.sd, min: st.min, max: st.max, z, inside: p.paper >= st.min - h && p.paper <= st.max + h }];
   });
 }
 
