@@ -630,3 +630,64 @@ test("cnn_forward_experts (input padded once for all experts) gives each expert'
     assert.deepEqual([...got.losses.subarray(r * B, (r + 1) * B)], [...f.losses], `expert ${r} losses`);
   });
 });
+
+// The small layers are exports of their own (a host may build another network from them) besides
+// being fused into the CNN: each against a naive loop, in both builds, with the edge values
+// (-0, NaN, ties) where the rule is stated.
+for (const build of ["simd", "scalar"] as Build[]) {
+  test(`${build}: relu_forward/backward, flatten_forward/backward, argmax_rows and conv_weight_pack against naive loops`, async () => {
+    const core = await loadCore(build);
+    const e = core.exports;
+    core.scoped((alloc) => {
+      // ReLU: y = x > 0 ? x : +0 (NaN and -0 to +0); dy kept where y > 0. n = 4k + 3 reaches the tail.
+      const n = 4 * 5 + 3;
+      const x = randn(core, n, 301);
+      x[0] = -0; x[1] = NaN; x[2] = 0; x[5] = -Infinity; x[6] = Infinity; x[n - 1] = NaN; x[n - 2] = -0;
+      const tx = alloc("f32", n).set(x);
+      e.relu_forward(tx.ptr, n);
+      bitsEqual(tx.toArray(), Float32Array.from(x, (v) => (v > 0 ? v : 0)), "relu_forward");
+      const dy = randn(core, n, 302), tdy = alloc("f32", n).set(dy);
+      e.relu_backward(alloc("f32", n).set(x).ptr, tdy.ptr, n);
+      bitsEqual(tdy.toArray(), Float32Array.from(dy, (v, i) => (x[i]! > 0 ? v : 0)), "relu_backward");
+      // flatten: y[b, c*H*W + h*W + w] = x[b, h, w, c], and back
+      const [B, H, W, C] = [2, 3, 5, 4];
+      const xf = randn(core, B * H * W * C, 303), tf = alloc("f32", xf.length).set(xf), yf = alloc("f32", xf.length), back = alloc("f32", xf.length);
+      e.flatten_forward(tf.ptr, B, H, W, C, yf.ptr);
+      const want = new Float32Array(xf.length);
+      for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) for (let c = 0; c < C; c++) {
+        want[b * H * W * C + c * H * W + h * W + w] = xf[((b * H + h) * W + w) * C + c]!;
+      }
+      bitsEqual(yf.toArray(), want, "flatten_forward");
+      e.flatten_backward(yf.ptr, B, H, W, C, back.ptr);
+      bitsEqual(back.toArray(), xf, "flatten_backward");
+      // argmax_rows: the first maximum (a tie goes to the lower index), losses against labels; each output optional
+      const [Bz, K] = [6, 5];
+      const z = randn(core, Bz * K, 304);
+      z.set([1, 3, 3, 0, -1], 0); // tie between 1 and 2
+      z.set([-2, -2, -2, -2, -2], K); // all equal: 0
+      const labels = [1, 3, 0, 4, 2, 2];
+      const tz = alloc("f32", z.length).set(z), ty = alloc("i32", Bz).set(labels), preds = alloc("i32", Bz), losses = alloc("u8", Bz);
+      e.argmax_rows(tz.ptr, Bz, K, preds.ptr, ty.ptr, losses.ptr);
+      const wantP = Array.from({ length: Bz }, (_, b) => {
+        let best = 0;
+        for (let k = 1; k < K; k++) if (z[b * K + k]! > z[b * K + best]!) best = k;
+        return best;
+      });
+      assert.deepEqual([...preds.toArray()], wantP);
+      assert.equal(wantP[0], 1);
+      assert.deepEqual([...losses.toArray()], wantP.map((p, b) => (p === labels[b] ? 0 : 1)));
+      losses.view.fill(9);
+      e.argmax_rows(tz.ptr, Bz, K, 0, ty.ptr, losses.ptr); // no preds buffer
+      assert.deepEqual([...losses.toArray()], wantP.map((p, b) => (p === labels[b] ? 0 : 1)));
+      // conv_weight_pack: wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]
+      const [Cw, Co, KH, KW] = [3, 5, 3, 2];
+      const w = randn(core, Co * Cw * KH * KW, 305), tw = alloc("f32", w.length).set(w), wp = alloc("f32", w.length);
+      e.conv_weight_pack(tw.ptr, Cw, Co, KH, KW, wp.ptr);
+      const wantW = new Float32Array(w.length);
+      for (let co = 0; co < Co; co++) for (let c = 0; c < Cw; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+        wantW[((kh * KW + kw) * Cw + c) * Co + co] = w[((co * Cw + c) * KH + kh) * KW + kw]!;
+      }
+      bitsEqual(wp.toArray(), wantW, "conv_weight_pack");
+    });
+  });
+}
