@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Core, type Build } from "../bindings/index.js";
 import { stream } from "../src/prng.js";
-import { Cnn, CoreDataset, DEFAULT_SPEC, paramCount, specFor, type CnnSpec } from "../src/model/cnn.js";
+import { Cnn, CoreDataset, DEFAULT_SPEC, networkGemmShapes, paramCount, specFor, type CnnSpec } from "../src/model/cnn.js";
 import { gemmF32, conv2dF32, maxpoolRef, cnnLossF64 } from "./support/ref-kernels.js";
 import { loadCore } from "./support/core.js";
 
@@ -22,9 +22,13 @@ function bitsEqual(a: Float32Array, b: Float32Array, what: string): void {
   }
 }
 
-// Shapes: tiny, ragged edges (not multiples of 5 or 8), K over the 256 block, N over the 512
-// block, M over the 120 block, and the network's own shapes.
-const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 7, 2], [5, 8, 9], [13, 11, 300], [121, 17, 31], [37, 600, 5], [7, 9, 513], [250, 16, 9], [64, 64, 1568]];
+// Shapes (M, N, K): tiny, ragged edges (not multiples of 5 or 8), K over the 256 block, N over the
+// 512 block, M over the 120 block, and the network's own shapes (networkGemmShapes: the ones the
+// bench times).
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [3, 7, 2], [5, 8, 9], [13, 11, 300], [121, 17, 31], [37, 600, 5], [7, 9, 513], [250, 16, 9],
+  ...networkGemmShapes().map((s): [number, number, number] => [s.m, s.n, s.k]),
+];
 
 for (const build of ["simd", "scalar"] as Build[]) {
   test(`gemm equals the naive loop bit for bit, all transposes and accumulate (${build})`, async () => {
