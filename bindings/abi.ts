@@ -144,11 +144,5 @@ type AbiFunction<E extends AbiEntry> = (...args: Numbers<SplitParams<E[1]>>) => 
  *  and sizes are numbers; u32 results arrive as signed i32 and must be read with `>>> 0`. */
 export type CoreExports = { readonly memory: WebAssembly.Memory } & { [N in AbiName]: AbiFunction<(typeof ABI)[N]> };
 
-/** The parameter names of an entry, in order ("a, b: i32" -> ["a", "b"]). */
-export function abiParams(name: AbiName): string[] {
-  const p = ABI[name][1] as string;
-  return p === "" ? [] : p.split(", ").map((x) => x.split(":")[0]!.trim());
-}
-
 /** Every export the bindings rely on: the memory and every function of the table. */
 export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = ["memory", ...(Object.keys(ABI) as AbiName[])];

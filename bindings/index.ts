@@ -6,7 +6,7 @@
 // Every other module works through these; none builds its own view of `memory.buffer`.
 import { nodeBuiltin } from "./host.js";
 import { CORE_EXPORT_NAMES, type CoreExports } from "./abi.js";
-export { ABI, CORE_EXPORT_NAMES, abiParams, type AbiEntry, type AbiName, type CoreExports } from "./abi.js";
+export { ABI, CORE_EXPORT_NAMES, type AbiEntry, type AbiName, type CoreExports } from "./abi.js";
 
 /** Which binary: the SIMD128 reference, the scalar build (same bits), or relaxed SIMD
  *  (fused multiply-add: faster, but not bit-portable across CPUs and engines). */
