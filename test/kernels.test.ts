@@ -639,7 +639,7 @@ test("cnn_forward_experts (input padded once for all experts) gives each expert'
 // being fused into the CNN: each against a naive loop, in both builds, with the edge values
 // (-0, NaN, ties) where the rule is stated.
 for (const build of ["simd", "scalar"] as Build[]) {
-  test(`${build}: relu_forward/backward, flatten_forward/backward, argmax_rows and conv_weight_pack against naive loops`, async () => {
+  test(`${build}: relu_forward/backward, flatten_forward/backward, argmax_rows, im2col/col2im and conv_weight_pack against naive loops`, async () => {
     const core = await loadCore(build);
     const e = core.exports;
     core.scoped((alloc) => {
@@ -683,6 +683,30 @@ for (const build of ["simd", "scalar"] as Build[]) {
       losses.view.fill(9);
       e.argmax_rows(tz.ptr, Bz, K, 0, ty.ptr, losses.ptr); // no preds buffer
       assert.deepEqual([...losses.toArray()], wantP.map((p, b) => (p === labels[b] ? 0 : 1)));
+      // im2col: col[p, (kh, kw, c)] = x at the window (0 outside); col2im: its adjoint, summed in f32
+      // in increasing p then (kh, kw, c) order
+      {
+        const [B2, H2, W2, C2, KH2, KW2] = [2, 4, 5, 3, 3, 3], pad2 = 1, Kc = KH2 * KW2 * C2, P = B2 * H2 * W2;
+        const x2 = randn(core, P * C2, 306), tx2 = alloc("f32", x2.length).set(x2), col = alloc("f32", P * Kc);
+        e.im2col(tx2.ptr, B2, H2, W2, C2, KH2, KW2, pad2, col.ptr);
+        const wantCol = new Float32Array(P * Kc);
+        const dcol = randn(core, P * Kc, 307), wantDx = new Float32Array(P * C2);
+        for (let b = 0; b < B2; b++) for (let h = 0; h < H2; h++) for (let w = 0; w < W2; w++) {
+          const p = (b * H2 + h) * W2 + w;
+          for (let kh = 0; kh < KH2; kh++) for (let kw = 0; kw < KW2; kw++) for (let c = 0; c < C2; c++) {
+            const hh = h + kh - pad2, ww = w + kw - pad2, k = (kh * KW2 + kw) * C2 + c;
+            if (hh < 0 || hh >= H2 || ww < 0 || ww >= W2) continue;
+            const xi = ((b * H2 + hh) * W2 + ww) * C2 + c;
+            wantCol[p * Kc + k] = x2[xi]!;
+            wantDx[xi] = Math.fround(wantDx[xi]! + dcol[p * Kc + k]!);
+          }
+        }
+        bitsEqual(col.toArray(), wantCol, "im2col");
+        const tdcol = alloc("f32", dcol.length).set(dcol), dx = alloc("f32", P * C2);
+        dx.view.fill(NaN);
+        e.col2im(tdcol.ptr, B2, H2, W2, C2, KH2, KW2, pad2, dx.ptr);
+        bitsEqual(dx.toArray(), wantDx, "col2im");
+      }
       // conv_weight_pack: wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]
       const [Cw, Co, KH, KW] = [3, 5, 3, 2];
       const w = randn(core, Co * Cw * KH * KW, 305), tw = alloc("f32", w.length).set(w), wp = alloc("f32", w.length);
