@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { loadCore } from "./support/core.js";
 import { decodeNpy } from "../src/formats/npy.js";
 import { reportRouting } from "../src/report/pipeline.js";
-import { routingSummary } from "../src/commands/route.js";
+import { routingSummary } from "../src/measurements/route/render.js";
 import { runCli } from "./support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

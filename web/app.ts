@@ -15,7 +15,7 @@ import { tableI, tableII, fmt, fmtCI, paperCell } from "../src/estimators/tables
 import { PAPER_TABLE_II } from "../src/estimators/paper.js";
 import { RoutingProblem, blahutArimoto } from "../src/routing/index.js";
 import { figDRho } from "../src/report/figures.js";
-import { RHO_HEADER, rhoRows, routingSummary } from "../src/commands/route.js";
+import { RHO_HEADER, rhoRows, routingSummary } from "../src/measurements/route/render.js";
 import { renderReport, type RunInfo } from "../src/report/report.js";
 import { detMath, type DetMath } from "../src/math.js";
 import { VERSION } from "../src/version.js";

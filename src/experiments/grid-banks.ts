@@ -17,7 +17,9 @@ import { paramsSha } from "../bank/store.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { lossMatrix, type LossMatrix } from "../estimators/draws.js";
 import type { LoadedDataset } from "../data/datasets.js";
-import { geometryOf, specFor, type CnnSpec } from "../model/cnn.js";
+import { DEFAULT_SPEC, geometryOf, specFor, type CnnSpec } from "../model/cnn.js";
+import type { Core } from "../../bindings/index.js";
+import type { BanksInputs } from "../measurements/measurement.js";
 
 /** Experts per evaluation group: the default bank's size, so its cached blocks match. */
 export const EVAL_GROUP = 25;
@@ -98,4 +100,15 @@ export function gridBankLosses(n: number, R: number, o: GridBankOptions): Promis
     }
     return { train: lossMatrix(train, R, Np, `L_train (n = ${n})`), test: testLosses(trained, data.test.count, n) };
   });
+}
+
+/** The banks of one dataset as a measurement's inputs (grid, scaling): trained through the
+ *  expert cache, or read from it. */
+export function cachedBanks(core: Core, o: Omit<GridBankOptions, "spec">): BanksInputs {
+  return {
+    core,
+    pair: (n, R) => gridBankLosses(n, R, o),
+    testLosses: (n, R, spec) => gridBankTestLosses(n, R, { ...o, ...(spec ? { spec } : {}) }),
+    spec: (w) => specFor(geometryOf(o.data.train), w ? { ...DEFAULT_SPEC, ...w } : DEFAULT_SPEC),
+  };
 }

@@ -13,7 +13,7 @@ import { runSelection } from "../estimators/sweep.js";
 import { lossMatrix } from "../estimators/draws.js";
 import { RoutingProblem, paperRoutingN, routingCurve, type RoutingLosses } from "../routing/index.js";
 import { detMath } from "../math.js";
-import { routeJson, type RouteJson } from "../commands/route.js";
+import { routeJson, type RouteJson } from "../routing/json.js";
 import { companionFigures, figures, resultsSha256, type BankResults, type CompanionResults, type Results } from "./report.js";
 import { runBounds } from "../estimators/tighter.js";
 import type { GridResult } from "../experiments/grid.js";

@@ -5,7 +5,8 @@
 import { canonicalJson } from "../bank/config.js";
 import { sha256Hex } from "../data/idx.js";
 import { renderTables } from "../estimators/tables.js";
-import { renderRoute, routingSummary, type RouteJson } from "../commands/route.js";
+import { renderRoute, routingSummary } from "../measurements/route/render.js";
+import type { RouteJson } from "../routing/json.js";
 import type { SelectionResult } from "../estimators/sweep.js";
 import type { BankConfig } from "../bank/config.js";
 import type { DatasetRef, ExpertRecord } from "../bank/store.js";

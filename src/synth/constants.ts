@@ -91,7 +91,7 @@
 import type { Core } from "../../bindings/index.js";
 import { detMath, type DetMath } from "../math.js";
 import { stream } from "../prng.js";
-import { chart, COLORS as C, type Series } from "../report/svg.js";
+import { chart, COLORS as C, type Series } from "../plot/svg.js";
 import { markdownTable } from "../estimators/tables.js";
 import { fitPowerLaw } from "../fit.js";
 import { meanSe, type MeanSe } from "../stats.js";
