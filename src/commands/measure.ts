@@ -3,7 +3,9 @@
 // emit (--json prints the result; otherwise the measurement's text). This file is the adapter
 // and the flags the selection measurements share.
 import type { Argv } from "yargs";
+import { join } from "node:path";
 import { Core } from "../../bindings/index.js";
+import { writeAtomic } from "../bank/files.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import type { Hooks, Measurement } from "../measurements/measurement.js";
 import type { SelectionConfig } from "../estimators/sweep.js";
@@ -38,6 +40,21 @@ export async function measure<I, O, R>(m: Measurement<I, O, R>, a: GlobalOptions
 /** measure, then print the result (--json) or its text. */
 export async function measureAndEmit<I, O, R>(m: Measurement<I, O, R>, a: GlobalOptions, options: O, load: () => Promise<I>, ready?: (inputs: I) => void): Promise<void> {
   emit(a, await measure(m, a, options, load, ready), (r) => m.render(r));
+}
+
+/** Writes `${name}.json`, `${name}.md` and the figures into `out` (each file atomically). */
+export async function writeExperiment(out: string, name: string, result: unknown, md: string, figures: Record<string, string>): Promise<string[]> {
+  for (const [file, svg] of Object.entries(figures)) await writeAtomic(join(out, file), svg);
+  await writeAtomic(join(out, `${name}.json`), JSON.stringify(result, null, 2) + "\n");
+  await writeAtomic(join(out, `${name}.md`), md);
+  return [`${name}.json`, `${name}.md`, ...Object.keys(figures)];
+}
+
+/** Prints a measurement's result; with --out, first writes it there (result, Markdown, figures). */
+export async function emitExperiment<I, O, R>(a: GlobalOptions & { out?: string }, m: Measurement<I, O, R>, r: R, core: Core): Promise<void> {
+  const md = m.render(r);
+  const files = a.out !== undefined ? await writeExperiment(a.out, m.name, r, md, m.figures?.(r, core) ?? {}) : [];
+  emit(a, r, () => (a.out !== undefined ? `${md}\nwritten to ${a.out}: ${files.join(", ")}` : md));
 }
 
 /** A bank's two loss matrices (.npy) and the core: the inputs of select, tables and bounds. */

@@ -12,11 +12,8 @@ import { Cnn, geometryOf } from "../model/cnn.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { runPipeline, pipelineConfig } from "../report/pipeline.js";
 import { runGrid } from "../experiments/grid.js";
-import { gatingOptions, runGating } from "../synth/gating.js";
-import { runConstants } from "../synth/constants.js";
-import { DEFAULT_RHOS } from "../experiments/scaling.js";
-import { scalingConfig, scalingRun } from "./scaling.js";
-import { gridBankLosses } from "../experiments/grid-banks.js";
+import { cachedBanks, gridBankLosses } from "../experiments/grid-banks.js";
+import { companion } from "../measurements/companion.js";
 import { renderReport, type RunInfo } from "../report/report.js";
 import { VERSION } from "../version.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
@@ -55,15 +52,7 @@ async function reproduce(a: ArgumentsCamelCase<ReproduceArgs>): Promise<void> {
       caches: { experts: expertCache(resolve(a.cache), warn), blocks: blockCache(resolve(a.cache), warn) },
       onProgress: progressReporter(a), onStage: say,
       ...(a.sensitivity ? { sensitivity: () => runGrid(core, (n, R) => gridBankLosses(n, R, { data, cache: a.cache, seed: a.seed, warn, workers, onProgress: progressReporter(a) }), { seed: a.seed }) } : {}),
-      ...(a.companion
-        ? {
-            companion: async () => ({
-              gating: runGating(core, gatingOptions(a.quick, a.seed)),
-              constants: runConstants(core, { quick: a.quick, seed: a.seed }),
-              scaling: await scalingRun(core, { ...scalingConfig(a.quick), data, cache: a.cache, workers, bankSeed: a.seed, seed: a.seed, rhos: DEFAULT_RHOS, onTrain: progressReporter(a), warn }),
-            }),
-          }
-        : {}),
+      ...(a.companion ? { companion: () => companion(cachedBanks(core, { data, cache: a.cache, workers, seed: a.seed, onProgress: progressReporter(a), warn }), a.quick, a.seed) } : {}),
     });
   } finally {
     await pool.close();

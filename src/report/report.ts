@@ -23,12 +23,8 @@ import type { ScalingResult } from "../experiments/scaling.js";
 import { renderScaling, scalingFigures } from "../experiments/scaling-report.js";
 
 /** The companion papers' experiments (reproduce --companion). */
-export interface CompanionResults {
-  gating: GatingResult;
-  constants: ConstantsResult;
-  /** Node only: its banks are trained through the cache */
-  scaling?: ScalingResult;
-}
+import type { CompanionResults } from "../measurements/companion.js";
+export type { CompanionResults };
 
 /** The companion experiments' figures: file name -> SVG text. */
 export function companionFigures(c: CompanionResults, math: DetMath): Record<string, string> {
