@@ -12,7 +12,7 @@ import { expertCache, blockCache } from "./cache.js";
 import { makeManifest, encodeExperts, writeBank, openBank, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
 import { sha256, writeFolder, checkOutDir, BANK_FOLDER_FILE } from "./files.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
-import { checkWorkers } from "../commands/workers.js";
+import { checkWorkers } from "../parallel/workers.js";
 import { encodeNpy } from "../formats/npy.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import type { LoadedDataset } from "../data/datasets.js";
