@@ -15,7 +15,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["bindings"],
   ["math", "prng", "formats", "data", "plot", "io", "model", "errors", "version", "stats", "fit", "input"],
   ["estimators", "routing", "bank", "parallel"],
-  ["experiments", "measurements", "synth", "sweeps"],
+  ["experiments", "measurements", "synth", "sweep", "sweeps"],
   ["report"],
   ["commands", "web", "bench", "cli", "serve", "output", "index", "node"],
 ];

@@ -13,7 +13,7 @@ export const bounds = measurement({
   name: "bounds",
   title: "every bound on the gap per alpha: Xu-Raginsky, individual-sample MI, conditional MI (both sub-Gaussian constants where they apply), PAC-Bayes-kl (delta), union, test set; against G, G_abs and G_pool",
   inputs: "pair",
-  defaults: { full: full as BoundsOptions, quick: { ...full, M: 10_000 } as BoundsOptions },
+  defaults: { full: full as BoundsOptions, quick: { ...full, M: 10_000, ismiRuns: 4000, ismiBlocks: 20, supersamples: 200, selectors: 200 } as BoundsOptions },
   validate(o: BoundsOptions, inputs) {
     checkRuns(o.M);
     checkInt("sample-size", o.m, 8, 32767);
