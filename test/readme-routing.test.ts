@@ -23,7 +23,7 @@ test("README's routing paragraph is the default bank's routing section rendered,
   const a = decodeNpy(new Uint8Array(readFileSync(FIXTURE)), FIXTURE);
   const [R, N] = a.shape as [number, number];
   assert.deepEqual([R, N], [25, 2000]);
-  const routing = reportRouting(core, { R, N, data: a.data as Uint8Array });
+  const routing = await reportRouting(core, { R, N, data: a.data as Uint8Array });
   assert.equal(routing.N, 2000);
   const summary = routingSummary(routing);
   const readme = oneLine(readFileSync(`${ROOT}README.md`, "utf8"));

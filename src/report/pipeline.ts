@@ -9,13 +9,15 @@ import { MNIST_GEOMETRY, geometryOf, specFor, type Geometry } from "../model/cnn
 import { trainExperts, evaluateSplit, bankStatistics, type LossMatrices, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
 import { sha256Hex, type Split } from "../data/idx.js";
 import { encodeNpy } from "../formats/npy.js";
-import { runSelection } from "../estimators/sweep.js";
 import { lossMatrix } from "../estimators/draws.js";
-import { RoutingProblem, paperRoutingN, routingCurve, type RoutingLosses } from "../routing/index.js";
+import type { RoutingLosses } from "../routing/index.js";
 import { detMath } from "../math.js";
-import { routeJson, type RouteJson } from "../routing/json.js";
+import type { RouteJson } from "../routing/json.js";
 import { companionFigures, figures, resultsSha256, type BankResults, type CompanionResults, type Results } from "./report.js";
-import { runBounds } from "../estimators/tighter.js";
+import { select } from "../measurements/select/index.js";
+import { bounds as boundsMeasurement } from "../measurements/bounds/index.js";
+import { route } from "../measurements/route/index.js";
+import type { PairInputs } from "../measurements/measurement.js";
 import type { GridResult } from "../experiments/grid.js";
 
 /** A dataset in memory: both splits with their files' sha-256, and the dataset id. */
@@ -85,13 +87,8 @@ export const REPORT_RHOS: readonly number[] = [0.05, 0.1, 0.2];
  * paper's rows, the first min(2000, N) test images, and every number of the section (the sweep,
  * its ends, D(rho) at REPORT_RHOS, the figure) comes from it.
  */
-export function reportRouting(core: Core, test: RoutingLosses): RouteJson {
-  const problem = RoutingProblem.create(core, test, paperRoutingN(test.N));
-  try {
-    return routeJson("losses-test.npy", routingCurve(core, problem, { rho: REPORT_RHOS }));
-  } finally {
-    problem.free();
-  }
+export function reportRouting(core: Core, test: RoutingLosses): Promise<RouteJson> {
+  return route.run({ core, test: lossMatrix(test.data, test.R, test.N, "L_test"), names: { test: "losses-test.npy" } }, { ...route.defaults.full, rho: [...REPORT_RHOS] });
 }
 
 export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
@@ -155,13 +152,12 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     matrices,
   };
 
-  const selection = await stage("selection and estimators", async () =>
-    runSelection(core, lossMatrix(mats.train.losses, R, mats.train.N, "L_train"), lossMatrix(mats.test.losses, R, mats.test.N, "L_test"), {
-      M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...signal,
-    }));
-  const routing = await stage("routing", async () => reportRouting(core, { R, N: mats.test.N, data: mats.test.losses }));
-  const L = (m: LossMatrices, what: string) => lossMatrix(m.losses, R, m.N, what);
-  const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, biasM: config.M, ...signal }));
+  // the report's measurements are the registry's entries, at the pipeline's configuration
+  const pair: PairInputs = { core, train: lossMatrix(mats.train.losses, R, mats.train.N, "L_train"), test: lossMatrix(mats.test.losses, R, mats.test.N, "L_test"), names: { train: "losses-train.npy", test: "losses-test.npy" } };
+  const hooks = inp.signal ? { signal: inp.signal } : {};
+  const selection = await stage("selection and estimators", () => select.run(pair, { ...select.defaults.full, M: config.M, bootstrap: config.bootstrap, seed: config.seed }, hooks));
+  const routing = await stage("routing", async () => reportRouting(core, pair.test));
+  const bounds = await stage("tighter bounds", () => boundsMeasurement.run(pair, { ...boundsMeasurement.defaults.full, M: config.boundsM, seed: config.seed, biasM: config.M }, hooks));
   const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
   const companion = inp.companion ? await stage("companion experiments", inp.companion) : undefined;
   const t0 = now();

@@ -5,7 +5,9 @@ import { DEFAULT_BOUNDS, renderBounds, runBounds, type BoundsConfig } from "../.
 import { checkAlphas, checkInt, checkLevel, checkRuns, checkSeed } from "../checks.js";
 import { measurement } from "../measurement.js";
 
-export type BoundsOptions = Pick<BoundsConfig, "M" | "m" | "alphas" | "seed" | "bootstrap" | "level" | "delta" | "ismiRuns" | "ismiBlocks" | "supersamples" | "selectors">;
+export type BoundsOptions = Pick<BoundsConfig, "M" | "m" | "alphas" | "seed" | "bootstrap" | "level" | "delta" | "ismiRuns" | "ismiBlocks" | "supersamples" | "selectors"> &
+  /** the M at which the bias of H(p_hat) is measured (default: the selection's 300) and its resamples */
+  Partial<Pick<BoundsConfig, "biasM" | "biasResamples">>;
 
 const { biasM: _b, biasResamples: _r, ...full } = DEFAULT_BOUNDS;
 
