@@ -6,40 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { registry } from "../src/measurements/registry.js";
-import type { BanksInputs, CoreInputs, InputKind, PairInputs, TestInputs } from "../src/measurements/measurement.js";
-import { syntheticBank } from "../src/bench/synthetic-bank.js";
-import { firstExperts } from "../src/experiments/grid.js";
-import { MNIST_GEOMETRY, specFor, DEFAULT_SPEC } from "../src/model/cnn.js";
+import type { CoreInputs } from "../src/measurements/measurement.js";
+import { syntheticInputs } from "../src/bench/measurements.js";
 import { runCli } from "./support/cli.js";
 import { loadCore } from "./support/core.js";
-
-const BANK = { R: 12, nPool: 3000, nTest: 1000 };
-
-async function inputsFor(kind: InputKind): Promise<CoreInputs | TestInputs | PairInputs | BanksInputs> {
-  const core = await loadCore();
-  const { train, test } = syntheticBank(core, { ...BANK, seed: 5 });
-  switch (kind) {
-    case "core":
-      return { core };
-    case "test":
-      return { core, test, names: { test: "losses-test.npy" } };
-    case "pair":
-      return { core, train, test, names: { train: "losses-train.npy", test: "losses-test.npy" } };
-    case "banks": {
-      // a bank per (n, spec): synthetic, seeded by them; its first R experts
-      const bank = (n: number, conv1: number, R: number) => syntheticBank(core, { ...BANK, R: Math.max(R, 2), seed: n + conv1 });
-      return {
-        core,
-        pair: async (n, R) => {
-          const b = bank(n, DEFAULT_SPEC.conv1, R);
-          return { train: firstExperts(b.train, R), test: firstExperts(b.test, R) };
-        },
-        testLosses: async (n, R, spec) => firstExperts(bank(n, (spec ?? DEFAULT_SPEC).conv1, R).test, R),
-        spec: (w) => specFor(MNIST_GEOMETRY, w ? { ...DEFAULT_SPEC, ...w } : DEFAULT_SPEC),
-      };
-    }
-  }
-}
 
 /** The paths in `x` that JSON would change or drop: typed arrays, NaN/Infinity, undefined,
  *  functions, class instances (-0 is allowed: it prints as 0, the paper's "-0.0000"). */
@@ -71,7 +41,7 @@ test("the registry: unique kebab-case names, each a command of the CLI with its 
 
 for (const m of registry) {
   test(`${m.name}: quick defaults validate and run; the result is JSON-safe, renders, and its figures are SVG`, { timeout: 120_000 }, async () => {
-    const inputs = await inputsFor(m.inputs);
+    const inputs = syntheticInputs(await loadCore(), m.inputs);
     const options = m.defaults.quick as never;
     m.validate(options);
     m.validate(options, inputs as never);
