@@ -17,6 +17,8 @@ export { Cnn, CoreDataset, DEFAULT_SPEC, DEFAULT_ADAM, TENSOR_NAMES, MNIST_GEOME
 export type { CnnSpec, AdamConfig, TensorLayout, TensorName, Geometry } from "./model/cnn.js";
 export { encodeSafetensors, decodeSafetensors } from "./formats/safetensors.js";
 export { encodeNpy, decodeNpy } from "./formats/npy.js";
+export { lossMatrix, errorCounts, decodeLossMatrix } from "./formats/losses.js";
+export type { LossMatrix } from "./formats/losses.js";
 export * as routing from "./routing/index.js";
 export * as grid from "./experiments/grid.js";
 export * as gating from "./synth/gating.js";

@@ -7,10 +7,9 @@
 import { Core, coreUrl } from "../bindings/index.js";
 import { WorkerPool } from "../src/parallel/pool.js";
 import { runPipeline, pipelineConfig, type PipelineConfig, type PipelineDataset, type PipelineOutput } from "../src/report/pipeline.js";
-import { MemoryCache, type Progress, type TrainedExpert } from "../src/bank/bank.js";
+import { MemoryCache, type EvalBlock, type Progress, type TrainedExpert } from "../src/bank/bank.js";
 import { datasetId, makeDataset, parseIdx, rawIdxBytes, sha256Hex, type IdxKind } from "../src/data/idx.js";
 import { runSelection, type AlphaResult } from "../src/estimators/sweep.js";
-import { lossMatrix, type LossMatrix } from "../src/estimators/draws.js";
 import { tableI, tableII, fmt, fmtCI, paperCell } from "../src/estimators/tables.js";
 import { PAPER_TABLE_II } from "../src/estimators/paper.js";
 import { RoutingProblem, blahutArimoto } from "../src/routing/index.js";
@@ -135,7 +134,7 @@ function download(name: string, text: string, type: string): void {
 // ---- the core, the caches, the dataset -------------------------------------------------------------
 
 
-const caches = { experts: new MemoryCache<TrainedExpert>(), blocks: new MemoryCache<{ losses: Uint8Array; preds: Uint8Array }>() };
+const caches = { experts: new MemoryCache<TrainedExpert>(), blocks: new MemoryCache<EvalBlock>() };
 let core: Core;
 let math: DetMath;
 let coreSha256 = "";
@@ -255,8 +254,6 @@ interface Finished {
   out: PipelineOutput;
   config: PipelineConfig;
   report: { resultsSha256: string; results: PipelineOutput["results"]; run: RunInfo };
-  train: LossMatrix;
-  test: LossMatrix;
   routing: RoutingProblem;
 }
 let last: Finished | null = null;
@@ -323,13 +320,8 @@ function show(out: PipelineOutput, config: PipelineConfig, run: RunInfo): void {
   last?.routing.free();
   const { results, sha } = out;
   const R = config.bank.experts;
-  const routing = RoutingProblem.create(core, { R, N: out.mats.test.N, data: out.mats.test.losses }, results.routing.N);
-  last = {
-    out, config, routing,
-    report: { resultsSha256: sha, results, run },
-    train: lossMatrix(out.mats.train.losses, R, out.mats.train.N, "L_train"),
-    test: lossMatrix(out.mats.test.losses, R, out.mats.test.N, "L_test"),
-  };
+  const routing = RoutingProblem.create(core, out.mats.test, results.routing.N);
+  last = { out, config, routing, report: { resultsSha256: sha, results, run } };
   const b = results.bank, acc = b.testAccuracy;
   const facts: [string, string][] = [
     ["dataset", `${results.dataset.name} (${int(results.dataset.trainCount)} training / ${int(results.dataset.testCount)} test images), id ${results.dataset.id.slice(0, 16)}…`],
@@ -435,7 +427,7 @@ function updateAlpha(): void {
   const a = Number(ui.alpha.value);
   ui.alphaValue.textContent = a.toFixed(2);
   const t0 = performance.now();
-  const sel = runSelection(core, last.train, last.test, { M: last.config.M, seed: last.config.seed, bootstrap: sliderBootstrap(last.config), alphas: [a] });
+  const sel = runSelection(core, last.out.mats.train, last.out.mats.test, { M: last.config.M, seed: last.config.seed, bootstrap: sliderBootstrap(last.config), alphas: [a] });
   const ms = performance.now() - t0;
   const row = sel.readings.paper.alphas[0]!;
   const paper = PAPER_TABLE_II.find((r) => r.alpha === row.alpha) ?? null;

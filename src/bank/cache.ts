@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { encodeSafetensors, decodeSafetensors } from "../formats/safetensors.js";
 import { writeAtomic, sha256 } from "./files.js";
-import type { ResultCache, TrainedExpert } from "./bank.js";
+import type { EvalBlock, ResultCache, TrainedExpert } from "./bank.js";
 
 type Arrays = Record<string, Float32Array | Uint8Array>;
 
@@ -56,6 +56,6 @@ export function expertCache(dir: string, warn: (s: string) => void): ResultCache
   return new FsCache<TrainedExpert & Arrays>(dir, "experts", ["params", "testLosses", "testPreds"], warn) as unknown as ResultCache<TrainedExpert>;
 }
 
-export function blockCache(dir: string, warn: (s: string) => void): ResultCache<{ losses: Uint8Array; preds: Uint8Array }> {
-  return new FsCache<{ losses: Uint8Array; preds: Uint8Array }>(dir, "eval", ["losses", "preds"], warn);
+export function blockCache(dir: string, warn: (s: string) => void): ResultCache<EvalBlock> {
+  return new FsCache<EvalBlock & Arrays>(dir, "eval", ["losses", "preds"], warn);
 }

@@ -78,9 +78,10 @@ export function makeManifest(config: BankConfig, dataset: DatasetRef, core: { bu
 }
 
 /** Writes the bank folder whole (bank/files.ts writeFolder): experts.safetensors and
- *  manifest.json of one run, never a mix of two; an earlier bank there is replaced. */
-export async function writeBank(dir: string, manifest: Manifest, file: Uint8Array): Promise<void> {
-  await writeFolder(dir, { "experts.safetensors": file, "manifest.json": JSON.stringify(manifest, null, 2) + "\n" });
+ *  manifest.json of one run (with `extra` files of the same run, e.g. its loss matrices), never
+ *  a mix of two; an earlier bank there is replaced. */
+export async function writeBank(dir: string, manifest: Manifest, file: Uint8Array, extra: Record<string, Uint8Array> = {}): Promise<void> {
+  await writeFolder(dir, { "experts.safetensors": file, "manifest.json": JSON.stringify(manifest, null, 2) + "\n", ...extra });
 }
 
 /** A manifest that breaks the schema: one line naming the file and the field. */

@@ -5,7 +5,7 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
 import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
-import { readLossPair } from "./losses.js";
+import { readLossPair } from "../formats/losses.js";
 import { DEFAULT_BOUNDS, renderBounds, runBounds } from "../estimators/tighter.js";
 import { checkAlphas, checkInt, checkLevel, checkSeed, checkRuns } from "./checks.js";
 

@@ -8,7 +8,7 @@ import { Core } from "../../bindings/index.js";
 import { UsageError } from "../errors.js";
 import { checkSeed } from "./checks.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
-import { readLossMatrix } from "./losses.js";
+import { readLossMatrix } from "../formats/losses.js";
 import { RoutingProblem } from "../routing/ba.js";
 import { constrainedD, paperRoutingN, PAPER_ROUTING_N } from "../routing/curve.js";
 import { privateGateSweep, PRIVATE_EPSILONS } from "../routing/private.js";

@@ -5,7 +5,7 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
 import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
-import { readLossMatrix } from "./losses.js";
+import { readLossMatrix } from "../formats/losses.js";
 import { checkInt, POINTS_MAX } from "./checks.js";
 import { RoutingProblem, type BaMethod, type BaResult } from "../routing/ba.js";
 import { lambdaGrid, paperRoutingN, PAPER_ROUTING_N, routingCurve, type RoutingCurve } from "../routing/curve.js";

@@ -4,14 +4,14 @@
 // pool, the caches (files in Node, memory in a browser) and the dataset bytes.
 import type { Core } from "../../bindings/index.js";
 import type { WorkerPool } from "../parallel/pool.js";
-import { DEFAULT_BANK, canonicalJson, checkGeometry, datasetLabel, datasetRef, expertKey, validateBankConfig, type BankConfig } from "../bank/config.js";
+import { DEFAULT_BANK, checkGeometry, datasetLabel, datasetRef, validateBankConfig, type BankConfig } from "../bank/config.js";
 import { MNIST_GEOMETRY, geometryOf, specFor, type Geometry } from "../model/cnn.js";
-import { trainExperts, evaluateSplit, bankStatistics, type LossMatrices, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
+import { bankStatistics, type EvalBlock, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
+import { trainBank, evaluateBank, bankSha256, stackParams, type StageExpert } from "../bank/stage.js";
 import { sha256Hex, type Split } from "../data/idx.js";
-import { encodeNpy } from "../formats/npy.js";
+import { lossFiles, type LossMatrix } from "../formats/losses.js";
 import { runSelection } from "../estimators/sweep.js";
-import { lossMatrix } from "../estimators/draws.js";
-import { RoutingProblem, paperRoutingN, routingCurve, type RoutingLosses } from "../routing/index.js";
+import { RoutingProblem, paperRoutingN, routingCurve } from "../routing/index.js";
 import { detMath } from "../math.js";
 import { routeJson, type RouteJson } from "../commands/route.js";
 import { companionFigures, figures, resultsSha256, type BankResults, type CompanionResults, type Results } from "./report.js";
@@ -51,7 +51,7 @@ export interface PipelineInput {
   config: PipelineConfig;
   /** sha-256 of the reference core's bytes: part of every cache key */
   coreSha256: string;
-  caches: { experts: ResultCache<TrainedExpert>; blocks: ResultCache<{ losses: Uint8Array; preds: Uint8Array }> };
+  caches: { experts: ResultCache<TrainedExpert>; blocks: ResultCache<EvalBlock> };
   onProgress?: (p: Progress) => void;
   /** called as each stage starts; a promise it returns is awaited (the browser app paints then) */
   onStage?: (stage: string) => void;
@@ -69,8 +69,8 @@ export interface PipelineOutput {
   sha: string;
   figures: Record<string, string>;
   timings: Record<string, number>;
-  experts: { r: number; params: Float32Array; testAccuracy: number; testErrors: number }[];
-  mats: Record<"train" | "test", LossMatrices>;
+  experts: StageExpert[];
+  mats: Record<"train" | "test", Required<LossMatrix>>;
   /** the .npy bytes of the four matrices, by file name */
   npy: Record<string, Uint8Array>;
 }
@@ -85,7 +85,7 @@ export const REPORT_RHOS: readonly number[] = [0.05, 0.1, 0.2];
  * paper's rows, the first min(2000, N) test images, and every number of the section (the sweep,
  * its ends, D(rho) at REPORT_RHOS, the figure) comes from it.
  */
-export function reportRouting(core: Core, test: RoutingLosses): RouteJson {
+export function reportRouting(core: Core, test: LossMatrix): RouteJson {
   const problem = RoutingProblem.create(core, test, paperRoutingN(test.N));
   try {
     return routeJson("losses-test.npy", routingCurve(core, problem, { rho: REPORT_RHOS }));
@@ -112,37 +112,20 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const progress = inp.onProgress ? { onProgress: inp.onProgress } : {};
   const signal = inp.signal ? { signal: inp.signal } : {};
 
-  const trained = await stage("bank: train", () => trainExperts({
-    pool, config: config.bank, start: 0, end: R, testCount: data.test.count, key: (r) => expertKey(config.bank, r, data.id, inp.coreSha256), cache: inp.caches.experts, ...progress, ...signal,
+  const { experts, test } = await stage("bank: train", () => trainBank({
+    pool, config: config.bank, start: 0, end: R, datasetId: data.id, testCount: data.test.count, coreSha256: inp.coreSha256, cache: inp.caches.experts, ...progress, ...signal,
   }));
-  const experts = await Promise.all(trained.map(async (e, r) => {
-    const errors = e.testLosses.reduce((s, x) => s + x, 0);
-    return { r, params: e.params, testErrors: errors, testAccuracy: 1 - errors / data.test.count, sha256: await sha256Hex(new Uint8Array(e.params.buffer, e.params.byteOffset, e.params.byteLength)) };
-  }));
-
   const mats = await stage("bank: loss matrices", async () => {
-    const N = data.test.count;
-    const test = { losses: new Uint8Array(R * N), preds: new Uint8Array(R * N), R, N };
-    trained.forEach((e, r) => { test.losses.set(e.testLosses, r * N); test.preds.set(e.testPreds, r * N); });
-    const params = new Float32Array(R * trained[0]!.params.length);
-    trained.forEach((e, r) => params.set(e.params, r * e.params.length));
-    const bankSha = await sha256Hex(text(canonicalJson(experts.map((e) => e.sha256))));
-    const train = await evaluateSplit({
-      pool, spec: config.bank.spec, params, R, split: "train", N: data.train.count,
-      key: (s, e) => sha256Hex(text(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split: "train", s, e, csha: inp.coreSha256 }))),
-      cache: inp.caches.blocks, ...progress, ...signal,
+    const bankSha = await bankSha256(experts.map((e) => e.sha256));
+    const train = await evaluateBank({
+      pool, spec: config.bank.spec, params: stackParams(experts.map((e) => e.params)), R, bankSha, datasetId: data.id, coreSha256: inp.coreSha256,
+      split: "train", N: data.train.count, cache: inp.caches.blocks, ...progress, ...signal,
     });
     return { train, test };
   });
-  const npy: Record<string, Uint8Array> = {};
+  const npy = lossFiles(mats);
   const matrices: Record<string, string> = {};
-  for (const split of ["train", "test"] as const) {
-    for (const [what, arr] of [["losses", mats[split].losses], ["preds", mats[split].preds]] as const) {
-      const name = `${what}-${split}.npy`;
-      npy[name] = encodeNpy("u8", [R, mats[split].N], arr);
-      matrices[name] = await sha256Hex(npy[name]!);
-    }
-  }
+  for (const [name, bytes] of Object.entries(npy)) matrices[name] = await sha256Hex(bytes);
   const st = bankStatistics(mats);
   const { matrix: _matrix, ...disagreement } = st.disagreement;
   const bank: BankResults = {
@@ -156,12 +139,11 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   };
 
   const selection = await stage("selection and estimators", async () =>
-    runSelection(core, lossMatrix(mats.train.losses, R, mats.train.N, "L_train"), lossMatrix(mats.test.losses, R, mats.test.N, "L_test"), {
+    runSelection(core, mats.train, mats.test, {
       M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...signal,
     }));
-  const routing = await stage("routing", async () => reportRouting(core, { R, N: mats.test.N, data: mats.test.losses }));
-  const L = (m: LossMatrices, what: string) => lossMatrix(m.losses, R, m.N, what);
-  const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, biasM: config.M, ...signal }));
+  const routing = await stage("routing", async () => reportRouting(core, mats.test));
+  const bounds = await stage("tighter bounds", async () => runBounds(core, mats.train, mats.test, { M: config.boundsM, seed: config.seed, biasM: config.M, ...signal }));
   const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
   const companion = inp.companion ? await stage("companion experiments", inp.companion) : undefined;
   const t0 = now();

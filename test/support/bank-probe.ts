@@ -78,9 +78,9 @@ export async function bankProbe(bytes: Record<(typeof BANK_PROBE.files)[number],
     const mTest = await evaluate("test", test.count);
     return {
       experts: await Promise.all(trained.map((e) => hex(e.params))),
-      lossesTrain: await hex(mTrain.losses),
+      lossesTrain: await hex(mTrain.data),
       predsTrain: await hex(mTrain.preds),
-      lossesTest: await hex(mTest.losses),
+      lossesTest: await hex(mTest.data),
       predsTest: await hex(mTest.preds),
       trainTaskTestLosses: await hex(concat(trained.map((e) => e.testLosses), (n) => new Uint8Array(n))),
       testErrors: trained.map((e) => e.testLosses.reduce((s, x) => s + x, 0)),
