@@ -8,7 +8,8 @@ import { Core, coreUrl } from "../bindings/index.js";
 import { WorkerPool } from "../src/parallel/pool.js";
 import { runPipeline, pipelineConfig, type PipelineConfig, type PipelineDataset, type PipelineOutput } from "../src/report/pipeline.js";
 import { MemoryCache, type EvalBlock, type Progress, type TrainedExpert } from "../src/bank/bank.js";
-import { datasetId, makeDataset, parseIdx, rawIdxBytes, sha256Hex, type IdxKind } from "../src/data/idx.js";
+import { idxDataset, loadIdxSplit, type IdxSource } from "../src/data/idx.js";
+import { sha256Hex } from "../src/io/sha256.js";
 import { runSelection, type AlphaResult } from "../src/estimators/sweep.js";
 import { tableI, tableII, fmt, fmtCI, paperCell } from "../src/estimators/tables.js";
 import { PAPER_TABLE_II } from "../src/estimators/paper.js";
@@ -143,7 +144,6 @@ let coreSha256 = "";
 const MNIST_ROUTE = "/data/mnist";
 const MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] as const;
 const FILE_INPUTS = ["f-train-images", "f-train-labels", "f-test-images", "f-test-labels"] as const;
-const KINDS: IdxKind[] = ["images", "labels", "images", "labels"];
 
 interface Source {
   /** "mnist" or "idx" (the dataset name Node records: `--dataset mnist` or four files) */
@@ -182,27 +182,12 @@ function chosenSource(): Source {
 
 let loaded: { key: string; data: PipelineDataset } | null = null;
 
-/** Reads the four files as Node's loadDataset does: gunzip if needed, parse, hash the raw bytes. */
+/** Reads the four files with the library's readers, as Node's loadDataset does (gunzip if
+ *  needed, parse, hash the decompressed bytes). */
 async function loadDataset(src: Source, say: (s: string) => void): Promise<PipelineDataset> {
   if (loaded?.key === src.key) return loaded.data;
-  const parsed = [];
-  for (const [i, f] of src.files.entries()) {
-    say(`reading ${f.name}`);
-    const raw = await rawIdxBytes(await f.bytes(), f.name);
-    parsed.push({ arr: parseIdx(raw, f.name, KINDS[i]), sha: await sha256Hex(raw), name: f.name });
-  }
-  const [ti, tl, si, sl] = parsed as [(typeof parsed)[0], (typeof parsed)[0], (typeof parsed)[0], (typeof parsed)[0]];
-  const train = makeDataset(ti.arr, tl.arr, { images: ti.name, labels: tl.name });
-  const test = makeDataset(si.arr, sl.arr, { images: si.name, labels: sl.name });
-  if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new MoeBankError(`${si.name}: test images are ${test.rows}x${test.cols} but train images are ${train.rows}x${train.cols}`);
-  }
-  const data: PipelineDataset = {
-    name: src.name,
-    id: await datasetId([ti.sha, tl.sha, si.sha, sl.sha]),
-    train: { ...train, sha256: { images: ti.sha, labels: tl.sha } },
-    test: { ...test, sha256: { images: si.sha, labels: sl.sha } },
-  };
+  const [ti, tl, si, sl] = src.files.map((f) => ({ name: f.name, bytes: () => (say(`reading ${f.name}`), f.bytes()) })) as [IdxSource, IdxSource, IdxSource, IdxSource];
+  const data = await idxDataset(src.name, await loadIdxSplit(ti, tl), await loadIdxSplit(si, sl), si.name);
   loaded = { key: src.key, data };
   return data;
 }

@@ -10,8 +10,9 @@ import { bankStatistics, summary, type Progress } from "./bank.js";
 export { summary } from "./bank.js";
 import { trainBank, cachedTestLosses, evaluateBank, bankSha256, stackParams, type SplitName } from "./stage.js";
 import { expertCache, blockCache } from "./cache.js";
-import { makeManifest, encodeExperts, writeBank, openBank, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
-import { sha256, writeFolder, checkOutDir, BANK_FOLDER_FILE } from "./files.js";
+import { makeManifest, encodeExperts, writeBank, openBank, BANK_FOLDER_FILE, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
+import { writeFolder, checkOutDir } from "../io/files.js";
+import { sha256Hex } from "../io/sha256.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { checkWorkers } from "../commands/workers.js";
 import { lossFiles, type LossMatrix } from "../formats/losses.js";
@@ -20,7 +21,7 @@ import type { LoadedDataset } from "../data/datasets.js";
 
 /** sha-256 of the reference (simd) core: part of every cache key. */
 export async function coreSha(): Promise<string> {
-  return sha256(new Uint8Array(await readFile(fileURLToPath(coreUrl("simd")))));
+  return sha256Hex(new Uint8Array(await readFile(fileURLToPath(coreUrl("simd")))));
 }
 
 export { datasetRef } from "./config.js";
@@ -74,7 +75,7 @@ export async function writeBankFolder(out: string, b: { config: BankConfig; data
   const net = new Cnn(await Core.load(), b.config.spec);
   const file = encodeExperts(b.experts, net.layout);
   net.free();
-  const manifest = makeManifest(b.config, b.dataset, { build: "simd", sha256: b.coreSha256 }, b.range, b.experts, file);
+  const manifest = await makeManifest(b.config, b.dataset, { build: "simd", sha256: b.coreSha256 }, b.range, b.experts, file);
   await writeBank(out, manifest, file, b.extra);
   return manifest;
 }
@@ -129,7 +130,7 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
   const done = mats as Record<SplitName, Required<LossMatrix>>;
   const written: Record<string, Uint8Array | string> = lossFiles(done);
   const files: Record<string, string> = {};
-  for (const [name, bytes] of Object.entries(written)) files[name] = sha256(bytes as Uint8Array);
+  for (const [name, bytes] of Object.entries(written)) files[name] = await sha256Hex(bytes as Uint8Array);
   const st = bankStatistics(done);
   const report: EvalReport = {
     bank: { sha256OfExperts: bankSha, config: manifest.config, dataset: manifest.dataset },

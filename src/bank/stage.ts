@@ -6,12 +6,23 @@
 // all run these functions, so a block one of them evaluated is reused by every other.
 import type { WorkerPool } from "../parallel/pool.js";
 import type { CnnSpec } from "../model/cnn.js";
-import { sha256Hex } from "../data/idx.js";
+import { sha256Hex } from "../io/sha256.js";
 import { lossMatrix, errorCounts, type LossMatrix } from "../formats/losses.js";
-import { canonicalJson, expertKey, type ExpertConfig } from "./config.js";
+import { canonicalJson, expertKey, type BankConfig, type ExpertConfig } from "./config.js";
 import { trainExperts, evaluateSplit, type EvalBlock, type Progress, type ResultCache, type TrainedExpert } from "./bank.js";
 
 export type SplitName = "train" | "test";
+
+/** The caches a bank goes through: trained experts, and evaluated blocks (files in Node, memory in
+ *  a browser). */
+export interface BankCaches {
+  experts: ResultCache<TrainedExpert>;
+  blocks: ResultCache<EvalBlock>;
+}
+
+/** Runs (and may time and announce) one named step of a run; the default runs it plainly. */
+export type StageFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+const plainStage: StageFn = (_name, fn) => fn();
 
 /** What a stage reports to and is stopped by. */
 export interface StageHooks {
@@ -19,8 +30,6 @@ export interface StageHooks {
   signal?: AbortSignal;
   warn?: (s: string) => void;
 }
-
-const text = (s: string) => new TextEncoder().encode(s);
 
 /** sha-256 of an expert's parameters as little-endian f32 in PyTorch layout (the manifest's
  *  perExpert[r].sha256). */
@@ -31,7 +40,7 @@ export function paramsSha256(params: Float32Array): Promise<string> {
 /** The bank hash (eval.json's bank.sha256OfExperts): sha-256 of the canonical JSON of the
  *  experts' parameter hashes, in index order. */
 export function bankSha256(expertShas: readonly string[]): Promise<string> {
-  return sha256Hex(text(canonicalJson(expertShas)));
+  return sha256Hex(canonicalJson(expertShas));
 }
 
 /** The cache key of the evaluation block of images [start, end) of `split` by the experts of the
@@ -39,7 +48,7 @@ export function bankSha256(expertShas: readonly string[]): Promise<string> {
  *  canonical JSON {kind: "eval", bankSha, datasetId, split, s, e, csha}. The one definition:
  *  every evaluation of a bank keys its blocks here. */
 export function evalBlockKey(k: { bankSha: string; datasetId: string; split: SplitName; start: number; end: number; coreSha256: string }): Promise<string> {
-  return sha256Hex(text(canonicalJson({ kind: "eval", bankSha: k.bankSha, datasetId: k.datasetId, split: k.split, s: k.start, e: k.end, csha: k.coreSha256 })));
+  return sha256Hex(canonicalJson({ kind: "eval", bankSha: k.bankSha, datasetId: k.datasetId, split: k.split, s: k.start, e: k.end, csha: k.coreSha256 }));
 }
 
 /** An expert of a trained bank, as its manifest records it (bank/store.ts BankExpert) plus its
@@ -138,4 +147,30 @@ export async function evaluateBank(o: StageHooks & {
 
 function hooks(o: StageHooks): StageHooks {
   return { ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.warn ? { warn: o.warn } : {}) };
+}
+
+/** A whole bank through the caches, as a reproduction builds it: experts [0, R) of `config`
+ *  trained ("bank: train"), L_test from the training tasks and L_train evaluated in cached blocks
+ *  ("bank: loss matrices"), with the bank hash. */
+export async function buildBank(o: StageHooks & {
+  pool: WorkerPool;
+  config: BankConfig;
+  data: { id: string; train: { count: number }; test: { count: number } };
+  coreSha256: string;
+  caches: BankCaches;
+  stage?: StageFn;
+}): Promise<{ experts: StageExpert[]; bankSha: string; mats: Record<SplitName, Required<LossMatrix>> }> {
+  const stage = o.stage ?? plainStage;
+  const { pool, config, data } = o;
+  const { experts, test } = await stage("bank: train", () => trainBank({
+    pool, config, start: 0, end: config.experts, datasetId: data.id, testCount: data.test.count, coreSha256: o.coreSha256, cache: o.caches.experts, ...hooks(o),
+  }));
+  return stage("bank: loss matrices", async () => {
+    const bankSha = await bankSha256(experts.map((e) => e.sha256));
+    const train = await evaluateBank({
+      pool, spec: config.spec, params: stackParams(experts.map((e) => e.params)), R: config.experts, bankSha, datasetId: data.id, coreSha256: o.coreSha256,
+      split: "train", N: data.train.count, cache: o.caches.blocks, ...hooks(o),
+    });
+    return { experts, bankSha, mats: { train, test } };
+  });
 }

@@ -7,7 +7,7 @@ import { Core } from "../../bindings/index.js";
 import { coreSha, writeBankFolder } from "../bank/run.js";
 import { datasetRef } from "../bank/config.js";
 import { expertCache, blockCache } from "../bank/cache.js";
-import { checkOutDir, writeAtomic } from "../bank/files.js";
+import { checkOutDir, writeAtomic } from "../io/files.js";
 import { geometryOf } from "../model/cnn.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { runPipeline, pipelineConfig } from "../report/pipeline.js";

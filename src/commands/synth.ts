@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Core } from "../../bindings/index.js";
 import { detMath, log10Of } from "../math.js";
 import { UsageError } from "../errors.js";
-import { checkOutDir, writeAtomic } from "../bank/files.js";
+import { checkOutDir, writeAtomic } from "../io/files.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { gatingOptions, runGating, type GatingResult } from "../synth/gating.js";
 import { gatingFigures, renderGating } from "../synth/gating-report.js";

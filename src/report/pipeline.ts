@@ -6,9 +6,11 @@ import type { Core } from "../../bindings/index.js";
 import type { WorkerPool } from "../parallel/pool.js";
 import { DEFAULT_BANK, checkGeometry, datasetLabel, datasetRef, validateBankConfig, type BankConfig } from "../bank/config.js";
 import { MNIST_GEOMETRY, geometryOf, specFor, type Geometry } from "../model/cnn.js";
-import { bankStatistics, type EvalBlock, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
-import { trainBank, evaluateBank, bankSha256, stackParams, type StageExpert } from "../bank/stage.js";
-import { sha256Hex, type Split } from "../data/idx.js";
+import { bankStatistics, type Progress } from "../bank/bank.js";
+import { buildBank, type BankCaches, type StageExpert, type StageFn } from "../bank/stage.js";
+export type { StageFn } from "../bank/stage.js";
+import type { HashedSplit } from "../data/idx.js";
+import { sha256Hex } from "../io/sha256.js";
 import { lossFiles, type LossMatrix } from "../formats/losses.js";
 import { runSelection } from "../estimators/sweep.js";
 import { RoutingProblem, paperRoutingN, routingCurve } from "../routing/index.js";
@@ -22,8 +24,8 @@ import type { GridResult } from "../experiments/grid.js";
 export interface PipelineDataset {
   name: string;
   id: string;
-  train: Split & { sha256: { images: string; labels: string } };
-  test: Split & { sha256: { images: string; labels: string } };
+  train: HashedSplit;
+  test: HashedSplit;
 }
 
 export interface PipelineConfig {
@@ -51,7 +53,7 @@ export interface PipelineInput {
   config: PipelineConfig;
   /** sha-256 of the reference core's bytes: part of every cache key */
   coreSha256: string;
-  caches: { experts: ResultCache<TrainedExpert>; blocks: ResultCache<EvalBlock> };
+  caches: BankCaches;
   onProgress?: (p: Progress) => void;
   /** called as each stage starts; a promise it returns is awaited (the browser app paints then) */
   onStage?: (stage: string) => void;
@@ -75,8 +77,6 @@ export interface PipelineOutput {
   npy: Record<string, Uint8Array>;
 }
 
-const text = (s: string) => new TextEncoder().encode(s);
-
 /** The rates (nats) at which the report gives D(rho) of eq. 27. */
 export const REPORT_RHOS: readonly number[] = [0.05, 0.1, 0.2];
 
@@ -94,34 +94,28 @@ export function reportRouting(core: Core, test: LossMatrix): RouteJson {
   }
 }
 
-export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
-  const { core, pool, data, config } = inp;
-  const now = inp.now ?? (() => performance.now());
-  const timings: Record<string, number> = {};
-  const stage = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    await inp.onStage?.(name);
-    inp.signal?.throwIfAborted();
-    const t0 = now();
-    const r = await fn();
-    timings[name] = (now() - t0) / 1000;
-    return r;
-  };
-  validateBankConfig(config.bank, data.train.count);
-  checkGeometry(config.bank.spec, geometryOf(data.train), "the pipeline's bank", datasetLabel(data));
-  const R = config.bank.experts;
-  const progress = inp.onProgress ? { onProgress: inp.onProgress } : {};
-  const signal = inp.signal ? { signal: inp.signal } : {};
+/** The bank of a run, trained and evaluated through the caches: its experts, loss matrices, their
+ *  .npy bytes and the report's bank section. */
+export interface BankStage {
+  experts: StageExpert[];
+  mats: Record<"train" | "test", Required<LossMatrix>>;
+  npy: Record<string, Uint8Array>;
+  bank: BankResults;
+}
 
-  const { experts, test } = await stage("bank: train", () => trainBank({
-    pool, config: config.bank, start: 0, end: R, datasetId: data.id, testCount: data.test.count, coreSha256: inp.coreSha256, cache: inp.caches.experts, ...progress, ...signal,
-  }));
-  const mats = await stage("bank: loss matrices", async () => {
-    const bankSha = await bankSha256(experts.map((e) => e.sha256));
-    const train = await evaluateBank({
-      pool, spec: config.bank.spec, params: stackParams(experts.map((e) => e.params)), R, bankSha, datasetId: data.id, coreSha256: inp.coreSha256,
-      split: "train", N: data.train.count, cache: inp.caches.blocks, ...progress, ...signal,
-    });
-    return { train, test };
+/** The stages "bank: train" and "bank: loss matrices" of a reproduction (src/bank/stage.ts
+ *  buildBank) and the report's bank section. */
+export async function bankStage(
+  inp: Pick<PipelineInput, "pool" | "data" | "coreSha256" | "caches" | "onProgress" | "signal">,
+  bankConfig: BankConfig,
+  stage?: StageFn,
+): Promise<BankStage> {
+  const { data } = inp;
+  validateBankConfig(bankConfig, data.train.count);
+  checkGeometry(bankConfig.spec, geometryOf(data.train), "the pipeline's bank", datasetLabel(data));
+  const { experts, mats } = await buildBank({
+    pool: inp.pool, config: bankConfig, data, coreSha256: inp.coreSha256, caches: inp.caches,
+    ...(inp.onProgress ? { onProgress: inp.onProgress } : {}), ...(inp.signal ? { signal: inp.signal } : {}), ...(stage ? { stage } : {}),
   });
   const npy = lossFiles(mats);
   const matrices: Record<string, string> = {};
@@ -129,7 +123,7 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const st = bankStatistics(mats);
   const { matrix: _matrix, ...disagreement } = st.disagreement;
   const bank: BankResults = {
-    config: config.bank,
+    config: bankConfig,
     experts: experts.map((e) => ({ r: e.r, sha256: e.sha256, testAccuracy: e.testAccuracy, testErrors: e.testErrors })),
     testAccuracy: st.testAccuracy,
     trainAccuracy: st.trainAccuracy,
@@ -137,6 +131,23 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     oracleTestError: st.oracleTestError,
     matrices,
   };
+  return { experts, mats, npy, bank };
+}
+
+export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
+  const { core, data, config } = inp;
+  const now = inp.now ?? (() => performance.now());
+  const timings: Record<string, number> = {};
+  const stage: StageFn = async (name, fn) => {
+    await inp.onStage?.(name);
+    inp.signal?.throwIfAborted();
+    const t0 = now();
+    const r = await fn();
+    timings[name] = (now() - t0) / 1000;
+    return r;
+  };
+  const signal = inp.signal ? { signal: inp.signal } : {};
+  const { experts, mats, npy, bank } = await bankStage(inp, config.bank, stage);
 
   const selection = await stage("selection and estimators", async () =>
     runSelection(core, mats.train, mats.test, {
@@ -149,7 +160,7 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const t0 = now();
   const figs = { ...figures(bank, selection, routing), ...(companion ? companionFigures(companion, detMath(core)) : {}) };
   const figureShas: Record<string, string> = {};
-  for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(text(svg));
+  for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(svg);
   const dataset = datasetRef(data);
   const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(sensitivity ? { sensitivity } : {}), ...(companion ? { companion } : {}), figures: figureShas };
   const sha = await resultsSha256(results);
