@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Core } from "../../bindings/index.js";
 import { UsageError } from "../errors.js";
 import { progressReporter, type GlobalOptions } from "../output.js";
-import { readLossPair } from "./losses.js";
+import { readLossPair } from "../formats/losses.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 import { grid } from "../measurements/grid/index.js";
 import type { BanksInputs } from "../measurements/measurement.js";

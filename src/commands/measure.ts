@@ -5,11 +5,11 @@
 import type { Argv } from "yargs";
 import { join } from "node:path";
 import { Core } from "../../bindings/index.js";
-import { writeAtomic } from "../bank/files.js";
+import { writeAtomic } from "../io/files.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import type { Hooks, Measurement } from "../measurements/measurement.js";
 import type { SelectionConfig } from "../estimators/sweep.js";
-import { readLossMatrix, readLossPair } from "./losses.js";
+import { readLossMatrix, readLossPair } from "../formats/losses.js";
 import type { PairInputs, TestInputs } from "../measurements/measurement.js";
 
 /** Progress and log lines on stderr, prefixed with the measurement's name (when enabled). */

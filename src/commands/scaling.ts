@@ -4,7 +4,7 @@
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
 import { UsageError } from "../errors.js";
-import { checkOutDir } from "../bank/files.js";
+import { checkOutDir } from "../io/files.js";
 import { progressReporter, type GlobalOptions } from "../output.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 import { cachedBanks } from "../experiments/grid-banks.js";

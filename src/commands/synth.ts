@@ -4,7 +4,7 @@
 // section and the figures.
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
-import { checkOutDir } from "../bank/files.js";
+import { checkOutDir } from "../io/files.js";
 import type { GlobalOptions } from "../output.js";
 import { synthGating } from "../measurements/synth-gating/index.js";
 import { synthConstants } from "../measurements/synth-constants/index.js";

@@ -178,7 +178,7 @@ export function runBounds(core: Core, train: LossMatrix, test: LossMatrix, optio
     options.signal?.throwIfAborted();
     options.onProgress?.(s);
   };
-  const poolErrors = errorCounts(core, train), testErrors = errorCounts(core, test);
+  const poolErrors = errorCounts(train), testErrors = errorCounts(test);
   const poolRisk = Array.from(poolErrors, (c) => c / train.N), testRisk = Array.from(testErrors, (c) => c / test.N);
   const testUpper = testSetBounds(math, testErrors, test.N, delta);
 

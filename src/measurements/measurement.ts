@@ -4,7 +4,7 @@
 // Markdown (and SVG figures) of that result. The CLI commands, `reproduce`, the page, the bench
 // and the smoke tests all go through src/measurements/registry.ts, the list of them.
 import type { Core } from "../../bindings/index.js";
-import type { LossMatrix } from "../estimators/draws.js";
+import type { LossMatrix } from "../formats/losses.js";
 import type { CnnSpec } from "../model/cnn.js";
 import type { Split } from "../data/idx.js";
 
@@ -20,7 +20,8 @@ export interface CoreInputs {
   core: Core;
 }
 
-/** Inputs of a measurement on one bank's test losses L_test [R, N] (routing, gates). `name` is
+/** Inputs of a measurement on one bank's test losses L_test [R, N] (routing, gates; LossMatrix:
+ *  the one loss-matrix type, src/formats/losses.ts). `name` is
  *  how results quote the matrix (a file name). `images`, when given, are the test split's
  *  images the losses were computed on (the learned gate trains on them). */
 export interface TestInputs extends CoreInputs {

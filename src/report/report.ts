@@ -3,7 +3,7 @@
 // paths, so its sha-256 is the same on every engine and machine) beside a separate `run` object
 // (versions and timings). report.md renders the same results as tables beside the paper's values.
 import { canonicalJson } from "../bank/config.js";
-import { sha256Hex } from "../data/idx.js";
+import { sha256Hex } from "../io/sha256.js";
 import { renderTables } from "../estimators/tables.js";
 import { renderRoute, routingSummary } from "../measurements/route/render.js";
 import type { RouteJson } from "../routing/json.js";
@@ -100,7 +100,7 @@ export function figures(bank: BankResults, selection: SelectionResult, routing: 
 
 /** sha-256 of the canonical JSON of the results: the number that must agree across engines. */
 export async function resultsSha256(results: Results): Promise<string> {
-  return sha256Hex(new TextEncoder().encode(canonicalJson(results)));
+  return sha256Hex(canonicalJson(results));
 }
 
 function f4(x: number): string {
