@@ -13,7 +13,7 @@ import { bankConfigProblem, datasetLabel, refGeometry, type BankConfig, type Dat
 export type { DatasetRef } from "./config.js";
 import { writeFolder, readBytes, readVerified } from "../io/files.js";
 import { sha256Hex } from "../io/sha256.js";
-import { paramsSha256 } from "./stage.js";
+import { paramsSha256, type StageExpert } from "./stage.js";
 
 /** The files a bank folder may hold (what bank train, merge and eval write). */
 export const BANK_FOLDER_FILE = /^(manifest\.json|experts\.safetensors|(losses|preds)-(train|test)\.npy|eval\.json)$/;
@@ -47,12 +47,8 @@ export const STREAMS = {
   shuffle: "stream (seed, 3, r): one permutation of the subset per epoch",
 };
 
-export interface BankExpert {
-  r: number;
-  params: Float32Array;
-  testAccuracy: number;
-  testErrors: number;
-}
+/** An expert as a bank folder holds it: index, parameters, test error count and accuracy. */
+export type BankExpert = Omit<StageExpert, "sha256">;
 
 /** The safetensors bytes of experts (in index order), tensors `expert.{r}.<name>`. */
 export function encodeExperts(experts: BankExpert[], layout: { name: string; offset: number; length: number; shape: number[] }[]): Uint8Array {
