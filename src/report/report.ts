@@ -9,7 +9,8 @@ import { renderRoute, routingSummary } from "../measurements/route/render.js";
 import type { RouteJson } from "../routing/json.js";
 import type { SelectionResult } from "../estimators/sweep.js";
 import type { BankConfig } from "../bank/config.js";
-import type { DatasetRef, ExpertRecord } from "../bank/store.js";
+import type { DatasetRef } from "../bank/store.js";
+import type { BankResults } from "../measurements/reproduction.js";
 import { figAccuracy, figBounds, figDRho, figGaps, figInformation } from "./figures.js";
 import { closestText, renderBounds, renderMeasuredBias, type BoundsResult } from "../estimators/tighter.js";
 import { markdownTable, percentSe } from "../estimators/tables.js";
@@ -48,16 +49,7 @@ function renderCompanion(c: CompanionResults, figureNames: string[]): string[] {
   ];
 }
 
-export interface BankResults {
-  config: BankConfig;
-  experts: ExpertRecord[];
-  testAccuracy: number[];
-  trainAccuracy: number[];
-  disagreement: { pairs: number; min: number; median: number; max: number; mean: number };
-  oracleTestError: number;
-  /** sha-256 of each loss/prediction matrix (.npy bytes) */
-  matrices: Record<string, string>;
-}
+export type { BankResults } from "../measurements/reproduction.js";
 
 export interface Results {
   format: "moe-bank/report";
