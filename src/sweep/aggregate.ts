@@ -244,7 +244,7 @@ function verdicts(metrics: MetricStat[]): Verdict[] {
     const st = byId.get(p.metric)?.stat;
     if (!st) return [];
     const digits = p.source === "Section IV-A" ? decimals(p.paper) : 4;
-    const h = 0.5 / 10 ** digits;
+    const h = 0.5 / Number(`1e${digits}`); // 10^digits, exactly (parsed, not the engine's pow)
     const z = st.sd !== null && st.sd > 0 ? (p.paper - st.mean) / st.sd : null;
     return [{ ...p, paper: p.paper === 0 ? 0 : p.paper, printed: p.paper.toFixed(digits), printedHalfUnit: h, mean: st.mean, sd: st.sd, min: st.min, max: st.max, z, inside: p.paper >= st.min - h && p.paper <= st.max + h }];
   });
