@@ -18,6 +18,7 @@ import { gridCommand } from "./commands/grid.js";
 import { serveCommand } from "./commands/serve.js";
 import { synthCommand } from "./commands/synth.js";
 import { scalingCommand } from "./commands/scaling.js";
+import { sweepCommand } from "./commands/sweep.js";
 import { VERSION } from "./version.js";
 
 export function buildCli(argv: string[]) {
@@ -47,7 +48,7 @@ export function buildCli(argv: string[]) {
       throw new UsageError(line.startsWith("Did you mean") ? `unknown command. ${line}` : line);
     });
   // in the order --help lists them: the main job first, then stage by stage, then tools
-  const commands = [reproduceCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];
+  const commands = [reproduceCommand, sweepCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];
   return commands.reduce((acc, add) => add(acc), y as unknown as Argv<GlobalOptions>);
 }
 

@@ -2,6 +2,7 @@
 // the option (exit 2).
 import { UsageError } from "../errors.js";
 import { MAX_ALLOC_BYTES } from "../../bindings/index.js";
+import { RUNS_MAX } from "../estimators/draws.js";
 
 /** An integer in [lo, hi]. */
 export function checkInt(name: string, x: number, lo: number, hi: number): void {
@@ -45,7 +46,7 @@ export function folderOption<E extends { demandOption?: true; default?: string }
 
 /** -M/--runs: Monte Carlo runs, at most RUNS_MAX; with R experts known, their error counts
  *  (i32 [M, R], one buffer in the core) must fit the core's largest buffer. */
-export const RUNS_MAX = 0x1000000;
+export { RUNS_MAX };
 export function checkRuns(M: number, R?: number): void {
   checkInt("runs", M, 1, RUNS_MAX);
   if (R !== undefined && M * R * 4 > MAX_ALLOC_BYTES) {

@@ -9,13 +9,13 @@ import { MNIST_GEOMETRY, geometryOf, specFor, type Geometry } from "../model/cnn
 import { trainExperts, evaluateSplit, bankStatistics, type LossMatrices, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
 import { sha256Hex, type Split } from "../data/idx.js";
 import { encodeNpy } from "../formats/npy.js";
-import { runSelection } from "../estimators/sweep.js";
+import { runSelection, type SelectionResult } from "../estimators/sweep.js";
 import { lossMatrix } from "../estimators/draws.js";
 import { RoutingProblem, paperRoutingN, routingCurve, type RoutingLosses } from "../routing/index.js";
 import { detMath } from "../math.js";
 import { routeJson, type RouteJson } from "../commands/route.js";
 import { companionFigures, figures, resultsSha256, type BankResults, type CompanionResults, type Results } from "./report.js";
-import { runBounds } from "../estimators/tighter.js";
+import { runBounds, type BoundsResult } from "../estimators/tighter.js";
 import type { GridResult } from "../experiments/grid.js";
 
 /** A dataset in memory: both splits with their files' sha-256, and the dataset id. */
@@ -33,6 +33,8 @@ export interface PipelineConfig {
   seed: number;
   /** Monte Carlo runs of the tighter bounds (individual-sample MI, CMI, PAC-Bayes-kl, test set; docs/DESIGN.md section 7.2) */
   boundsM: number;
+  /** the sample size m of the selection and the bounds (absent: 256, the paper's) */
+  m?: number;
 }
 
 /** The paper's configuration, or the small --quick one (under a minute on 2 cores), for data of
@@ -94,26 +96,35 @@ export function reportRouting(core: Core, test: RoutingLosses): RouteJson {
   }
 }
 
-export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
-  const { core, pool, data, config } = inp;
-  const now = inp.now ?? (() => performance.now());
-  const timings: Record<string, number> = {};
-  const stage = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    await inp.onStage?.(name);
-    inp.signal?.throwIfAborted();
-    const t0 = now();
-    const r = await fn();
-    timings[name] = (now() - t0) / 1000;
-    return r;
-  };
-  validateBankConfig(config.bank, data.train.count);
-  checkGeometry(config.bank.spec, geometryOf(data.train), "the pipeline's bank", datasetLabel(data));
-  const R = config.bank.experts;
+/** Times and announces one named stage of a run (the pipeline's timings); the default runs it plainly. */
+export type StageFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+const plainStage: StageFn = (_name, fn) => fn();
+
+/** The bank of a run, trained and evaluated through the caches: its experts, loss matrices, their
+ *  .npy bytes and the report's bank section. */
+export interface BankStage {
+  experts: { r: number; params: Float32Array; testAccuracy: number; testErrors: number; sha256: string }[];
+  mats: Record<"train" | "test", LossMatrices>;
+  npy: Record<string, Uint8Array>;
+  bank: BankResults;
+}
+
+/** Trains the bank of `bank` (reusing cached experts), evaluates L_train in cached blocks, and
+ *  summarises it: the stages "bank: train" and "bank: loss matrices" of a reproduction. */
+export async function bankStage(
+  inp: Pick<PipelineInput, "pool" | "data" | "coreSha256" | "caches" | "onProgress" | "signal">,
+  bankConfig: BankConfig,
+  stage: StageFn = plainStage,
+): Promise<BankStage> {
+  const { pool, data } = inp;
+  validateBankConfig(bankConfig, data.train.count);
+  checkGeometry(bankConfig.spec, geometryOf(data.train), "the pipeline's bank", datasetLabel(data));
+  const R = bankConfig.experts;
   const progress = inp.onProgress ? { onProgress: inp.onProgress } : {};
   const signal = inp.signal ? { signal: inp.signal } : {};
 
   const trained = await stage("bank: train", () => trainExperts({
-    pool, config: config.bank, start: 0, end: R, testCount: data.test.count, key: (r) => expertKey(config.bank, r, data.id, inp.coreSha256), cache: inp.caches.experts, ...progress, ...signal,
+    pool, config: bankConfig, start: 0, end: R, testCount: data.test.count, key: (r) => expertKey(bankConfig, r, data.id, inp.coreSha256), cache: inp.caches.experts, ...progress, ...signal,
   }));
   const experts = await Promise.all(trained.map(async (e, r) => {
     const errors = e.testLosses.reduce((s, x) => s + x, 0);
@@ -128,7 +139,7 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     trained.forEach((e, r) => params.set(e.params, r * e.params.length));
     const bankSha = await sha256Hex(text(canonicalJson(experts.map((e) => e.sha256))));
     const train = await evaluateSplit({
-      pool, spec: config.bank.spec, params, R, split: "train", N: data.train.count,
+      pool, spec: bankConfig.spec, params, R, split: "train", N: data.train.count,
       key: (s, e) => sha256Hex(text(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split: "train", s, e, csha: inp.coreSha256 }))),
       cache: inp.caches.blocks, ...progress, ...signal,
     });
@@ -146,7 +157,7 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const st = bankStatistics(mats);
   const { matrix: _matrix, ...disagreement } = st.disagreement;
   const bank: BankResults = {
-    config: config.bank,
+    config: bankConfig,
     experts: experts.map((e) => ({ r: e.r, sha256: e.sha256, testAccuracy: e.testAccuracy, testErrors: e.testErrors })),
     testAccuracy: st.testAccuracy,
     trainAccuracy: st.trainAccuracy,
@@ -154,14 +165,52 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     oracleTestError: st.oracleTestError,
     matrices,
   };
+  return { experts, mats, npy, bank };
+}
 
-  const selection = await stage("selection and estimators", async () =>
-    runSelection(core, lossMatrix(mats.train.losses, R, mats.train.N, "L_train"), lossMatrix(mats.test.losses, R, mats.test.N, "L_test"), {
-      M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...signal,
-    }));
-  const routing = await stage("routing", async () => reportRouting(core, { R, N: mats.test.N, data: mats.test.losses }));
-  const L = (m: LossMatrices, what: string) => lossMatrix(m.losses, R, m.N, what);
-  const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, biasM: config.M, ...signal }));
+/** The measurements of a reproduction on a bank's loss matrices: the selection sweep over alpha
+ *  (Tables I and II, both readings), the routing section and the tighter bounds, with the
+ *  protocol of `config` (its M, bootstrap, seed and bounds' M; m = 256, the paper's, unless set).
+ *  `only` leaves out the measurements it does not name (a sweep's cells may ask for fewer). */
+export async function measureBank<K extends "selection" | "routing" | "bounds" = "selection" | "routing" | "bounds">(
+  core: Core,
+  mats: Record<"train" | "test", LossMatrices>,
+  config: Omit<PipelineConfig, "bank">,
+  stage: StageFn = plainStage,
+  signal?: AbortSignal,
+  only?: readonly K[],
+): Promise<Pick<{ selection: SelectionResult; routing: RouteJson; bounds: BoundsResult }, K>> {
+  const R = mats.train.R;
+  const sig = signal ? { signal } : {};
+  const m = config.m !== undefined ? { m: config.m } : {};
+  const want = (k: "selection" | "routing" | "bounds") => only === undefined || (only as readonly string[]).includes(k);
+  const L = (x: LossMatrices, what: string) => lossMatrix(x.losses, R, x.N, what);
+  const out: Partial<{ selection: SelectionResult; routing: RouteJson; bounds: BoundsResult }> = {};
+  if (want("selection")) {
+    out.selection = await stage("selection and estimators", async () =>
+      runSelection(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...m, ...sig }));
+  }
+  if (want("routing")) out.routing = await stage("routing", async () => reportRouting(core, { R, N: mats.test.N, data: mats.test.losses }));
+  if (want("bounds")) {
+    out.bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, biasM: config.M, ...m, ...sig }));
+  }
+  return out as Pick<{ selection: SelectionResult; routing: RouteJson; bounds: BoundsResult }, K>;
+}
+
+export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
+  const { core, data, config } = inp;
+  const now = inp.now ?? (() => performance.now());
+  const timings: Record<string, number> = {};
+  const stage: StageFn = async (name, fn) => {
+    await inp.onStage?.(name);
+    inp.signal?.throwIfAborted();
+    const t0 = now();
+    const r = await fn();
+    timings[name] = (now() - t0) / 1000;
+    return r;
+  };
+  const { experts, mats, npy, bank } = await bankStage(inp, config.bank, stage);
+  const { selection, routing, bounds } = await measureBank(core, mats, config, stage, inp.signal);
   const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
   const companion = inp.companion ? await stage("companion experiments", inp.companion) : undefined;
   const t0 = now();
