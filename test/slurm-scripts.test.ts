@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { slurmScripts, parseJobRecords, sweepJobsVerdict, type SlurmScriptInput } from "../src/experiments/slurm.js";
+import { slurmScripts, parseJobRecords, sweepJobsVerdict, type SlurmScriptInput } from "../src/sweep/slurm.js";
 import { UsageError } from "../src/errors.js";
 
 const base: SlurmScriptInput = {

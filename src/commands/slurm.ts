@@ -3,7 +3,7 @@
 // and the cluster's defaults apply). What the records mean is decided in experiments/slurm.ts.
 import { spawnSync } from "node:child_process";
 import { MoeBankError } from "../errors.js";
-import { parseJobRecords, sweepJobsVerdict, type JobRecord, type SlurmSubmitStep, type SweepJobsVerdict } from "../experiments/slurm.js";
+import { parseJobRecords, sweepJobsVerdict, type JobRecord, type SlurmSubmitStep, type SweepJobsVerdict } from "../sweep/slurm.js";
 
 interface Ran {
   code: number | null;
