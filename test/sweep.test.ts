@@ -18,13 +18,16 @@ import { planTasks } from "../src/sweep/plan.js";
 import { loadSpecData } from "../src/sweep/task.js";
 import { runSweep } from "../src/sweep/run.js";
 import { CLI, assertOneLineError, runCli } from "./support/cli.js";
+import { findPython } from "./support/python.js";
+import { spawnSync } from "node:child_process";
 
 const TMP = mkdtempSync(join(tmpdir(), "moe-bank-sweep-"));
 const DATA = join(TMP, "data");
 const FILES = { trainImages: join(DATA, "train-images"), trainLabels: join(DATA, "train-labels"), testImages: join(DATA, "test-images"), testLabels: join(DATA, "test-labels") };
 const DS = ["--train-images", FILES.trainImages, "--train-labels", FILES.trainLabels, "--test-images", FILES.testImages, "--test-labels", FILES.testLabels];
 /** Tiny cells: 3 experts of 500 images, M = 50, the selection and the routing curve. */
-const TINY = ["--quick", "--count", "3", "--subset-size", "500", "--runs", "50", "--bootstrap", "50", "--measure", "select,route"];
+const TINY_BANKS = ["--quick", "--count", "3", "--subset-size", "500", "--runs", "50", "--bootstrap", "50"];
+const TINY = [...TINY_BANKS, "--measure", "select,route"];
 let dir = 0;
 const fresh = (name: string) => join(TMP, `${name}-${dir++}`);
 
@@ -40,7 +43,7 @@ before(async () => {
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
 function sweep(seeds: string, cache: string, out: string, ...extra: string[]) {
-  const r = runCli("sweep", ...TINY, ...DS, "--seeds", seeds, "--cache", cache, "--out", out, "--json", ...extra);
+  const r = runCli("sweep", ...(extra.includes("--measure") ? TINY_BANKS : TINY), ...DS, "--seeds", seeds, "--cache", cache, "--out", out, "--json", ...extra);
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { resultsSha256: string; computed: number; reused: number };
   const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
@@ -198,6 +201,46 @@ test("bad specs are refused in one line with exit 2 before any work", { timeout:
     assert.ok(!existsSync(cache) && !existsSync(out), `nothing written (${args.join(" ")})`);
     assert.ok(Date.now() - t0 < 20_000, `refused before any work (${args.join(" ")})`);
   }
+});
+
+test("the aggregate agrees with numpy: mean, sample sd, min, max, z-scores, inside/outside, slopes against m", { timeout: 120_000 }, () => {
+  const out = fresh("out");
+  sweep("0-2", fresh("cache"), out, "-m", "64,256", "--measure", "select");
+  const py = `
+import json, sys, numpy as np
+r = json.load(open(sys.argv[1]))["results"]
+bad = []
+for g in r["configs"]:
+    cells = [c for c in r["cells"] if c["key"] in {x["key"] for x in g["cells"]}]
+    for mt in g["metrics"]:
+        st = mt["stat"]
+        if st is None: continue
+        v = np.array(st["values"], dtype=np.float64)
+        for k, want in (("mean", v.mean()), ("sd", v.std(ddof=1)), ("min", v.min()), ("max", v.max())):
+            if abs(st[k] - want) > 1e-12 * max(1.0, abs(want)): bad.append((mt["id"], k, st[k], want))
+    for x in g["verdicts"]:
+        v = np.array(next(m for m in g["metrics"] if m["id"] == x["metric"])["stat"]["values"])
+        sd = v.std(ddof=1)
+        z = None if sd == 0 else (x["paper"] - v.mean()) / sd
+        if (z is None) != (x["z"] is None) or (z is not None and abs(z - x["z"]) > 1e-9 * max(1.0, abs(z))): bad.append((x["metric"], "z", x["z"], z))
+        h = 0.5 * 10.0 ** -len(x["printed"].split(".")[1])
+        if x["inside"] != bool(v.min() - h <= x["paper"] <= v.max() + h): bad.append((x["metric"], "inside"))
+for s in r["scaling"]:
+    ms = np.log(np.array(s["ms"], dtype=np.float64))
+    for a in s["alphas"]:
+        for l in a["lines"]:
+            y = np.array(l["mean"])
+            if l["slope"] is None or (y <= 0).any(): continue
+            want = np.polyfit(ms, np.log(y), 1)[0]
+            if abs(l["slope"] - want) > 1e-9: bad.append(("slope", a["alpha"], l["quantity"], l["slope"], want))
+print(json.dumps({"bad": bad[:5], "n": len(bad), "configs": len(r["configs"]), "scaling": len(r["scaling"])}))
+`;
+  const r = spawnSync(findPython(), ["-c", py, join(out, "report.json")], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout);
+  assert.equal(got.configs, 2);
+  assert.equal(got.scaling, 1);
+  assert.deepEqual(got.bad, [], `${got.n} disagreements with numpy`);
 });
 
 test("one list syntax: values one after another, comma-separated, integer ranges", () => {

@@ -141,6 +141,8 @@ export interface Verdict {
   quantity: string;
   metric: string;
   paper: number;
+  /** the paper's number as printed (Tables I and II: 4 decimals) */
+  printed: string;
   /** half a unit of the paper's last printed digit: the printed value stands for paper +- this */
   printedHalfUnit: number;
   mean: number;
@@ -242,9 +244,10 @@ function verdicts(metrics: MetricStat[]): Verdict[] {
   return paperNumbers().flatMap((p) => {
     const st = byId.get(p.metric)?.stat;
     if (!st) return [];
-    const h = 0.5 / 10 ** (p.source === "Section IV-A" ? decimals(p.paper) : 4);
+    const digits = p.source === "Section IV-A" ? decimals(p.paper) : 4;
+    const h = 0.5 / 10 ** digits;
     const z = st.sd !== null && st.sd > 0 ? (p.paper - st.mean) / st.sd : null;
-    return [{ ...p, paper: p.paper === 0 ? 0 : p.paper, printedHalfUnit: h, mean: st.mean, sd: st.sd, min: st.min, max: st.max, z, inside: p.paper >= st.min - h && p.paper <= st.max + h }];
+    return [{ ...p, paper: p.paper === 0 ? 0 : p.paper, printed: p.paper.toFixed(digits), printedHalfUnit: h, mean: st.mean, sd: st.sd, min: st.min, max: st.max, z, inside: p.paper >= st.min - h && p.paper <= st.max + h }];
   });
 }
 
@@ -255,6 +258,7 @@ const SCALED: readonly { quantity: string; label: string; bounds: (a: string) =>
   { quantity: "G_pool_abs", label: "G_pool_abs", bounds: (a) => `bounds.alpha=${a}.gAbsPool`, selection: (a) => `selection.pool.alpha=${a}.gAbs` },
   { quantity: "xr1", label: "Xu-Raginsky s=1", bounds: (a) => `bounds.alpha=${a}.xr1`, selection: (a) => `selection.pool.alpha=${a}.bMI1` },
   { quantity: "xrHalf", label: "Xu-Raginsky s=1/2", bounds: (a) => `bounds.alpha=${a}.xrHalf`, selection: (a) => `selection.pool.alpha=${a}.bMIHalf` },
+  { quantity: "ismi1", label: "ISMI s=1", bounds: (a) => `bounds.alpha=${a}.ismi1`, selection: null },
   { quantity: "ismiHalf", label: "ISMI s=1/2", bounds: (a) => `bounds.alpha=${a}.ismiHalf`, selection: null },
   { quantity: "cmi", label: "CMI", bounds: (a) => `bounds.alpha=${a}.cmi`, selection: null },
   { quantity: "pacBayes", label: "PAC-Bayes-kl", bounds: (a) => `bounds.alpha=${a}.pacBayes`, selection: null },
@@ -267,7 +271,8 @@ function scaling(math: DetMath, family: Omit<ConfigKey, "m">, groups: ConfigAggr
   const ms = sorted.map((g) => g.config.m);
   const has = (id: string) => sorted.every((g) => g.metrics.some((m) => m.id === id && m.stat !== null));
   const source: ScalingAggregate["source"] = sorted[0]!.metrics.some((m) => m.group === "bounds") ? "bounds" : "selection";
-  const alphaIds = sorted[0]!.metrics.map((m) => /^(?:bounds|selection\.paper)\.alpha=([^.]+)\.(?:gPaper|g)$/.exec(m.id)?.[1]).filter((x): x is string => x !== undefined);
+  const gapId = source === "bounds" ? /^bounds\.alpha=(.+)\.gPaper$/ : /^selection\.paper\.alpha=(.+)\.g$/;
+  const alphaIds = sorted[0]!.metrics.map((m) => gapId.exec(m.id)?.[1]).filter((x): x is string => x !== undefined);
   const alphas = [...new Set(alphaIds)];
   return {
     family, ms, source,
@@ -287,8 +292,8 @@ function scaling(math: DetMath, family: Omit<ConfigKey, "m">, groups: ConfigAggr
           try {
             const f = fitPowerLaw(math, ms, ys);
             return { slope: -f.b, r2: f.r2 };
-          } catch (e) {
-            return (e as Error).message;
+          } catch {
+            return "fewer than 2 positive values";
           }
         };
         const f = fit(mean);
