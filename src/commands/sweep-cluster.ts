@@ -96,6 +96,8 @@ export async function planSweep(a: ClusterArgs & GlobalOptions & { cache: string
     return;
   }
   const planDir = resolve(dir), logDir = join(planDir, "logs");
+  // a report of an earlier sweep in --out would pass for this one's until the finish job replaces it
+  for (const old of await readdir(planDir)) if (SWEEP_FOLDER_FILE.test(old)) await unlink(join(planDir, old));
   const { scripts, steps } = slurmScripts({
     planDir, node: process.execPath, cli: CLI_PATH, logDir, stages: [{ name: BANK_STAGE, tasks }], options: slurmOptions(a),
     ...(a.workers !== undefined ? { taskArgs: ["--workers", String(a.workers)] } : {}),
@@ -116,8 +118,8 @@ export async function planSweep(a: ClusterArgs & GlobalOptions & { cache: string
     emit(a, { plan: path, jobs }, () => jobs.map((j) => `${j.stage}: job ${j.jobId}`).join("\n"));
     return;
   }
-  if (!a.quiet) process.stderr.write(`submitted: ${jobs.map((j) => `${j.stage} job ${j.jobId}`).join(", ")}; waiting\n`);
   const tty = process.stderr.isTTY === true;
+  if (progressEnabled(a)) process.stderr.write(`submitted: ${jobs.map((j) => `${j.stage} job ${j.jobId}`).join(", ")}; waiting\n`);
   let last = "";
   await waitForSteps(steps, ids, [tasks], {
     progress: progressEnabled(a)
