@@ -24,18 +24,14 @@ import type { SweepSpec } from "../sweep/spec.js";
 import { BANK_STAGE, PLAN_FILE, checkAllDone, loadPlanData, makePlan, planStatus, readPlan, runPlannedTask, selectTask, writePlan } from "../sweep/cluster.js";
 import { SUBMIT_SCRIPT, slurmScripts, validateSlurmOptions, type SlurmOptions } from "../sweep/slurm.js";
 
-/** The options of `sweep` that plan it for a cluster instead of running it here. */
-export interface ClusterArgs {
+/** The options of `sweep` that plan it for a cluster instead of running it here: the plan
+ *  folder, --slurm with its submission, and the cluster's options (SlurmOptions; the extras as
+ *  --sbatch-arg, repeatable). */
+export interface ClusterArgs extends Omit<SlurmOptions, "sbatchArgs"> {
   plan?: string;
   slurm?: boolean;
   submit?: boolean;
   wait?: boolean;
-  maxParallel?: number;
-  partition?: string;
-  account?: string;
-  time?: string;
-  mem?: string;
-  cpusPerTask?: number;
   sbatchArg?: string[];
 }
 
@@ -51,13 +47,7 @@ const FLAG: Record<(typeof SLURM_ONLY)[number], string> = { maxParallel: "--max-
 
 function slurmOptions(a: ClusterArgs): SlurmOptions {
   const o: SlurmOptions = {};
-  if (a.maxParallel !== undefined) o.maxParallel = a.maxParallel;
-  if (a.partition !== undefined) o.partition = a.partition;
-  if (a.account !== undefined) o.account = a.account;
-  if (a.time !== undefined) o.time = a.time;
-  if (a.mem !== undefined) o.mem = a.mem;
-  if (a.cpusPerTask !== undefined) o.cpusPerTask = a.cpusPerTask;
-  if (a.sbatchArg !== undefined) o.sbatchArgs = a.sbatchArg;
+  for (const k of SLURM_ONLY) if (a[k] !== undefined) Object.assign(o, { [k === "sbatchArg" ? "sbatchArgs" : k]: a[k] });
   return o;
 }
 
@@ -232,20 +222,15 @@ export function sweepTaskCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
   );
 }
 
-export function sweepFinishCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
-  return y.command(
-    "sweep-finish",
-    "check every task's output of a planned sweep (present, hash verified) and write its report as a local sweep does (same resultsSha256)",
-    (c) => c.option("plan", planOption),
-    (x) => sweepFinish(x as unknown as ArgumentsCamelCase<PlanArgs>),
-  );
+/** A command of the plan folder alone (--plan DIR). */
+function planCommand(name: string, describe: string, run: (a: ArgumentsCamelCase<PlanArgs>) => Promise<void>) {
+  return (y: Argv<GlobalOptions>): Argv<GlobalOptions> => y.command(name, describe, (c) => c.option("plan", planOption), (x) => run(x as unknown as ArgumentsCamelCase<PlanArgs>));
 }
 
-export function sweepStatusCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
-  return y.command(
-    "sweep-status",
-    "which tasks of a planned sweep are done, missing or corrupt",
-    (c) => c.option("plan", planOption),
-    (x) => sweepStatus(x as unknown as ArgumentsCamelCase<PlanArgs>),
-  );
-}
+export const sweepFinishCommand = planCommand(
+  "sweep-finish",
+  "check every task's output of a planned sweep (present, hash verified) and write its report as a local sweep does (same resultsSha256)",
+  sweepFinish,
+);
+
+export const sweepStatusCommand = planCommand("sweep-status", "which tasks of a planned sweep are done, missing or corrupt", sweepStatus);
