@@ -121,6 +121,17 @@ test("bad plans are refused in one line before any work", { timeout: 60_000 }, (
   } finally {
     renameSync(join(TMP, "cache-away"), join(TMP, "cache-plan"));
   }
+  // inputs not ready: this host's dataset files are not the plan's
+  const labels = join(TMP, "data", "train-labels");
+  const original = readFileSync(labels);
+  try {
+    const changed = Buffer.from(original);
+    changed[changed.length - 1] = (changed[changed.length - 1]! + 1) % 10;
+    writeFileSync(labels, changed);
+    assertOneLineError(runCli("sweep-task", "--plan", PLAN, "--index", "0"), 1, /input not ready: dataset idx here \(.*train-images, \.\.\.\) has id [0-9a-f]{16}…, the plan's has [0-9a-f]{16}… \(other files on this host\)/);
+  } finally {
+    writeFileSync(labels, original);
+  }
   assert.equal(json(runCli("sweep-status", "--plan", PLAN, "--json")).done, 2, "everything restored");
 });
 
@@ -145,4 +156,8 @@ test("sweep --slurm writes the plan and the scripts into --out; cluster options 
   assertOneLineError(runCli(...base, "--slurm", "--max-parallel", "0"), 2, /--max-parallel must be a positive integer/);
   assertOneLineError(runCli(...base, "--slurm", "--sbatch-arg=--array=0-9"), 2, /moe-bank writes this option itself/);
   assert.equal(existsSync(join(TMP, "o")) || existsSync(join(TMP, "c")), false, "nothing written");
+  // --submit where there is no Slurm: one line, after the scripts are written (they can be submitted by hand)
+  const noSlurm = cliEnv({ PATH: "/nonexistent" }, ...base, "--slurm", "--submit");
+  assertOneLineError(noSlurm, 1, /sbatch is not on PATH: --submit runs on a Slurm login node \(the scripts are written; submit them there with submit\.sh\)/);
+  assert.ok(existsSync(join(TMP, "o", "submit.sh")));
 });

@@ -11,7 +11,7 @@
 import { join, resolve } from "node:path";
 import { readFile, stat, access, constants } from "node:fs/promises";
 import { existsSync, writeFileSync } from "node:fs";
-import { canonicalJson, datasetLabel } from "../bank/config.js";
+import { canonicalJson } from "../bank/config.js";
 import { writeAtomic } from "../bank/files.js";
 import { coreSha } from "../bank/run.js";
 import { geometryOf } from "../model/cnn.js";
@@ -173,7 +173,7 @@ export async function loadPlanData(plan: SweepPlan, which: number[]): Promise<Lo
       throw new MoeBankError(`input not ready: dataset ${src.name} (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
     }
     const want = plan.datasets[d]!;
-    if (loaded.id !== want.id) throw new MoeBankError(`input not ready: dataset ${datasetLabel(loaded)} here has id ${loaded.id.slice(0, 16)}…, the plan's has ${String(want.id).slice(0, 16)}… (other files on this host)`);
+    if (loaded.id !== want.id) throw new MoeBankError(`input not ready: dataset ${src.name} here (${Object.values(loaded.files.train)[0]}, ...) has id ${loaded.id.slice(0, 16)}…, the plan's has ${String(want.id).slice(0, 16)}… (other files on this host)`);
     data[d] = loaded;
   }
   return data;
