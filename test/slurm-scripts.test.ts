@@ -116,3 +116,29 @@ test("Slurm's job records: running, done, a failed task named with its log, a de
   assert.match(v([], fin("PENDING", "DependencyNeverSatisfied")).line!, /^the finish job 9 can never start \(DependencyNeverSatisfied\)/);
   assert.match(v([rec(10, "0", "COMPLETED")], fin("FAILED")).line!, /^the finish job 9 ended FAILED \(exit 0:0\); see \/p\/logs\/finish_9\.log$/);
 });
+
+test("--wait's polling: a controller that does not answer for a while is waited for; a finish job nobody knows any more stops it", async () => {
+  const { waitForSteps } = await import("../src/commands/slurm.js");
+  const dir = mkdtempSync(join(tmpdir(), "moe-bank-fake-slurm-"));
+  const path = process.env.PATH;
+  try {
+    // a fake scontrol: down for its first 4 calls (two polls), then the finish job completed; a fake sacct that has no database
+    writeFileSync(join(dir, "scontrol"), `#!/bin/bash\nn=$(cat ${dir}/n 2>/dev/null || echo 0); echo $((n+1)) > ${dir}/n\nif [ "$n" -lt 4 ]; then echo "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi\nif [ "$MODE" = gone ]; then echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; fi\nif [ "$3" = 9 ]; then echo "${fin("COMPLETED").replace(/"/g, '\\"')}"; else echo "${rec(10, "0", "COMPLETED")}"; fi\n`, { mode: 0o755 });
+    writeFileSync(join(dir, "sacct"), "#!/bin/bash\necho 'sacct: error: Slurm accounting storage is disabled' >&2\nexit 1\n", { mode: 0o755 });
+    process.env.PATH = `${dir}:${path}`;
+    const steps = [{ script: "stage-bank.sbatch", stage: "bank", after: [] }, { script: "finish.sbatch", stage: null, after: [0] }];
+    const seen: string[] = [];
+    const v = await waitForSteps(steps, ["7", "9"], [1], { pollMs: 10, progress: (x) => seen.push(x.status) });
+    assert.deepEqual([v.status, v.done, v.total], ["done", 1, 1]);
+    assert.deepEqual(seen, ["done"], "no verdict while the controller was down");
+    writeFileSync(join(dir, "n"), "0");
+    await assert.rejects(waitForSteps(steps, ["7", "9"], [1], { pollMs: 10, unreachableMs: 0 }), /^MoeBankError: the Slurm controller has not answered for 0 s \(slurm_load_jobs error: Unable to contact slurm controller \(connect failure\)\)/);
+    writeFileSync(join(dir, "n"), "4");
+    process.env.MODE = "gone";
+    await assert.rejects(waitForSteps(steps, ["7", "9"], [1], { pollMs: 10 }), /the finish job 9 is unknown to Slurm \(neither scontrol nor sacct has it\)/);
+  } finally {
+    process.env.PATH = path;
+    delete process.env.MODE;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -39,13 +39,15 @@ export function submitSteps(planDir: string, steps: SlurmSubmitStep[]): string[]
 }
 
 /** A job's records: from the controller (scontrol), or from the accounting database (sacct)
- *  once the controller has purged it; null when neither knows the job. */
-function jobRecords(id: string): JobRecord[] | null {
+ *  once the controller has purged it; "unknown" when neither knows the job; "unreachable" (with
+ *  scontrol's message) when the controller does not answer. */
+function jobRecords(id: string): JobRecord[] | "unknown" | { unreachable: string } {
   const r = run("scontrol", ["show", "job", "-o", id]);
   if (r.code === 0) return parseJobRecords(r.stdout);
   if (r.missing) throw new MoeBankError("scontrol is not on PATH: --wait runs on a Slurm login node");
+  if (!/invalid job id/i.test(r.stderr)) return { unreachable: firstLine(r.stderr) || `scontrol exit ${r.code}` };
   const a = run("sacct", ["-n", "-P", "-X", "-j", id, "-o", "JobIDRaw,JobID,State,ExitCode"]);
-  if (a.code !== 0) return null;
+  if (a.code !== 0) return "unknown";
   const out: JobRecord[] = [];
   for (const line of a.stdout.split("\n")) {
     const [raw, jobid, state, exit] = line.split("|");
@@ -53,11 +55,13 @@ function jobRecords(id: string): JobRecord[] | null {
     const m = /^(\d+)_(\S+)$/.exec(jobid);
     out.push({ jobId: raw, arrayJobId: m ? m[1]! : null, arrayTaskId: m ? m[2]!.replace(/^\[|\]$/g, "") : null, state: (state ?? "UNKNOWN").split(" ")[0]!, reason: "None", exitCode: exit ?? "", restarts: 0, stdout: null });
   }
-  return out.length ? out : null;
+  return out.length ? out : "unknown";
 }
 
 export interface WaitOptions {
   pollMs?: number;
+  /** How long the controller may not answer before waiting stops (default 10 minutes). */
+  unreachableMs?: number;
   /** Called after every poll with the counts so far. */
   progress?(v: SweepJobsVerdict): void;
   signal?: AbortSignal;
@@ -68,13 +72,25 @@ export interface WaitOptions {
  *  cannot run). `totals` are the task counts of the array steps, in order. */
 export async function waitForSteps(steps: SlurmSubmitStep[], ids: string[], totals: number[], o: WaitOptions = {}): Promise<SweepJobsVerdict> {
   const pollMs = o.pollMs ?? 5000;
+  // a controller that restarts or fails over may not answer for a while; one that answers but
+  // knows the finish job no more (nor does sacct) has lost it
+  const patience = o.unreachableMs ?? 600_000;
   let unknown = 0;
+  let unreachableSince: number | null = null;
   for (;;) {
     o.signal?.throwIfAborted();
-    const submitted = steps.map((st, i) => ({ stage: st.stage, jobId: ids[i]!, records: jobRecords(ids[i]!) }));
+    const got = steps.map((st, i) => ({ stage: st.stage, jobId: ids[i]!, records: jobRecords(ids[i]!) }));
+    const down = got.find((g) => typeof g.records === "object" && !Array.isArray(g.records));
+    if (down) {
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince > patience) throw new MoeBankError(`the Slurm controller has not answered for ${Math.round(patience / 1000)} s (${(down.records as { unreachable: string }).unreachable}); the jobs may still run: check them with squeue`);
+      await new Promise((r) => setTimeout(r, pollMs));
+      continue;
+    }
+    unreachableSince = null;
+    const submitted = got.map((g) => ({ ...g, records: Array.isArray(g.records) ? g.records : null }));
     const finish = submitted[submitted.length - 1]!;
     if (finish.records === null) {
-      // the controller may briefly not answer; a job neither it nor sacct knows is gone
       if (++unknown >= 3) throw new MoeBankError(`the finish job ${finish.jobId} is unknown to Slurm (neither scontrol nor sacct has it): it was purged or never ran`);
     } else unknown = 0;
     const v = sweepJobsVerdict(
