@@ -5,8 +5,8 @@
 // before any work. On a tiny IDX dataset (300 / 50 MNIST images) with tiny banks.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, assertOneLineError, runCli, type CliRun } from "./support/cli.js";
@@ -160,4 +160,24 @@ test("sweep --slurm writes the plan and the scripts into --out; cluster options 
   const noSlurm = cliEnv({ PATH: "/nonexistent" }, ...base, "--slurm", "--submit");
   assertOneLineError(noSlurm, 1, /sbatch is not on PATH: --submit runs on a Slurm login node \(the scripts are written; submit them there with submit\.sh\)/);
   assert.ok(existsSync(join(TMP, "o", "submit.sh")));
+});
+
+test("two processes running the same task at once on one cache both succeed, and the sweep's hash is unchanged", { timeout: 120_000 }, async () => {
+  const plan = join(TMP, "plan-twice");
+  ok(runCli("sweep", ...SPEC, ...DS, "--cache", join(TMP, "cache-twice"), "--out", join(TMP, "out-twice"), "--plan", plan));
+  const task = () =>
+    new Promise<CliRun>((resolve) => {
+      const child = spawn(process.execPath, [CLI, "sweep-task", "--plan", plan, "--index", "0", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "", stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  const both = await Promise.all([task(), task()]);
+  for (const r of both) assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(both.map((r) => JSON.parse(r.stdout).computed + JSON.parse(r.stdout).reused), [1, 1]);
+  ok(runCli("sweep-task", "--plan", plan, "--index", "1"));
+  const fin = json(runCli("sweep-finish", "--plan", plan, "--json"));
+  assert.equal(fin.resultsSha256, JSON.parse(readFileSync(join(TMP, "local", "report.json"), "utf8")).resultsSha256);
+  assert.deepEqual(readdirSync(join(TMP, "cache-twice", "cells")).filter((f) => f.startsWith(".")), [], "no temporary file left");
 });
