@@ -33,7 +33,7 @@ test("one array per stage with one task per index, the finish job after it, node
       "# one task of stage bank: its index is SLURM_ARRAY_TASK_ID; it writes only content-addressed",
       "# entries into the sweep's cache, so a requeued or repeated task resumes and changes nothing",
       "set -eu",
-      "exec '/opt/node/bin/node' '/opt/moe-bank/dist/src/cli.js' sweep-task --plan '/shared/sweep/plan' --stage bank",
+      "exec '/opt/node/bin/node' '/opt/moe-bank/dist/src/cli.js' sweep-task --plan '/shared/sweep/plan' --stage bank --progress",
       "",
     ].join("\n"),
   );
@@ -73,7 +73,7 @@ test("cluster options and verbatim extras go into every script; later stages wai
   }
   assert.match(scripts[0]!.text, /^#SBATCH --array=0-2$/m, "no throttle unless --max-parallel is given");
   assert.match(scripts[1]!.text, /^#SBATCH --array=0-0$/m);
-  assert.match(scripts[0]!.text, /sweep-task --plan '\/shared\/sweep\/plan' --stage train '--workers' '2'$/m);
+  assert.match(scripts[0]!.text, /sweep-task --plan '\/shared\/sweep\/plan' --stage train --progress '--workers' '2'$/m);
   assert.deepEqual(steps.map((s) => s.after), [[], [0], [1]]);
 });
 

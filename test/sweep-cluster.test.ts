@@ -142,7 +142,7 @@ test("sweep --slurm writes the plan and the scripts into --out; cluster options 
   const stage = readFileSync(join(out, "stage-bank.sbatch"), "utf8");
   assert.match(stage, /^#SBATCH --array=0-1%1$/m);
   assert.match(stage, /^#SBATCH --time=00:10:00$/m);
-  assert.ok(stage.includes(`exec '${process.execPath}' '${CLI}' sweep-task --plan '${out}' --stage bank '--workers' '1'\n`), stage);
+  assert.ok(stage.includes(`exec '${process.execPath}' '${CLI}' sweep-task --plan '${out}' --stage bank --progress '--workers' '1'\n`), stage);
   assert.ok(existsSync(join(out, "plan.json")) && existsSync(join(out, "logs")));
   // the tasks are done already (the cache is the first test's): the finish step writes the report beside the plan
   const fin = json(runCli("sweep-finish", "--plan", out, "--json"));

@@ -7,6 +7,7 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { chmod, mkdir, readdir, readFile, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hostname } from "node:os";
 import { MoeBankError, UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { checkOutDir, writeAtomic } from "../bank/files.js";
@@ -162,9 +163,28 @@ async function sweepTask(a: ArgumentsCamelCase<PlanArgs & { stage?: string; inde
   const cpus = Number(process.env.SLURM_CPUS_PER_TASK);
   const workers = a.workers ?? (Number.isInteger(cpus) && cpus >= 1 ? cpus : undefined);
   const warn = (s: string) => process.stderr.write(`moe-bank: warning: ${s}\n`);
-  const r = await runPlannedTask(plan, stage, task, { ...(workers !== undefined ? { workers } : {}), warn });
+  const progress = taskReporter(a, `task ${stage} ${task.index} of ${of}`);
+  const r = await runPlannedTask(plan, stage, task, { ...(workers !== undefined ? { workers } : {}), warn, progress });
   emit(a, { stage, index: task.index, label: task.label, computed: r.computed, reused: r.reused, seconds: r.seconds }, (x) =>
     `task ${stage} ${x.index} of ${of} (${x.label}): ${x.computed} cells computed, ${x.reused} found in the cache, ${x.seconds.toFixed(1)} s`);
+}
+
+/** A task's progress on stderr (a terminal, or --progress as the batch scripts pass it, so a
+ *  task's log shows where it is): its start (host, and Slurm's restart count when requeued),
+ *  then the work done every 30 s. */
+function taskReporter(a: GlobalOptions, name: string): ((done: number, total: number, label?: string) => void) | undefined {
+  if (!progressEnabled(a)) return undefined;
+  const restarts = process.env.SLURM_RESTART_COUNT;
+  process.stderr.write(`${name}: started on ${hostname()}${restarts && restarts !== "0" ? `, restart ${restarts}` : ""}\n`);
+  const tty = process.stderr.isTTY === true;
+  let last = 0;
+  return (done, total, label) => {
+    const now = Date.now();
+    if (done < total && now - last < (tty ? 250 : 30_000)) return;
+    last = now;
+    const line = `${name}: ${total > 0 ? Math.floor((100 * done) / total) : 100}%${label ? ` ${label}` : ""}`;
+    process.stderr.write(tty ? `\r${line.slice(0, 118).padEnd(118)}${done >= total ? "\n" : ""}` : line + "\n");
+  };
 }
 
 async function sweepFinish(a: ArgumentsCamelCase<PlanArgs>): Promise<void> {

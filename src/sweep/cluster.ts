@@ -242,14 +242,17 @@ function testHold(stage: string, index: number): (() => void) | null {
 
 /** Runs one task of the plan here (its inputs checked first), then checks its cells are in the
  *  cache. Returns what runTask did and the wall time. */
-export async function runPlannedTask(plan: SweepPlan, stage: string, task: PlannedTask, opts: { workers?: number; warn?: (s: string) => void; signal?: AbortSignal } = {}): Promise<{ computed: number; reused: number; seconds: number }> {
+export async function runPlannedTask(plan: SweepPlan, stage: string, task: PlannedTask, opts: { workers?: number; warn?: (s: string) => void; signal?: AbortSignal; progress?: SweepHooks["progress"] } = {}): Promise<{ computed: number; reused: number; seconds: number }> {
   const t0 = performance.now();
   await checkCacheReady(plan);
   const data = await loadPlanData(plan, [task.bank.dataset]);
   const ctx = await TaskContext.create(data, opts.workers);
   const hold = testHold(stage, task.index);
   const hooks: SweepHooks = {
-    ...(hold ? { progress: (_d: number, _t: number, label?: string) => (label?.includes(": measuring") ? hold() : undefined) } : {}),
+    progress: (done: number, total: number, label?: string) => {
+      opts.progress?.(done, total, label);
+      if (hold && label?.includes(": measuring")) hold();
+    },
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
   let r: { computed: number; reused: number };

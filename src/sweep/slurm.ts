@@ -132,7 +132,7 @@ export function slurmScripts(input: SlurmScriptInput): SlurmScripts {
       `# one task of stage ${s.name}: its index is SLURM_ARRAY_TASK_ID; it writes only content-addressed`,
       "# entries into the sweep's cache, so a requeued or repeated task resumes and changes nothing",
       "set -eu",
-      `exec ${q(node)} ${q(cli)} sweep-task --plan ${q(planDir)} --stage ${s.name}${taskArgs ? " " + taskArgs : ""}`,
+      `exec ${q(node)} ${q(cli)} sweep-task --plan ${q(planDir)} --stage ${s.name} --progress${taskArgs ? " " + taskArgs : ""}`,
       "",
     ].join("\n");
     scripts.push({ file: stageScript(s.name), text });

@@ -116,11 +116,12 @@ test("a quick sweep through --slurm --submit --wait, one task requeued while it 
   assert.match(cluster!.run("scontrol", "show", "job", "-o", `${job}_1`).stdout, /Restarts=1 /);
   const logs = readdirSync(join(out, "logs")).sort();
   for (const f of logs) {
-    const line = readFileSync(join(out, "logs", f), "utf8").trim().split("\n").filter((l) => l.startsWith("task ") || l.startsWith("sweep written")).join(" | ");
+    const line = readFileSync(join(out, "logs", f), "utf8").trim().split("\n").filter((l) => / started on |cells computed|^sweep written/.test(l)).join(" | ");
     t.diagnostic(`${f}: ${line}`);
   }
   const task1 = readFileSync(join(out, "logs", `bank_${job}_1.log`), "utf8");
   assert.match(task1, /^task bank 1 of 2 \(mnist R=5 n=3000 distinct seed=1\): 1 cells computed, 0 found in the cache, [\d.]+ s$/m);
+  assert.match(task1, /^task bank 1 of 2: started on \S+\n[^]*^task bank 1 of 2: started on \S+, restart 1$/m, "both attempts in the task's one log");
   t.diagnostic(`slurm quick sweep (submit to report, with the requeue): ${((Date.now() - t1) / 1000).toFixed(1)} s`);
 });
 
