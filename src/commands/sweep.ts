@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
-import { checkOutDir } from "../bank/files.js";
+import { checkOutDir } from "../io/files.js";
 import { coreSha } from "../bank/run.js";
 import { VERSION } from "../version.js";
 import { folderOption } from "./checks.js";

@@ -8,10 +8,9 @@
 // Sums in index order, only + - * / and sqrt here; logs for the slopes are the core's (fit.ts).
 import type { DetMath } from "../math.js";
 import { canonicalJson, type DatasetRef } from "../bank/config.js";
-import { sha256Hex } from "../data/idx.js";
+import { sha256Hex } from "../io/sha256.js";
 import { fitPowerLaw } from "../fit.js";
 import { PAPER_TABLE_I, PAPER_TABLE_II } from "../estimators/paper.js";
-import { REPORT_RHOS } from "../report/pipeline.js";
 import { cellIndex, type CellCoord } from "./plan.js";
 import type { CellResult, CellResults } from "./task.js";
 import type { SweepSpec } from "./spec.js";
@@ -371,7 +370,6 @@ export function aggregate(spec: SweepSpec, cells: CellResult[], math: DetMath, d
 /** sha-256 of the canonical JSON of a sweep's results: what must agree across worker counts,
  *  cell orders and restarts. */
 export function sweepSha256(r: SweepResults): Promise<string> {
-  return sha256Hex(new TextEncoder().encode(canonicalJson(r)));
+  return sha256Hex(canonicalJson(r));
 }
 
-export { REPORT_RHOS };

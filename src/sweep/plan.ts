@@ -3,10 +3,10 @@
 // Pure functions of the spec (and, for keys, of the dataset's id and the core's hash), so a plan
 // made on one machine names the same tasks and entries on another.
 import { DEFAULT_BANK, canonicalJson, type BankConfig, type SubsetMode } from "../bank/config.js";
-import { sha256Hex } from "../data/idx.js";
+import { sha256Hex } from "../io/sha256.js";
 import { specFor, type Geometry } from "../model/cnn.js";
 import { VERSION } from "../version.js";
-import type { PipelineConfig } from "../report/pipeline.js";
+import type { Protocol } from "../measurements/reproduction.js";
 import type { SweepSpec } from "./spec.js";
 
 /** One bank of the sweep: dataset (its index in spec.datasets), subset reading, n, R, bank seed. */
@@ -77,7 +77,7 @@ export function bankConfigOf(b: BankCoord, geometry: Geometry): BankConfig {
 /** The protocol of a cell's measurements: the spec's M, bootstrap and bounds' runs, the Monte
  *  Carlo seed (the same for every bank) and the cell's m. With the defaults and m = 256 this is
  *  reproduce's pipelineConfig (seed = the MC seed). */
-export function protocolOf(spec: SweepSpec, m: number): Omit<PipelineConfig, "bank"> & { m: number } {
+export function protocolOf(spec: SweepSpec, m: number): Protocol & { m: number } {
   return { M: spec.runs, bootstrap: spec.bootstrap, seed: spec.mcSeed, boundsM: spec.boundsRuns, m };
 }
 
@@ -89,5 +89,5 @@ export async function cellKey(spec: SweepSpec, c: CellCoord, datasetId: string, 
     kind: "sweep-cell", schema: CELL_SCHEMA, tool: VERSION, bank: bankConfigOf(c, geometry), datasetId, coreSha256,
     protocol: protocolOf(spec, c.m), measurements: spec.measurements,
   });
-  return sha256Hex(new TextEncoder().encode(text));
+  return sha256Hex(text);
 }

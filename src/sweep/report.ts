@@ -3,12 +3,12 @@
 // run, the canonical results with every cell at full precision, their sha-256, and the run's
 // versions and timings apart). Pure functions of the results but writeSweep (Node: files).
 import { log10Of, type DetMath } from "../math.js";
-import { chart, COLORS as C, PALETTE, type Series } from "../report/svg.js";
-import { markdownTable } from "../estimators/tables.js";
-import { writeFolder } from "../bank/files.js";
+import { chart, COLORS as C, PALETTE, type Series } from "../plot/svg.js";
+import { markdownTable } from "../plot/table.js";
+import { writeFolder } from "../io/files.js";
 import { THEORY_SLOPE, type ConfigAggregate, type MetricStat, type ScalingAggregate, type SweepResults, type Verdict } from "./aggregate.js";
 import type { SweepSpec } from "./spec.js";
-import type { RouteJson } from "../commands/route.js";
+import type { RouteJson } from "../routing/json.js";
 import { PAPER_TABLE_II } from "../estimators/paper.js";
 
 /** The run's facts that are not results (versions, workers, seconds). */

@@ -7,12 +7,14 @@
 import { DEFAULT_BANK, type SubsetMode } from "../bank/config.js";
 import { DATASETS } from "../data/datasets.js";
 import { UsageError } from "../errors.js";
-import { RUNS_MAX, SAMPLE_SIZE_MAX } from "../estimators/draws.js";
+import { SAMPLE_SIZE_MAX } from "../estimators/draws.js";
+import { RUNS_MAX } from "../measurements/checks.js";
+import { REPORT_MEASUREMENT_NAMES } from "../measurements/reproduction.js";
 
-/** The measurements a cell can run (the selection sweep over alpha with Tables I and II, the
- *  tighter bounds, the routing curve D(rho)). */
-export const SWEEP_MEASUREMENTS = ["select", "bounds", "route"] as const;
-export type SweepMeasurement = (typeof SWEEP_MEASUREMENTS)[number];
+/** The measurements a cell can run: the registry's entries of reproduce's sections (the selection
+ *  sweep over alpha with Tables I and II, the routing curve D(rho), the tighter bounds). */
+export const SWEEP_MEASUREMENTS: readonly string[] = REPORT_MEASUREMENT_NAMES;
+export type SweepMeasurement = string;
 
 /** Where a dataset's files come from: a named dataset (from its default place or `dataDir`), or
  *  four IDX files of one's own (`name` "idx"). */

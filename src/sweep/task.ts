@@ -10,27 +10,24 @@ import { readFile } from "node:fs/promises";
 import { Core } from "../../bindings/index.js";
 import { canonicalJson, datasetLabel, datasetRef, type DatasetRef } from "../bank/config.js";
 import { blockCache, expertCache } from "../bank/cache.js";
-import { sha256, writeAtomic } from "../bank/files.js";
+import { writeAtomic } from "../io/files.js";
+import { sha256Hex } from "../io/sha256.js";
 import { coreSha } from "../bank/run.js";
-import type { BankResults } from "../report/report.js";
-import { bankStage, measureBank } from "../report/pipeline.js";
+import { bankStage, measureBank, type BankResults } from "../measurements/reproduction.js";
+import type { Hooks } from "../measurements/measurement.js";
 import { geometryOf } from "../model/cnn.js";
 import { loadDataset, loadNamedDataset, type DatasetName, type LoadedDataset } from "../data/datasets.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import type { Progress } from "../bank/bank.js";
 import type { SelectionResult } from "../estimators/sweep.js";
 import type { BoundsResult } from "../estimators/tighter.js";
-import type { RouteJson } from "../commands/route.js";
+import type { RouteJson } from "../routing/json.js";
 import { MoeBankError } from "../errors.js";
 import { bankConfigOf, cellKey, cellLabel, planCells, protocolOf, type CellCoord, type SweepTask } from "./plan.js";
 import { checkSpecAgainstData, type DatasetSource, type SweepSpec } from "./spec.js";
 
-/** What a long operation reports (the registry's hook shape): work done of total, a label. */
-export interface SweepHooks {
-  progress?(done: number, total: number, label?: string): void;
-  log?(line: string): void;
-  signal?: AbortSignal;
-}
+/** What a task reports to and is stopped by: the registry's Hooks. */
+export type SweepHooks = Hooks;
 
 /** A cell's results: reproduce's sections for its bank at its m, at full precision (the dataset
  *  and bank sections always; selection, bounds and routing as the spec's measurements ask). */
@@ -83,8 +80,6 @@ function entryPath(cache: string, key: string): string {
   return join(resolve(cache), "cells", `${key}.json`);
 }
 
-const text = (s: string) => new TextEncoder().encode(s);
-
 /** Reads and verifies a cell's entry: null when absent; a problem string when it is unusable
  *  (not JSON, another key, results whose hash does not match). */
 export async function readCell(cache: string, key: string): Promise<CellEntry | null | { problem: string; path: string }> {
@@ -99,7 +94,7 @@ export async function readCell(cache: string, key: string): Promise<CellEntry | 
     const e = JSON.parse(bytes) as CellEntry;
     if (e.format !== "moe-bank/sweep-cell" || e.formatVersion !== 1) throw new Error("not a sweep cell entry");
     if (e.key !== key) throw new Error(`it holds key ${String(e.key).slice(0, 16)}…`);
-    const got = sha256(text(canonicalJson(e.results)));
+    const got = await sha256Hex(canonicalJson(e.results));
     if (got !== e.resultsSha256) throw new Error(`its results hash ${got.slice(0, 16)}… does not match the recorded ${String(e.resultsSha256).slice(0, 16)}…`);
     return e;
   } catch (err) {
@@ -194,18 +189,14 @@ export async function runTask(spec: SweepSpec, task: SweepTask, opts: { cache: s
   for (const i of todo) {
     const c = cells[i]!;
     hooks?.progress?.(done, total, `${label}: measuring m=${c.m}`);
-    const only = spec.measurements.map((x) => RESULT_KEY[x]);
-    const results: CellResults = { dataset, bank: stage.bank, ...(await measureBank(ctx.core, stage.mats, protocolOf(spec, c.m), undefined, hooks?.signal, only)) };
-    const entry: CellEntry = { format: "moe-bank/sweep-cell", formatVersion: 1, key: keys[i]!, cell: { ...c, dataset: data.name }, results, resultsSha256: sha256(text(canonicalJson(results))) };
+    const results: CellResults = { dataset, bank: stage.bank, ...(await measureBank(ctx.core, stage.mats, protocolOf(spec, c.m), { hooks: hooks?.signal ? { signal: hooks.signal } : {}, only: spec.measurements })) };
+    const entry: CellEntry = { format: "moe-bank/sweep-cell", formatVersion: 1, key: keys[i]!, cell: { ...c, dataset: data.name }, results, resultsSha256: await sha256Hex(canonicalJson(results)) };
     await writeAtomic(entryPath(opts.cache, keys[i]!), JSON.stringify(entry) + "\n");
     done += u.cell;
     hooks?.progress?.(done, total, `${label}: m=${c.m} done`);
   }
   return { computed: todo.length, reused: cells.length - todo.length };
 }
-
-/** The section of a cell's results each measurement writes (reproduce's names). */
-const RESULT_KEY = { select: "selection", bounds: "bounds", route: "routing" } as const;
 
 /** What the cache holds of a sweep: the cells present and verified (plan order), the missing
  *  ones, and the unusable ones (which entry, why). */
