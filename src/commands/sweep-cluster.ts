@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { hostname } from "node:os";
 import { MoeBankError, UsageError } from "../errors.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
-import { checkOutDir, writeAtomic } from "../bank/files.js";
+import { checkOutDir, writeAtomic } from "../io/files.js";
 import { coreSha } from "../bank/run.js";
 import { VERSION } from "../version.js";
 import { folderOption } from "./checks.js";

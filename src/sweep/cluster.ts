@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { readFile, stat, access, constants } from "node:fs/promises";
 import { existsSync, writeFileSync } from "node:fs";
 import { canonicalJson } from "../bank/config.js";
-import { writeAtomic } from "../bank/files.js";
+import { writeAtomic } from "../io/files.js";
 import { coreSha } from "../bank/run.js";
 import { geometryOf } from "../model/cnn.js";
 import { MoeBankError, UsageError } from "../errors.js";
