@@ -25,8 +25,8 @@ export interface SweepProgress {
 
 /** Aggregates the cells the cache holds: every one must be there and verified, else one
  *  MoeBankError names the first missing or corrupt cell and its file. */
-export async function finishSweep(spec: SweepSpec, cache: string, data: LoadedDataset[], core?: Core): Promise<{ results: SweepResults; sha: string; figures: Record<string, string> }> {
-  const got = await collect(spec, cache, { data });
+export async function finishSweep(spec: SweepSpec, cache: string, data: LoadedDataset[], core?: Core, coreSha256?: string): Promise<{ results: SweepResults; sha: string; figures: Record<string, string> }> {
+  const got = await collect(spec, cache, { data, ...(coreSha256 !== undefined ? { coreSha256 } : {}) });
   if (got.corrupt.length) {
     const c = got.corrupt[0]!;
     throw new MoeBankError(`cell ${cellLabel(spec, c.cell)}: ${c.path} is corrupt (${c.problem})${got.corrupt.length > 1 ? `, and ${got.corrupt.length - 1} more` : ""}`);
@@ -95,6 +95,7 @@ export async function runSweep(spec: SweepSpec, opts: {
   } finally {
     await ctx.close();
   }
-  const fin = await finishSweep(spec, opts.cache, opts.data, ctx.core);
+  // the cells are read back under the core hash the tasks keyed them with
+  const fin = await finishSweep(spec, opts.cache, opts.data, ctx.core, ctx.coreSha256);
   return { ...fin, computed, reused };
 }
