@@ -19,6 +19,7 @@ import { serveCommand } from "./commands/serve.js";
 import { synthCommand } from "./commands/synth.js";
 import { scalingCommand } from "./commands/scaling.js";
 import { sweepCommand } from "./commands/sweep.js";
+import { sweepTaskCommand, sweepFinishCommand, sweepStatusCommand } from "./commands/sweep-cluster.js";
 import { VERSION } from "./version.js";
 
 export function buildCli(argv: string[]) {
@@ -48,7 +49,7 @@ export function buildCli(argv: string[]) {
       throw new UsageError(line.startsWith("Did you mean") ? `unknown command. ${line}` : line);
     });
   // in the order --help lists them: the main job first, then stage by stage, then tools
-  const commands = [reproduceCommand, sweepCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];
+  const commands = [reproduceCommand, sweepCommand, sweepTaskCommand, sweepFinishCommand, sweepStatusCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];
   return commands.reduce((acc, add) => add(acc), y as unknown as Argv<GlobalOptions>);
 }
 

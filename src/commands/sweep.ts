@@ -18,6 +18,8 @@ import { normalizeSpec, specFromJson, SPEC_KEYS, type SweepSpec } from "../sweep
 import { loadSpecData } from "../sweep/task.js";
 import { runSweep, type SweepProgress } from "../sweep/run.js";
 import { SWEEP_FOLDER_FILE, writeSweep, type SweepRunInfo } from "../sweep/report.js";
+import type { SweepResults } from "../sweep/aggregate.js";
+import { clusterOptions, planSweep, wantsPlan, type ClusterArgs } from "./sweep-cluster.js";
 import { defaultWorkers } from "../parallel/pool.js";
 
 /** The options that make a sweep's spec (every command that takes "the same options" as sweep). */
@@ -42,7 +44,7 @@ export interface SweepSpecArgs {
   boundsRuns?: string;
 }
 
-interface SweepArgs extends GlobalOptions, SweepSpecArgs {
+interface SweepArgs extends GlobalOptions, SweepSpecArgs, ClusterArgs {
   workers?: number;
   cache: string;
   out: string;
@@ -119,6 +121,7 @@ function sweepReporter(a: GlobalOptions): (p: SweepProgress) => void {
 async function sweep(a: ArgumentsCamelCase<SweepArgs>): Promise<void> {
   const spec = await specFromArgs(a);
   checkWorkers(a.workers);
+  if (wantsPlan(a)) return planSweep(a, spec);
   await checkOutDir(a.out, { whole: SWEEP_FOLDER_FILE });
   await checkOutDir(a.cache, { option: "--cache" });
   const data = await loadSpecData(spec);
@@ -129,7 +132,12 @@ async function sweep(a: ArgumentsCamelCase<SweepArgs>): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   const run: SweepRunInfo = { tool: `moe-bank ${VERSION}`, node: process.version, coreSha256: await coreSha(), workers, seconds, computed: r.computed, reused: r.reused };
   const files = await writeSweep(a.out, { spec, results: r.results, sha: r.sha, figures: r.figures, run });
-  emit(a, { out: a.out, resultsSha256: r.sha, seconds, computed: r.computed, reused: r.reused, files, configs: r.results.configs, scaling: r.results.scaling }, (x) =>
+  emitSweep(a, a.out, { results: r.results, sha: r.sha, run }, files);
+}
+
+/** What a finished sweep prints (here, and after sweep-finish or sweep --slurm --wait). */
+export function emitSweep(a: GlobalOptions, out: string, r: { results: SweepResults; sha: string; run: SweepRunInfo }, files: string[]): void {
+  emit(a, { out, resultsSha256: r.sha, seconds: r.run.seconds, computed: r.run.computed, reused: r.run.reused, files, configs: r.results.configs, scaling: r.results.scaling }, (x) =>
     [
       `sweep written to ${x.out}: report.md, report.json, ${files.length - 2} figures`,
       `results sha-256 ${x.resultsSha256}`,
@@ -168,13 +176,14 @@ export function sweepCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     "sweep",
     "the experiment across bank seeds and configurations: a grid of cells, each a bank measured as reproduce measures it, aggregated with the paper's numbers placed in the seeds' distribution",
     (c) =>
-      sweepSpecOptions(c)
+      clusterOptions(sweepSpecOptions(c))
         .option("workers", workersOption)
         .option("cache", folderOption("cache", "finished experts, blocks and cells are kept here and reused (a killed sweep resumes from it)", { default: ".moe-bank-cache" }))
         .option("out", folderOption("out", "folder for report.md, report.json and the figures (written whole)", { default: "sweep" }))
         .example("$0 sweep --seeds 0-9 --out sweep10", "the paper's configuration over 10 bank seeds: the verdict table (about 20 minutes on 2 cores)")
         .example("$0 sweep --seeds 0 -m 64 128 256 512 1024 2048 4096", "gaps and bounds against m with their fitted slopes")
-        .example("$0 sweep --quick", "two quick banks, in about a minute"),
+        .example("$0 sweep --quick", "two quick banks, in about a minute")
+        .example("$0 sweep --seeds 0-9 --cache /shared/cache --out /shared/sweep10 --slurm --max-parallel 10 --time 00:30:00 --submit --wait", "the same as Slurm job arrays on a cluster: one task per bank, then the finish job"),
     (x) => sweep(x as unknown as ArgumentsCamelCase<SweepArgs>),
   );
 }

@@ -258,12 +258,25 @@ export const SWEEP_FOLDER_FILE = /^(report\.(md|json)|sweep-[A-Za-z0-9._-]+\.svg
 
 /** Writes report.md, report.json and the figures into `out`, whole (writeFolder). report.json:
  *  { resultsSha256, spec (as run, with its paths: --spec takes it back), results, run }. */
-export async function writeSweep(out: string, w: { spec: SweepSpec; results: SweepResults; sha: string; figures: Record<string, string>; run: SweepRunInfo }): Promise<string[]> {
-  const files: Record<string, string> = {
+export async function writeSweep(out: string, w: SweepOutput): Promise<string[]> {
+  const files = sweepFiles(w);
+  await writeFolder(out, files);
+  return Object.keys(files);
+}
+
+export interface SweepOutput {
+  spec: SweepSpec;
+  results: SweepResults;
+  sha: string;
+  figures: Record<string, string>;
+  run: SweepRunInfo;
+}
+
+/** The report's files by name: report.json, report.md and the figures. */
+export function sweepFiles(w: SweepOutput): Record<string, string> {
+  return {
     "report.json": JSON.stringify({ resultsSha256: w.sha, spec: w.spec, results: w.results, run: w.run }, null, 1) + "\n",
     "report.md": renderSweep(w.results, w.sha, Object.keys(w.figures), w.run),
     ...w.figures,
   };
-  await writeFolder(out, files);
-  return Object.keys(files);
 }
