@@ -15,7 +15,7 @@ import { privateGateSweep, PRIVATE_EPSILONS } from "../routing/private.js";
 import { trainLearnedGate, type LearnedGatePoint } from "../routing/learned.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 
-interface GatesArgs extends GlobalOptions, DatasetArgs {
+export interface GatesArgs extends GlobalOptions, DatasetArgs {
   testLosses: string;
   n?: number;
   gate: "private" | "learned";
@@ -118,7 +118,7 @@ function renderGates(r: GatesJson): string {
   ].join("\n");
 }
 
-async function gates(args: ArgumentsCamelCase<GatesArgs>): Promise<void> {
+export async function gatesHandler(args: ArgumentsCamelCase<GatesArgs>): Promise<void> {
   checkSeed(args.seed);
   const L = await readLossMatrix(args.testLosses);
   const n = args.n ?? paperRoutingN(L.N);
@@ -150,20 +150,25 @@ async function gates(args: ArgumentsCamelCase<GatesArgs>): Promise<void> {
   }
 }
 
+/** The options of `gates`; `fixed` leaves out --gate (`gate private`, `gate learned`). */
+export function gatesBuilder(c: Argv<GlobalOptions>, fixed?: "private" | "learned"): Argv<GlobalOptions> {
+  const b = datasetOptions(c)
+    .option("test-losses", { type: "string", demandOption: true, describe: "0-1 losses on the test split: .npy, uint8 or bool, shape [R, N]; learned: on the test images of --dataset" })
+    .option("n", { type: "number", describe: `use the first n items, the BA rows (default: ${PAPER_ROUTING_N}, or all if fewer)` });
+  const g = fixed === undefined ? b.option("gate", { choices: ["private", "learned"] as const, default: "private" as const, describe: "private: eps-randomized response on the best-expert choice; learned: a CNN gate trained under eq. 26 on the test images after the first n" }) : b;
+  return g
+    .option("lambdas", { type: "string", default: "0.001,0.01,0.1,1,10", describe: "learned: comma-separated lambdas (default: 5 of the BA grid)" })
+    .option("epochs", { type: "number", default: 3, describe: "learned: epochs over the training rows" })
+    .option("seed", { type: "number", default: 0, describe: "learned: initialisation and minibatch-order seed" })
+    .option("epsilons", { type: "string", describe: `comma-separated epsilons in nats (default: ${PRIVATE_EPSILONS.join(",")})` })
+    .example(fixed === undefined ? "$0 gates --test-losses losses-test.npy --json" : `$0 gate ${fixed} --test-losses losses-test.npy --json`, fixed === "learned" ? "the learned gate's points and the frontier at their rates" : "the private gate's points and the frontier at their rates");
+}
+
 export function gatesCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
   return y.command(
     "gates",
-    "constrained gates beside the BA frontier: the private gate (eps-randomized response over the experts, I(X;T) <= eps) for a sweep of epsilon",
-    (c) =>
-      datasetOptions(c)
-        .option("test-losses", { type: "string", demandOption: true, describe: "0-1 losses on the test split: .npy, uint8 or bool, shape [R, N]; learned: on the test images of --dataset" })
-        .option("n", { type: "number", describe: `use the first n items, the BA rows (default: ${PAPER_ROUTING_N}, or all if fewer)` })
-        .option("gate", { choices: ["private", "learned"] as const, default: "private" as const, describe: "private: eps-randomized response on the best-expert choice; learned: a CNN gate trained under eq. 26 on the test images after the first n" })
-        .option("lambdas", { type: "string", default: "0.001,0.01,0.1,1,10", describe: "learned: comma-separated lambdas (default: 5 of the BA grid)" })
-        .option("epochs", { type: "number", default: 3, describe: "learned: epochs over the training rows" })
-        .option("seed", { type: "number", default: 0, describe: "learned: initialisation and minibatch-order seed" })
-        .option("epsilons", { type: "string", describe: `comma-separated epsilons in nats (default: ${PRIVATE_EPSILONS.join(",")})` })
-        .example("$0 gates --test-losses losses-test.npy --json", "the private gate's points and the frontier at their rates"),
-    (a) => gates(a as ArgumentsCamelCase<GatesArgs>),
+    "constrained gates beside the BA frontier: the private gate (eps-randomized response over the experts, I(X;T) <= eps) for a sweep of epsilon (alias of gate private / gate learned)",
+    (c) => gatesBuilder(c),
+    (a) => gatesHandler(a as ArgumentsCamelCase<GatesArgs>),
   );
 }
