@@ -22,9 +22,10 @@
 // s_t^2 = (1/(N-1)) sum_i (p(t|x_i) - pi_hat_t)^2. For one-hot rows s_t^2 = N/(N-1) pi_t (1 - pi_t)
 // and the correction is Miller-Madow's (R_used - 1)/(2(N-1)); for a constant gate it is 0.
 //
-// Bootstrap over rows: B resamples of N rows with replacement (each resample's counts drawn block
-// by block: first how many of its N draws fall in each block, then which rows of the block, so
-// the rows never need to be in memory at once); each resample's value is H(pi*) - mean* h (eq. 24
+// Bootstrap over rows: B resamples of N rows with replacement, each drawn in two stages so that
+// the rows never need to be in memory at once: first which chunk of 4,096 rows each of its N
+// draws falls in, then, chunk by chunk, which rows of the chunk (uniform given the chunk's count:
+// together exactly N i.i.d. uniform draws); each resample's value is H(pi*) - mean* h (eq. 24
 // on the resampled rows, by the identity above). The interval is the basic (pivotal) bootstrap
 // interval [2 I - q_hi, 2 I - q_lo] (clamped at 0), which carries the bootstrap's estimate of the
 // downward bias: the replicates sit below I as I sits below the truth.
@@ -118,6 +119,9 @@ export interface GateMeasurement {
   expectedLoss: number | null;
   frontier: GateFrontier | null;
 }
+
+/** Rows per chunk of the bootstrap's two-stage draw (see the header). */
+const BOOT_CHUNK = 4096;
 
 /** A data problem in the gate's rows: one line naming the row (exit 1). */
 export class GateRowError extends MoeBankError {
@@ -241,9 +245,11 @@ export async function measureGate(core: Core, probs: GateRows, losses: GateLosse
   const pi = new Float64Array(R);
   for (let t = 0; t < R; t++) pi[t] = piSum[t]! / N;
 
-  // the bootstrap's block counts: resample b's N draws, counted by block
+  // the bootstrap's chunk counts: how many of resample b's N draws fall in each chunk of
+  // BOOT_CHUNK rows (fixed, so the draws do not depend on how the rows are read)
+  const chunks = Math.ceil(N / BOOT_CHUNK);
   const streams: Stream[] = [];
-  const blockCounts = new Int32Array(B * blocks);
+  const chunkCounts = new Int32Array(B * chunks);
   const accP = new Float64Array(B * R), accH = new Float64Array(B);
   try {
     for (let b = 0; b < B && N > 1; b++) {
@@ -252,16 +258,19 @@ export async function measureGate(core: Core, probs: GateRows, losses: GateLosse
       for (let done = 0; done < N; ) {
         const k = Math.min(1 << 20, N - done);
         const idx = st.bootstrap(k, N);
-        for (let q = 0; q < k; q++) blockCounts[b * blocks + Math.floor(idx[q]! / blockRows)]!++;
+        for (let q = 0; q < k; q++) chunkCounts[b * chunks + Math.floor(idx[q]! / BOOT_CHUNK)]!++;
         done += k;
       }
     }
+    // counts[b * BOOT_CHUNK + r]: how often resample b draws row r of the current chunk
+    const counts = new Int32Array(streams.length * BOOT_CHUNK);
+    let chunk = -1;
 
     // pass 2: eq. 24, row entropies, variances, bootstrap sums
     let I = 0, Hcond = 0;
     const varSum = new Float64Array(R);
     for (let j = 0; j < blocks; j++) {
-      const { p, n } = await readBlock(j);
+      const { p, start, n } = await readBlock(j);
       const q = new Float64Array(n * R), pp = new Float64Array(n * R);
       for (let k = 0; k < n * R; k++) {
         const v = p[k]!;
@@ -285,15 +294,22 @@ export async function measureGate(core: Core, probs: GateRows, losses: GateLosse
         h[i] = hi;
         Hcond += hi;
       }
-      const counts = new Int32Array(n);
-      for (let b = 0; b < streams.length; b++) {
-        const m = blockCounts[b * blocks + j]!;
-        if (m === 0) continue;
-        counts.fill(0);
-        const idx = streams[b]!.bootstrap(m, n);
-        for (let r = 0; r < m; r++) counts[idx[r]!]!++;
-        for (let i = 0; i < n; i++) {
-          const c = counts[i]!;
+      for (let i = 0; i < n; i++) {
+        const row = start + i;
+        if (Math.floor(row / BOOT_CHUNK) !== chunk) {
+          chunk = Math.floor(row / BOOT_CHUNK);
+          const rows = Math.min(BOOT_CHUNK, N - chunk * BOOT_CHUNK);
+          counts.fill(0);
+          for (let b = 0; b < streams.length; b++) {
+            const m = chunkCounts[b * chunks + chunk]!;
+            if (m === 0) continue;
+            const idx = streams[b]!.bootstrap(m, rows);
+            for (let r = 0; r < m; r++) counts[b * BOOT_CHUNK + idx[r]!]!++;
+          }
+        }
+        const r = row - chunk * BOOT_CHUNK;
+        for (let b = 0; b < streams.length; b++) {
+          const c = counts[b * BOOT_CHUNK + r]!;
           if (c === 0) continue;
           for (let t = 0; t < R; t++) accP[b * R + t] = accP[b * R + t]! + c * p[i * R + t]!;
           accH[b] = accH[b]! + c * h[i]!;
