@@ -3,7 +3,8 @@
 // the first n saved), its softmax, and the softmax of its logits at other temperatures; beside
 // them the bank's losses and predictions on the same n rows, so that the shapes match.
 // Usage: node dist/bench/gate-probs.js --bank DIR --out DIR [--n 2000] [--lambda 0.1]
-//        [--epochs 3] [--seed 0] [--temperatures 0.5,1,2] [--dataset mnist ...]
+//        [--epochs 3] [--seed 0] [--temperatures 2,5,10] [--dataset mnist ...]
+//        [--logits F]   (the logits of an earlier run: no training)
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Core } from "../bindings/index.js";
@@ -35,20 +36,28 @@ function firstColumns(m: { R: number; N: number; data: Uint8Array }, n: number):
 async function main(): Promise<void> {
   const bank = arg("--bank"), out = arg("--out");
   const n = Number(arg("--n", "2000")), lambda = Number(arg("--lambda", "0.1")), epochs = Number(arg("--epochs", "3")), seed = Number(arg("--seed", "0"));
-  const temps = arg("--temperatures", "0.5,1,2").split(",").map(Number);
+  const temps = arg("--temperatures", "2,5,10").split(",").map(Number);
   mkdirSync(out, { recursive: true });
   const L = u8Matrix(join(bank, "losses-test.npy"));
   const P = u8Matrix(join(bank, "preds-test.npy"));
-  const ds = await resolveDataset({ dataset: (arg("--dataset", "mnist") as "mnist") } as Parameters<typeof resolveDataset>[0]);
   const core = await Core.load();
   let logits: Float32Array | null = null;
-  const point = trainLearnedGate(core, ds.test.images, { channels: ds.test.channels, height: ds.test.rows, width: ds.test.cols }, L, {
-    lambda, evalN: n, trainFrom: n, epochs, seed, onEvalLogits: (z) => (logits = z),
-  });
+  let point: unknown = null;
+  const from = process.argv.includes("--logits") ? arg("--logits") : null;
+  if (from !== null) {
+    const a = decodeNpy(readFileSync(from), from);
+    if (a.dtype !== "f32" || a.shape.length !== 2 || a.shape[0] !== n || a.shape[1] !== L.R) throw new Error(`${from}: expected f32 [${n}, ${L.R}]`);
+    logits = a.data;
+  } else {
+    const ds = await resolveDataset({ dataset: arg("--dataset", "mnist") as "mnist" } as Parameters<typeof resolveDataset>[0]);
+    point = trainLearnedGate(core, ds.test.images, { channels: ds.test.channels, height: ds.test.rows, width: ds.test.cols }, L, {
+      lambda, evalN: n, trainFrom: n, epochs, seed, onEvalLogits: (z) => (logits = z),
+    });
+  }
   if (logits === null) throw new Error("no logits");
   const z: Float32Array = logits;
   const R = L.R;
-  writeFileSync(join(out, "learned-logits.npy"), encodeNpy("f32", [n, R], z));
+  if (from === null) writeFileSync(join(out, "learned-logits.npy"), encodeNpy("f32", [n, R], z));
   writeFileSync(join(out, "learned-probs.npy"), encodeNpy("f64", [n, R], softmaxRows(core, z, n, R)));
   for (const T of temps) {
     const zt = Float64Array.from(z, (v) => v / T);
@@ -56,7 +65,7 @@ async function main(): Promise<void> {
   }
   writeFileSync(join(out, `losses-first${n}.npy`), encodeNpy("u8", [R, n], firstColumns(L, n)));
   writeFileSync(join(out, `preds-first${n}.npy`), encodeNpy("u8", [R, n], firstColumns(P, n)));
-  process.stdout.write(JSON.stringify({ lambda, epochs, seed, n, trainRows: [n, L.N], point }, null, 2) + "\n");
+  process.stdout.write(JSON.stringify(from !== null ? { logits: from, temperatures: temps } : { lambda, epochs, seed, n, trainRows: [n, L.N], temperatures: temps, point }, null, 2) + "\n");
 }
 
 await main();

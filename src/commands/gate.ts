@@ -61,7 +61,8 @@ export async function readGateLosses(file: string, layout: "rn" | "nr", N: numbe
   return { R, N, data: out };
 }
 
-const f6 = (x: number): string => x.toFixed(6);
+/** Six decimals, or four significant digits below 1e-3 (a near-constant gate's rates). */
+const f6 = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(3) : x.toFixed(6));
 
 /** The text form of one layer's measurement. */
 export function renderGateMeasurement(m: GateMeasurement, title: string): string {
