@@ -4,7 +4,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCore } from "./support/core.js";
 import { RoutingProblem, routingCurve } from "../src/routing/index.js";
-import { binomialCount, kSubsets, labelsFromBank, subsetIndex, subsetLosses, topKFrontier, topKGate, voteLoss, type BankPredictions } from "../src/routing/topk.js";
+import { binomialCount, kSubsets, labelsFromBank, subsetIndex, subsetLosses, topKFrontier, topKFrontierAt, topKGate, topKGateRows, voteLoss, type BankPredictions } from "../src/routing/topk.js";
+import { gateRowsOf } from "../src/routing/gate-rows.js";
+import { encodeNpy } from "../src/formats/npy.js";
+import { runCli } from "./support/cli.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { curveBand, curveSummary, lossColumns, rowSensitivity } from "../src/routing/curve-uncertainty.js";
 
 function rng(seed: number): () => number {
@@ -124,6 +130,25 @@ test("a top-k gate read off probabilities: rate H(S), weighted-vote loss", async
   const g2 = topKGate(core, b, p, 400, 2);
   assert.equal(g2.loss, g1.loss);
   assert.ok(g2.rate >= g1.rate - 1e-12 && g2.sets <= 10);
+  // in blocks: the same
+  assert.deepEqual(await topKGateRows(core, b, gateRowsOf(p, 400, 5), 2, undefined, 7), g2);
+  // gate measure --top-k 2: the same gate, and the frontier over pairs at its rate
+  const dir = mkdtempSync(join(tmpdir(), "moe-topk-"));
+  try {
+    writeFileSync(join(dir, "p.npy"), encodeNpy("f64", [400, 5], p));
+    writeFileSync(join(dir, "l.npy"), encodeNpy("u8", [5, 400], b.losses));
+    writeFileSync(join(dir, "y.npy"), encodeNpy("u8", [5, 400], b.preds));
+    const r = runCli("gate", "measure", "--probs", join(dir, "p.npy"), "--losses", join(dir, "l.npy"), "--preds", join(dir, "y.npy"), "--top-k", "2", "--bootstrap", "0", "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const t = JSON.parse(r.stdout).topK[0];
+    assert.deepEqual(t.gate, g2);
+    const fr = topKFrontierAt(core, b, 2, 400, g2.rate);
+    assert.deepEqual(t.frontier, fr);
+    assert.ok(t.lossGap >= -1e-12);
+    assert.equal(runCli("gate", "measure", "--probs", join(dir, "p.npy"), "--top-k", "2").code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the curve's row bootstrap and row-subset sensitivity", async () => {

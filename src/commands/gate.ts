@@ -11,8 +11,9 @@ import { openInputBlocks, readInput } from "../input.js";
 import { MAX_ALLOC_BYTES } from "../../bindings/index.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { checkLevel, checkSeed } from "./checks.js";
-import { measureGate, type GateLosses, type GateMeasurement } from "../routing/gate-measure.js";
+import { measureGate, softmaxRows, type GateLosses, type GateMeasurement } from "../routing/gate-measure.js";
 import { npyGateFile } from "../routing/gate-rows.js";
+import { topKFrontierAt, topKGateRows, type BankPredictions, type TopKGatePoint } from "../routing/topk.js";
 import { gatesBuilder, gatesHandler, type GatesArgs } from "./gates.js";
 
 interface MeasureArgs extends GlobalOptions {
@@ -24,6 +25,18 @@ interface MeasureArgs extends GlobalOptions {
   level: number;
   seed: number;
   sumTol?: number;
+  topK?: number;
+  preds?: string;
+}
+
+/** A layer's top-k gate (the k largest probabilities per row, weighted vote of the bank's
+ *  predictions) beside the frontier over k-subsets at its rate. */
+export interface TopKJson {
+  gate: TopKGatePoint;
+  frontier: { distortion: number; lower: number; oracleLoss: number; bestLoss: number };
+  /** the gate's equal-weight vote loss - frontier lower bound (the frontier's combination rule;
+   *  the weighted vote's weights depend on x beyond the set, so it may sit below) */
+  lossGap: number;
 }
 
 export interface GateMeasureJson {
@@ -34,12 +47,16 @@ export interface GateMeasureJson {
   lossesLayout: "rn" | "nr" | null;
   /** One measurement per layer (one for an [N, R] file). */
   layers: GateMeasurement[];
+  /** With --top-k: per layer, the top-k gate and the frontier over k-subsets. */
+  topK?: TopKJson[];
 }
 
 /** Reads per-item expert losses (.npy u8/bool/f32/f64, [R, N] or [N, R] with layout "nr") as
- *  [R, N]: u8 when every value is 0 or 1 (the BA groups the rows by loss pattern), else f64. */
-export async function readGateLosses(file: string, layout: "rn" | "nr", N: number, R: number, probsFile: string): Promise<GateLosses> {
+ *  [R, N]: u8 when every value is 0 or 1 (the BA groups the rows by loss pattern), else f64.
+ *  what = "preds": the experts' predicted classes (u8, any value), in the same layouts. */
+export async function readGateLosses(file: string, layout: "rn" | "nr", N: number, R: number, probsFile: string, what: "losses" | "preds" = "losses"): Promise<GateLosses> {
   const a = decodeNpy(await readInput(file, MAX_ALLOC_BYTES), file);
+  if (what === "preds" && a.dtype !== "u8") throw new MoeBankError(`${file}: dtype ${a.dtype}, expected uint8 predicted classes`);
   if (a.dtype === "i32") throw new MoeBankError(`${file}: dtype int32, expected uint8, bool, float32 or float64 losses`);
   const want = layout === "rn" ? [R, N] : [N, R];
   if (a.shape.length !== 2 || a.shape[0] !== want[0] || a.shape[1] !== want[1]) {
@@ -47,7 +64,7 @@ export async function readGateLosses(file: string, layout: "rn" | "nr", N: numbe
   }
   const src = a.data;
   let zeroOne = true;
-  for (let k = 0; k < src.length; k++) {
+  for (let k = 0; k < src.length && what === "losses"; k++) {
     const v = src[k]!;
     if (!(v >= 0 && v <= 1)) {
       const [i, t] = layout === "rn" ? [k % N, Math.floor(k / N)] : [Math.floor(k / R), k % R];
@@ -89,14 +106,27 @@ export function renderGateMeasurement(m: GateMeasurement, title: string): string
   return lines.join("\n");
 }
 
+function renderTopK(t: TopKJson): string {
+  const g = t.gate;
+  return [
+    `top-${g.k} gate                   rate I(X;S) = H(S) ${f6(g.rate)} (${g.sets} distinct sets); weighted-vote loss ${f6(g.loss)} (equal-weight ${f6(g.equalWeightLoss)})`,
+    `frontier over ${g.k}-subsets       D(${f6(g.rate)}) = ${f6(t.frontier.distortion)} (>= ${f6(t.frontier.lower)}); oracle ${f6(t.frontier.oracleLoss)}; best subset ${f6(t.frontier.bestLoss)}; equal-weight loss left ${f6(t.lossGap)}`,
+    `(the frontier's subsets vote with equal weights: a gate that sends only the set; the weighted vote also uses the weights, which carry more about x)`,
+  ].join("\n");
+}
+
 function renderMeasureJson(r: GateMeasureJson): string {
-  return r.layers.map((m, l) => renderGateMeasurement(m, r.layers.length > 1 ? `${r.file} layer ${l}` : r.file)).join("\n\n");
+  return r.layers.map((m, l) => renderGateMeasurement(m, r.layers.length > 1 ? `${r.file} layer ${l}` : r.file) + (r.topK ? "\n" + renderTopK(r.topK[l]!) : "")).join("\n\n");
 }
 
 async function measure(args: ArgumentsCamelCase<MeasureArgs>): Promise<void> {
   checkSeed(args.seed);
   checkLevel(args.level);
   if (args.sumTol !== undefined && !(args.sumTol >= 0 && args.sumTol < 1)) throw new UsageError(`--sum-tol must be in [0, 1), got ${args.sumTol}`);
+  if (args.topK !== undefined) {
+    if (!Number.isInteger(args.topK) || args.topK < 1) throw new UsageError(`--top-k must be a positive integer, got ${args.topK}`);
+    if (args.preds === undefined || args.losses === undefined) throw new UsageError("--top-k needs --preds (the experts' predicted classes) and --losses");
+  }
   if (!Number.isInteger(args.bootstrap) || args.bootstrap < 0 || args.bootstrap > 100_000) throw new UsageError(`--bootstrap must be an integer in [0, 100000], got ${args.bootstrap}`);
   const src = await openInputBlocks(args.probs);
   try {
@@ -105,13 +135,26 @@ async function measure(args: ArgumentsCamelCase<MeasureArgs>): Promise<void> {
     // float16 rounds each probability to 11 bits: R of them sum to 1 only within about R 2^-11
     const sumTol = args.sumTol ?? (f.descr === "<f2" ? Math.max(1e-6, f.R / 2048) : 1e-6);
     const core = await Core.load();
+    let bank: BankPredictions | null = null;
+    if (args.topK !== undefined) {
+      if (losses === null || !(losses.data instanceof Uint8Array)) throw new MoeBankError(`${args.losses}: --top-k needs 0-1 losses (the weighted vote's 0-1 loss)`);
+      const preds = await readGateLosses(args.preds!, args.lossesLayout, f.N, f.R, args.probs, "preds");
+      bank = { R: f.R, N: f.N, preds: preds.data as Uint8Array, losses: losses.data };
+    }
     const layers: GateMeasurement[] = [];
+    const topK: TopKJson[] = [];
     for (let l = 0; l < f.layers; l++) {
       if (progressEnabled(args) && f.layers > 1) process.stderr.write(`gate measure: layer ${l + 1}/${f.layers}\n`);
       const label = f.layers > 1 ? `${args.probs} layer ${l}` : args.probs;
       layers.push(await measureGate(core, f.layer(l), losses, { logits: args.logits, bootstrap: args.bootstrap, level: args.level, seed: args.seed, sumTol, label }));
+      if (bank !== null) {
+        const k = args.topK!;
+        const gate = await topKGateRows(core, bank, f.layer(l), k, args.logits ? (z, start, n) => softmaxRows(core, z, n, f.R, start, label) : undefined);
+        const frontier = topKFrontierAt(core, bank, k, f.N, gate.rate);
+        topK.push({ gate, frontier, lossGap: gate.equalWeightLoss - frontier.lower });
+      }
     }
-    const out: GateMeasureJson = { file: args.probs, shape: f.shape, dtype: f.descr, losses: args.losses ?? null, lossesLayout: args.losses !== undefined ? args.lossesLayout : null, layers };
+    const out: GateMeasureJson = { file: args.probs, shape: f.shape, dtype: f.descr, losses: args.losses ?? null, lossesLayout: args.losses !== undefined ? args.lossesLayout : null, layers, ...(bank !== null ? { topK } : {}) };
     emit(args, out, renderMeasureJson);
   } finally {
     await src.close();
@@ -127,6 +170,8 @@ function measureBuilder(c: Argv<GlobalOptions>): Argv<GlobalOptions> {
     .option("bootstrap", { type: "number", default: 200, describe: "bootstrap resamples of the rows for the interval on I(X;T) (0: none)" })
     .option("level", { type: "number", default: 0.95, describe: "level of the bootstrap interval" })
     .option("seed", { type: "number", default: 0, describe: "seed of the bootstrap resamples" })
+    .option("top-k", { type: "number", describe: "also the top-k gate (the k largest p(t|x)): its set's rate, its weighted-vote 0-1 loss and the frontier over k-subsets (needs --preds, --losses)" })
+    .option("preds", { type: "string", describe: "the experts' predicted classes, .npy uint8 in the layout of --losses (the bank's preds-*.npy), for --top-k" })
     .option("sum-tol", { type: "number", describe: "largest |row sum - 1| accepted (default 1e-6; R 2^-11 for float16 rows)" })
     .example("$0 gate measure --probs gate.npy --losses losses-test.npy", "a gate's routing information and its distance to the frontier");
 }

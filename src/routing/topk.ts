@@ -20,7 +20,8 @@
 import type { Core } from "../../bindings/index.js";
 import { detMath } from "../math.js";
 import { RoutingProblem, type RoutingLosses } from "./ba.js";
-import { routingCurve, type RoutingCurve } from "./curve.js";
+import { constrainedD, routingCurve, type RoutingCurve } from "./curve.js";
+import type { GateRows } from "./gate-rows.js";
 
 /** The largest number of k-subsets the frontier is built over (default). */
 export const TOPK_MAX_SUBSETS = 5000;
@@ -153,34 +154,88 @@ export interface TopKGatePoint {
 
 /** The top-k gate of probabilities p [n, R] (the first n items of the bank). */
 export function topKGate(core: Core, b: BankPredictions, p: ArrayLike<number>, n: number, k: number): TopKGatePoint {
-  const { R } = b;
-  if (p.length !== n * R) throw new RangeError(`gate: ${p.length} values for [${n}, ${R}]`);
-  if (!Number.isInteger(k) || k < 1 || k > R) throw new RangeError(`k must be an integer in [1, ${R}], got ${k}`);
-  const y = labelsFromBank(b);
-  const counts = new Map<number, number>();
-  const set = new Int32Array(k), w = new Float64Array(k), ones = new Float64Array(k).fill(1);
-  let loss = 0, eq = 0;
-  for (let i = 0; i < n; i++) {
-    // the k largest, lowest index on ties, kept sorted by expert index for subsetIndex
-    const order = Array.from({ length: R }, (_, t) => t).sort((a, c) => p[i * R + c]! - p[i * R + a]! || a - c).slice(0, k).sort((a, c) => a - c);
-    let s = 0;
-    for (let j = 0; j < k; j++) s += p[i * R + order[j]!]!;
-    for (let j = 0; j < k; j++) {
-      set[j] = order[j]!;
-      w[j] = s > 0 ? p[i * R + order[j]!]! / s : 1;
+  if (p.length !== n * b.R) throw new RangeError(`gate: ${p.length} values for [${n}, ${b.R}]`);
+  const acc = new TopKAccumulator(b, k);
+  acc.add(p, 0, n);
+  return acc.result(core);
+}
+
+/** The top-k gate of rows read block by block (e.g. an .npy file); `transform` maps a block of
+ *  rows to probabilities (the softmax of logits). */
+export async function topKGateRows(core: Core, b: BankPredictions, rows: GateRows, k: number, transform?: (block: ArrayLike<number>, start: number, n: number) => ArrayLike<number>, blockRows = 8192): Promise<TopKGatePoint> {
+  if (rows.R !== b.R || rows.N > b.N) throw new RangeError(`gate rows [${rows.N}, ${rows.R}] do not fit the bank's [${b.N}, ${b.R}]`);
+  const acc = new TopKAccumulator(b, k);
+  for (let start = 0; start < rows.N; start += blockRows) {
+    const n = Math.min(blockRows, rows.N - start);
+    const raw = await rows.read(start, n);
+    acc.add(transform ? transform(raw, start, n) : raw, start, n);
+  }
+  return acc.result(core);
+}
+
+/** Sums of a top-k gate over rows in order. */
+class TopKAccumulator {
+  readonly #y: Int32Array;
+  readonly #counts = new Map<number, number>();
+  readonly #set: Int32Array;
+  readonly #w: Float64Array;
+  readonly #ones: Float64Array;
+  #loss = 0;
+  #eq = 0;
+  #n = 0;
+  constructor(readonly b: BankPredictions, readonly k: number) {
+    if (!Number.isInteger(k) || k < 1 || k > b.R) throw new RangeError(`k must be an integer in [1, ${b.R}], got ${k}`);
+    this.#y = labelsFromBank(b);
+    this.#set = new Int32Array(k);
+    this.#w = new Float64Array(k);
+    this.#ones = new Float64Array(k).fill(1);
+  }
+
+  /** Rows [start, start + n) of the bank's items, p [n, R]. */
+  add(p: ArrayLike<number>, start: number, n: number): void {
+    const { R } = this.b, k = this.k, set = this.#set, w = this.#w;
+    for (let r = 0; r < n; r++) {
+      const i = start + r;
+      // the k largest, lowest index on ties, then sorted by expert index for subsetIndex
+      const order = Array.from({ length: R }, (_, t) => t).sort((a, c) => p[r * R + c]! - p[r * R + a]! || a - c).slice(0, k).sort((a, c) => a - c);
+      let s = 0;
+      for (let j = 0; j < k; j++) s += p[r * R + order[j]!]!;
+      for (let j = 0; j < k; j++) {
+        set[j] = order[j]!;
+        w[j] = s > 0 ? p[r * R + order[j]!]! / s : 1;
+      }
+      this.#loss += voteLoss(this.b, this.#y, i, set, w);
+      this.#eq += voteLoss(this.b, this.#y, i, set, this.#ones);
+      const q = subsetIndex(R, set);
+      this.#counts.set(q, (this.#counts.get(q) ?? 0) + 1);
     }
-    loss += voteLoss(b, y, i, set, w);
-    eq += voteLoss(b, y, i, set, ones);
-    const q = subsetIndex(R, set);
-    counts.set(q, (counts.get(q) ?? 0) + 1);
+    this.#n += n;
   }
-  const m = detMath(core);
-  let H = 0;
-  for (const q of [...counts.keys()].sort((a, c) => a - c)) {
-    const f = counts.get(q)! / n;
-    H -= f * m.log(f);
+
+  result(core: Core): TopKGatePoint {
+    const m = detMath(core), n = this.#n;
+    let H = 0;
+    for (const q of [...this.#counts.keys()].sort((a, c) => a - c)) {
+      const f = this.#counts.get(q)! / n;
+      H -= f * m.log(f);
+    }
+    return { k: this.k, rate: Math.max(0, H), loss: this.#loss / n, equalWeightLoss: this.#eq / n, sets: this.#counts.size };
   }
-  return { k, rate: Math.max(0, H), loss: loss / n, equalWeightLoss: eq / n, sets: counts.size };
+}
+
+/** The k-subset frontier at one rate (eq. 27 over k-subsets on the first n items): D as achieved
+ *  and its lower bound. */
+export function topKFrontierAt(core: Core, b: BankPredictions, k: number, n: number, rho: number): { distortion: number; lower: number; oracleLoss: number; bestLoss: number } {
+  const { losses, m } = subsetLosses(b, k, n);
+  const prob = RoutingProblem.create(core, losses);
+  try {
+    const c = constrainedD(core, prob, rho);
+    let best = Number.POSITIVE_INFINITY;
+    for (const v of prob.meanLosses()) if (v < best) best = v;
+    return { distortion: c.distortion / m, lower: c.lower / m, oracleLoss: prob.floor / m, bestLoss: best / m };
+  } finally {
+    prob.free();
+  }
 }
 
 /** The frontier over k-subsets (equal-weight vote) on the first n items. */
