@@ -8,31 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCore } from "./support/core.js";
+import { bankLike, rng } from "./support/synthetic.js";
 import { assertOneLineError, runCli } from "./support/cli.js";
 import { encodeNpy } from "../src/formats/npy.js";
-import { RoutingProblem, routingInformation, type RoutingLosses } from "../src/routing/index.js";
+import { RoutingProblem, routingInformation } from "../src/routing/index.js";
 import { measureGate, softmaxRows } from "../src/routing/gate-measure.js";
 import { bytesSource, gateRowsOf, npyGateFile } from "../src/routing/gate-rows.js";
 import { privateGateMatrix, bestExpertChoice, gateDistortion } from "../src/routing/private.js";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
-/** R experts with error rates 0.04-0.2 on N items, correlated through a per-item difficulty. */
-function bankLike(R: number, N: number, seed: number): RoutingLosses {
-  const u = rng(seed);
-  const data = new Uint8Array(R * N);
-  for (let i = 0; i < N; i++) {
-    const hard = u() < 0.1;
-    for (let t = 0; t < R; t++) data[t * N + i] = u() < (hard ? 0.6 : 0.04 + 0.01 * t) ? 1 : 0;
-  }
-  return { R, N, data };
-}
 
 /** A random gate [N, R]: row i = softmax(scale * noise). */
 function randomGate(N: number, R: number, seed: number, scale = 2): Float64Array {

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCore } from "./support/core.js";
+import { rng } from "./support/synthetic.js";
 import { RoutingProblem, routingCurve } from "../src/routing/index.js";
 import { binomialCount, kSubsets, labelsFromBank, subsetIndex, subsetLosses, topKFrontier, topKFrontierAt, topKGate, topKGateRows, voteLoss, type BankPredictions } from "../src/routing/topk.js";
 import { gateRowsOf } from "../src/routing/gate-rows.js";
@@ -12,14 +13,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { curveBand, curveSummary, lossColumns, rowSensitivity } from "../src/routing/curve-uncertainty.js";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** A bank of R experts on N items of 4 classes: expert t right with probability 0.6 + 0.05 t,
  *  else a random wrong class. */
