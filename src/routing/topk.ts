@@ -20,7 +20,7 @@
 import type { Core } from "../../bindings/index.js";
 import { detMath } from "../math.js";
 import { RoutingProblem, type RoutingLosses } from "./ba.js";
-import { constrainedD, routingCurve, type RoutingCurve } from "./curve.js";
+import { constrainedD, curveEnds } from "./curve.js";
 import type { GateRows } from "./gate-rows.js";
 
 /** The largest number of k-subsets the frontier is built over (default). */
@@ -253,24 +253,23 @@ export interface TopKFrontier {
   leastRate: number;
   /** D(rho) of eq. 27 over k-subsets at the given rates (as achieved; its lower bound). */
   rho: { rho: number; distortion: number; lower: number }[];
-  /** The lambda sweep's (rate, distortion) points. */
-  points: { lambda: number; rate: number; distortion: number }[];
 }
 
-/** The top-k frontier: BA over the C(R, k) subsets' equal-weight vote losses, with D(rho). */
-export function topKFrontier(core: Core, b: BankPredictions, k: number, n: number, rho: readonly number[] = [], lambdas?: readonly number[], method?: "newton" | "squarem"): TopKFrontier {
+/** The top-k frontier: BA over the C(R, k) subsets' equal-weight vote losses: its ends and D(rho)
+ *  at the given rates (no lambda sweep: each D(rho) bisects on lambda itself). */
+export function topKFrontier(core: Core, b: BankPredictions, k: number, n: number, rho: readonly number[] = [], method?: "newton" | "squarem"): TopKFrontier {
   const { losses, subsets, m } = subsetLosses(b, k, n);
   const prob = RoutingProblem.create(core, losses);
   try {
-    // losses m l: the solution of eq. 26 at lambda is that of l at lambda / m
     // Newton (an R x R system per step) is the faster of the two at C(25, 2) = 300 columns:
-    // 77 s against SQUAREM's 189 s for the default bank's first 2,000 rows on a loaded machine
-    const accelerate = method ?? "newton";
-    const opts = lambdas !== undefined ? { lambdas: lambdas.map((l) => l * m) } : {};
-    const c: RoutingCurve = routingCurve(core, prob, { ...opts, accelerate, rho: [...rho] });
+    // 77 s against SQUAREM's 189 s for a 25-point sweep of the default bank's first 2,000 rows
+    const it = { accelerate: method ?? "newton" };
+    const ends = curveEnds(core, prob, it);
     const means = prob.meanLosses();
     let best = 0;
     for (let q = 1; q < prob.R; q++) if (means[q]! < means[best]!) best = q;
+    // the losses are m l: distortions divide by m (rates and the problem's gates are unchanged)
+    const at = rho.map((r) => constrainedD(core, prob, r, { ...it, ends }));
     return {
       k,
       subsets: losses.R,
@@ -278,10 +277,9 @@ export function topKFrontier(core: Core, b: BankPredictions, k: number, n: numbe
       n,
       bestSubset: Array.from(subsets.subarray(best * k, best * k + k)),
       bestLoss: means[best]! / m,
-      oracleLoss: c.sweep.ends.oracleError / m,
-      leastRate: c.sweep.ends.leastRate,
-      rho: c.rho.map((d) => ({ rho: d.rho, distortion: d.distortion / m, lower: d.lower / m })),
-      points: c.sweep.points.map((p) => ({ lambda: p.lambda / m, rate: p.rate, distortion: p.distortion / m })),
+      oracleLoss: ends.oracleError / m,
+      leastRate: ends.leastRate,
+      rho: at.map((d) => ({ rho: d.rho, distortion: d.distortion / m, lower: d.lower / m })),
     };
   } finally {
     prob.free();
