@@ -9,7 +9,8 @@
 import type { Core } from "../../bindings/index.js";
 import { stream } from "../prng.js";
 import { quantileSorted } from "../stats.js";
-import { RoutingProblem, type RoutingLosses } from "./ba.js";
+import { RoutingProblem } from "./ba.js";
+import type { LossMatrix } from "../formats/losses.js";
 import { constrainedD, curveEnds, lambdaMaxClosedForm } from "./curve.js";
 
 /** The numbers of one routing curve that the band and the sensitivity report. */
@@ -41,14 +42,14 @@ export function curveSummary(core: Core, prob: RoutingProblem, rho: readonly num
 }
 
 /** The columns idx of a loss matrix [R, N]: a loss matrix [R, idx.length]. */
-export function lossColumns(L: RoutingLosses, idx: ArrayLike<number>): RoutingLosses {
+export function lossColumns(L: LossMatrix, idx: ArrayLike<number>): LossMatrix {
   const n = idx.length;
   const data = new Uint8Array(L.R * n);
   for (let t = 0; t < L.R; t++) for (let j = 0; j < n; j++) data[t * n + j] = L.data[t * L.N + idx[j]!]!;
   return { R: L.R, N: n, data };
 }
 
-function summaryOf(core: Core, L: RoutingLosses, rho: readonly number[]): CurveSummary {
+function summaryOf(core: Core, L: LossMatrix, rho: readonly number[]): CurveSummary {
   const prob = RoutingProblem.create(core, L);
   try {
     return curveSummary(core, prob, rho);
@@ -90,7 +91,7 @@ export interface CurveBandOptions {
  * The bootstrap band of the curve on the first n rows of L: resample b draws n of those rows
  * with replacement from the stream (seed, routeBootstrap, b), and is solved as the original.
  */
-export function curveBand(core: Core, L: RoutingLosses, n: number, rho: readonly number[], options: CurveBandOptions = {}): CurveBand {
+export function curveBand(core: Core, L: LossMatrix, n: number, rho: readonly number[], options: CurveBandOptions = {}): CurveBand {
   const B = options.resamples ?? 100, seed = options.seed ?? 0, level = options.level ?? 0.95;
   if (!Number.isInteger(n) || n < 1 || n > L.N) throw new RangeError(`n must be an integer in [1, ${L.N}], got ${n}`);
   if (!Number.isInteger(B) || B < 1) throw new RangeError(`resamples must be a positive integer, got ${B}`);
@@ -135,7 +136,7 @@ export interface RowSensitivity {
 
 /** The curve on the first n rows (the paper's), a random n of the N (stream (seed, routeRows,
  *  0), drawn without replacement, kept in draw order) and all N. */
-export function rowSensitivity(core: Core, L: RoutingLosses, n: number, rho: readonly number[], seed = 0): RowSensitivity {
+export function rowSensitivity(core: Core, L: LossMatrix, n: number, rho: readonly number[], seed = 0): RowSensitivity {
   if (!Number.isInteger(n) || n < 1 || n > L.N) throw new RangeError(`n must be an integer in [1, ${L.N}], got ${n}`);
   const st = stream(core, seed, "routeRows", 0);
   let pick: Int32Array;

@@ -19,7 +19,8 @@
 //   k = 1 is the ordinary frontier.
 import type { Core } from "../../bindings/index.js";
 import { detMath } from "../math.js";
-import { RoutingProblem, type RoutingLosses } from "./ba.js";
+import { RoutingProblem } from "./ba.js";
+import type { LossMatrix } from "../formats/losses.js";
 import { constrainedD, curveEnds } from "./curve.js";
 import type { GateRows } from "./gate-rows.js";
 
@@ -121,7 +122,7 @@ export function voteDenominator(k: number): number {
 
 /** The equal-weight vote loss of every k-subset on the first n items, times m = lcm(1..k), as a
  *  u8 loss matrix [C(R, k), n] (the columns of the top-k frontier). */
-export function subsetLosses(b: BankPredictions, k: number, n: number = b.N, maxSubsets = TOPK_MAX_SUBSETS): { losses: RoutingLosses; subsets: Int32Array; m: number } {
+export function subsetLosses(b: BankPredictions, k: number, n: number = b.N, maxSubsets = TOPK_MAX_SUBSETS): { losses: LossMatrix; subsets: Int32Array; m: number } {
   const { R } = b;
   if (!Number.isInteger(k) || k < 1 || k > R) throw new RangeError(`k must be an integer in [1, ${R}], got ${k}`);
   const C = binomialCount(R, k);
