@@ -342,7 +342,7 @@ function show(out: PipelineOutput, config: PipelineConfig, run: RunInfo): void {
     h("tbody", {}, ...rhoRows(results.routing).map((r) => h("tr", {}, ...r.map((c) => h("td", {}, c))))),
   );
   showSvg(ui.figGaps, out.figures["fig2-gaps.svg"]!);
-  ui.moreFigs.replaceChildren(...["alpha-bounds.svg", "alpha-information.svg", "bank-accuracy.svg", "d-rho.svg"].map((f) => {
+  ui.moreFigs.replaceChildren(...["alpha-bounds.svg", "alpha-information.svg", "bank-accuracy.svg", "d-rho.svg", ...("d-rho-rows.svg" in out.figures ? ["d-rho-rows.svg"] : [])].map((f) => {
     const img = h("img", { alt: f });
     showSvg(img, out.figures[f]!);
     return h("figure", {}, img);

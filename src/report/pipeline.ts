@@ -20,6 +20,7 @@ import { bounds as boundsMeasurement } from "../measurements/bounds/index.js";
 import { route } from "../measurements/route/index.js";
 import type { PairInputs } from "../measurements/measurement.js";
 import type { GridResult } from "../experiments/grid.js";
+import { runRoutingStudy, routingStudyFigures } from "./routing-study.js";
 
 /** A dataset in memory: both splits with their files' sha-256, and the dataset id. */
 export interface PipelineDataset {
@@ -36,6 +37,8 @@ export interface PipelineConfig {
   seed: number;
   /** Monte Carlo runs of the tighter bounds (individual-sample MI, CMI, PAC-Bayes-kl, test set; docs/DESIGN.md section 7.2) */
   boundsM: number;
+  /** the routing study (the learned gate out of sample, the curve's rows, top-k): full only */
+  routingStudy: boolean;
 }
 
 /** The paper's configuration, or the small --quick one (under a minute on 2 cores), for data of
@@ -43,8 +46,8 @@ export interface PipelineConfig {
 export function pipelineConfig(quick: boolean, seed = 0, geometry: Geometry = MNIST_GEOMETRY): PipelineConfig {
   const spec = specFor(geometry);
   return quick
-    ? { bank: { ...DEFAULT_BANK, spec, experts: 5, subsetSize: 3000, seed }, M: 100, bootstrap: 200, seed, boundsM: 10_000 }
-    : { bank: { ...DEFAULT_BANK, spec, seed }, M: 300, bootstrap: 1000, seed, boundsM: 100_000 };
+    ? { bank: { ...DEFAULT_BANK, spec, experts: 5, subsetSize: 3000, seed }, M: 100, bootstrap: 200, seed, boundsM: 10_000, routingStudy: false }
+    : { bank: { ...DEFAULT_BANK, spec, seed }, M: 300, bootstrap: 1000, seed, boundsM: 100_000, routingStudy: true };
 }
 
 export interface PipelineInput {
@@ -151,14 +154,17 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
   const selection = await stage("selection and estimators", () => select.run(pair, { ...select.defaults.full, M: config.M, bootstrap: config.bootstrap, seed: config.seed }, hooks));
   const routing = await stage("routing", () => reportRouting(core, mats.test));
   const bounds = await stage("tighter bounds", () => boundsMeasurement.run(pair, { ...boundsMeasurement.defaults.full, M: config.boundsM, seed: config.seed, biasM: config.M }, hooks));
+  const routingStudy = config.routingStudy
+    ? await runRoutingStudy({ core, test: mats.test, dataset: data.name, images: data.test, seed: config.seed }, stage)
+    : undefined;
   const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
   const companion = inp.companion ? await stage("companion experiments", inp.companion) : undefined;
   const t0 = now();
-  const figs = { ...figures(bank, selection, routing), ...(companion ? companionFigures(companion, detMath(core)) : {}) };
+  const figs = { ...figures(bank, selection, routing), ...(routingStudy ? routingStudyFigures(routingStudy) : {}), ...(companion ? companionFigures(companion, detMath(core)) : {}) };
   const figureShas: Record<string, string> = {};
   for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(svg);
   const dataset = datasetRef(data);
-  const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(sensitivity ? { sensitivity } : {}), ...(companion ? { companion } : {}), figures: figureShas };
+  const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(routingStudy ? { routingStudy } : {}), ...(sensitivity ? { sensitivity } : {}), ...(companion ? { companion } : {}), figures: figureShas };
   const sha = await resultsSha256(results);
   timings.report = (now() - t0) / 1000;
   return { results, sha, figures: figs, timings, experts, mats, npy };
