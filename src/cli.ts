@@ -12,6 +12,8 @@ import { selectCommand } from "./commands/select.js";
 import { tablesCommand } from "./commands/tables.js";
 import { routeCommand } from "./commands/route.js";
 import { gatesCommand } from "./commands/gates.js";
+import { gateCommand } from "./commands/gate.js";
+import { routeRowsCommand, topkCommand } from "./commands/route-rows.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { boundsCommand } from "./commands/bounds.js";
 import { gridCommand } from "./commands/grid.js";
@@ -49,7 +51,7 @@ export function buildCli(argv: string[]) {
       throw new UsageError(line.startsWith("Did you mean") ? `unknown command. ${line}` : line);
     });
   // in the order --help lists them: the main job first, then stage by stage, then tools
-  const commands = [reproduceCommand, sweepCommand, sweepTaskCommand, sweepFinishCommand, sweepStatusCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];
+  const commands = [reproduceCommand, sweepCommand, sweepTaskCommand, sweepFinishCommand, sweepStatusCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, routeRowsCommand, topkCommand, gateCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];
   return commands.reduce((acc, add) => add(acc), y as unknown as Argv<GlobalOptions>);
 }
 

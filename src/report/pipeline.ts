@@ -16,10 +16,13 @@ import { companionFigures, figures, resultsSha256, type CompanionResults, type R
 import { bankStage, measureBank, type PipelineDataset, type Protocol, type ReportSections } from "../measurements/reproduction.js";
 export { REPORT_RHOS, reportRouting, bankStage, type BankStage, type PipelineDataset } from "../measurements/reproduction.js";
 import type { GridResult } from "../experiments/grid.js";
+import { runRoutingStudy, routingStudyFigures } from "./routing-study.js";
 
 /** A reproduction's configuration: its bank and the protocol of its measurements. */
 export interface PipelineConfig extends Protocol {
   bank: BankConfig;
+  /** the routing study (the learned gate out of sample, the curve's rows, top-k): full only */
+  routingStudy: boolean;
 }
 
 /** The paper's configuration, or the small --quick one (under a minute on 2 cores), for data of
@@ -27,8 +30,8 @@ export interface PipelineConfig extends Protocol {
 export function pipelineConfig(quick: boolean, seed = 0, geometry: Geometry = MNIST_GEOMETRY): PipelineConfig {
   const spec = specFor(geometry);
   return quick
-    ? { bank: { ...DEFAULT_BANK, spec, experts: 5, subsetSize: 3000, seed }, M: 100, bootstrap: 200, seed, boundsM: 10_000 }
-    : { bank: { ...DEFAULT_BANK, spec, seed }, M: 300, bootstrap: 1000, seed, boundsM: 100_000 };
+    ? { bank: { ...DEFAULT_BANK, spec, experts: 5, subsetSize: 3000, seed }, M: 100, bootstrap: 200, seed, boundsM: 10_000, routingStudy: false }
+    : { bank: { ...DEFAULT_BANK, spec, seed }, M: 300, bootstrap: 1000, seed, boundsM: 100_000, routingStudy: true };
 }
 
 export interface PipelineInput {
@@ -79,14 +82,17 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
 
   // the report's measurements are the registry's entries, at the pipeline's configuration
   const { selection, routing, bounds } = (await measureBank(core, mats, config, { stage, hooks: signal })) as ReportSections;
+  const routingStudy = config.routingStudy
+    ? await runRoutingStudy({ core, test: mats.test, dataset: data.name, images: data.test, seed: config.seed }, stage)
+    : undefined;
   const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
   const companion = inp.companion ? await stage("companion experiments", inp.companion) : undefined;
   const t0 = now();
-  const figs = { ...figures(bank, selection, routing), ...(companion ? companionFigures(companion, detMath(core)) : {}) };
+  const figs = { ...figures(bank, selection, routing), ...(routingStudy ? routingStudyFigures(routingStudy) : {}), ...(companion ? companionFigures(companion, detMath(core)) : {}) };
   const figureShas: Record<string, string> = {};
   for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(svg);
   const dataset = datasetRef(data);
-  const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(sensitivity ? { sensitivity } : {}), ...(companion ? { companion } : {}), figures: figureShas };
+  const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(routingStudy ? { routingStudy } : {}), ...(sensitivity ? { sensitivity } : {}), ...(companion ? { companion } : {}), figures: figureShas };
   const sha = await resultsSha256(results);
   timings.report = (now() - t0) / 1000;
   return { results, sha, figures: figs, timings, experts, mats, npy };

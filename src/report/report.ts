@@ -21,6 +21,7 @@ import { gatingFigures, renderGating } from "../synth/gating-report.js";
 import { constantsFigures, renderConstants, type ConstantsResult } from "../synth/constants.js";
 import type { ScalingResult } from "../experiments/scaling.js";
 import { renderScaling, scalingFigures } from "../experiments/scaling-report.js";
+import { renderRoutingStudy, type RoutingStudy } from "./routing-study.js";
 
 /** The companion papers' experiments (reproduce --companion). */
 import type { CompanionResults } from "../measurements/companion.js";
@@ -60,6 +61,8 @@ export interface Results {
   /** the tighter bounds (individual-sample MI, CMI, PAC-Bayes-kl, test set) beside Xu-Raginsky and the union bound */
   bounds: BoundsResult;
   routing: RouteJson;
+  /** the routing study: the learned gate out of sample, the curve's rows, top-k (full configuration only) */
+  routingStudy?: RoutingStudy;
   /** the Section III-C grid (with --sensitivity) */
   sensitivity?: GridResult;
   /** the companion papers' experiments (with --companion) */
@@ -157,6 +160,7 @@ export function renderReport(results: Results, sha: string, run: RunInfo): strin
     "",
     "![D(rho), the in-sample lower envelope of eq. 27](d-rho.svg)",
     "",
+    ...(results.routingStudy ? [renderRoutingStudy(results.routingStudy)] : []),
     ...(results.companion ? renderCompanion(results.companion, Object.keys(results.figures)) : []),
     "## Where the paper's conventions are off (both readings are reported above)",
     "",
