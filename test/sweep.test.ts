@@ -17,6 +17,7 @@ import { normalizeSpec, parseList } from "../src/sweep/spec.js";
 import { planTasks } from "../src/sweep/plan.js";
 import { loadSpecData } from "../src/sweep/task.js";
 import { runSweep } from "../src/sweep/run.js";
+import { seedStat } from "../src/sweep/aggregate.js";
 import { CLI, assertOneLineError, runCli } from "./support/cli.js";
 import { findPython } from "./support/python.js";
 import { spawnSync } from "node:child_process";
@@ -251,4 +252,21 @@ test("one list syntax: values one after another, comma-separated, integer ranges
   assert.throws(() => parseList("--alpha", "0-1", "number"), /not a number/);
   assert.throws(() => parseList("--seeds", "1.5", "int"), /not an integer/);
   assert.throws(() => parseList("--seeds", [], "int"), /the list is empty/);
+});
+
+test("seeds that agree exactly: that value as the mean and sd 0 (no z-score); the mean stays inside [min, max]", () => {
+  // ten copies of (R-1)/(2M) = 24/600: their rounded sum / 10 is not 0.04's double, and its sd
+  // was 7e-18, so the report printed a z of 0.95 for a number no seed moves
+  const c = 24 / 600, ten = Array.from({ length: 10 }, () => c);
+  let s = 0;
+  for (const v of ten) s += v;
+  assert.notEqual(s / 10, c, "the plain mean misses the common value (the case this guards)");
+  const st = seedStat(ten);
+  assert.equal(st.mean, c);
+  assert.equal(st.sd, 0);
+  assert.deepEqual([st.min, st.max], [c, c]);
+  assert.equal(seedStat([c]).sd, null);
+  const mixed = seedStat([0.1, 0.2, 0.30000000000000004]);
+  assert.ok(mixed.mean >= mixed.min && mixed.mean <= mixed.max);
+  assert.ok(Math.abs(mixed.mean - 0.2) < 1e-15 && mixed.sd! > 0.09);
 });

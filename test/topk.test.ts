@@ -167,3 +167,33 @@ test("the curve's row bootstrap and row-subset sensitivity", async () => {
   // lossColumns picks columns
   assert.deepEqual(Array.from(lossColumns({ R: 2, N: 3, data: Uint8Array.from([1, 2, 3, 4, 5, 6]) }, [2, 0]).data), [3, 1, 6, 4]);
 });
+
+test("topk --ks and route-rows/topk --rho take the CLI's one list syntax", () => {
+  const b = bank(5, 600, 21);
+  const dir = mkdtempSync(join(tmpdir(), "moe-topk-lists-"));
+  try {
+    const l = join(dir, "l.npy"), y = join(dir, "y.npy");
+    writeFileSync(l, encodeNpy("u8", [5, 600], b.losses));
+    writeFileSync(y, encodeNpy("u8", [5, 600], b.preds));
+    const topkJson = (...a: string[]) => {
+      const r = runCli("topk", "--test-losses", l, "--test-preds", y, "-n", "600", ...a, "--json");
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    const spaced = topkJson("--ks", "1", "2", "--rho", "0.05", "0.1");
+    assert.equal(topkJson("--ks", "1,2", "--rho", "0.05,0.1"), spaced);
+    assert.equal(topkJson("--ks", "1-2", "--rho", "0.05", "--rho", "0.1"), spaced);
+    assert.deepEqual(JSON.parse(spaced).frontiers.map((f: { k: number }) => f.k), [1, 2]);
+    const rows = (...a: string[]) => runCli("route-rows", "--test-losses", l, "-n", "300", "--resamples", "5", ...a, "--json");
+    const r1 = rows("--rho", "0.05", "0.1"), r2 = rows("--rho", "0.05,0.1");
+    assert.equal(r1.code, 0, r1.stderr);
+    assert.equal(r2.stdout, r1.stdout);
+    for (const bad of [["--ks", "1.5"], ["--rho", "x"]]) {
+      const r = runCli("topk", "--test-losses", l, "--test-preds", y, ...bad);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

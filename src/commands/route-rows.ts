@@ -2,7 +2,7 @@
 // bootstrap band, other rows) and the frontier over k-subsets of experts (src/measurements/
 // route-rows, src/measurements/topk), from a bank's test losses (and predictions).
 import type { Argv, ArgumentsCamelCase } from "yargs";
-import { MoeBankError, UsageError } from "../errors.js";
+import { MoeBankError } from "../errors.js";
 import { MAX_ALLOC_BYTES } from "../../bindings/index.js";
 import { decodeNpy } from "../formats/npy.js";
 import { readInput } from "../input.js";
@@ -12,6 +12,7 @@ import { PAPER_ROUTING_N } from "../routing/curve.js";
 import { routeRows } from "../measurements/route-rows/index.js";
 import { topk } from "../measurements/topk/index.js";
 import { measureAndEmit, testInputs } from "./measure.js";
+import { listOption } from "./checks.js";
 
 interface RowsArgs extends GlobalOptions {
   testLosses: string;
@@ -26,7 +27,7 @@ interface TopKArgs extends GlobalOptions {
   testLosses: string;
   testPreds: string;
   n?: number;
-  ks: string;
+  ks: number[];
   rho?: number[];
 }
 
@@ -49,7 +50,7 @@ export function routeRowsCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
       c
         .option("test-losses", TEST_LOSSES)
         .option("n", N_OPTION)
-        .option("rho", { type: "number", array: true, describe: `rates (nats) of D(rho) (default: ${d.rho.join(" ")})` })
+        .option("rho", listOption("rho", "number", `rates (nats) of D(rho) (default: ${d.rho.join(" ")})`))
         .option("resamples", { type: "number", default: d.resamples, describe: "bootstrap resamples of the rows" })
         .option("seed", { type: "number", default: d.seed, describe: "seed of the resamples and of the random rows" })
         .option("level", { type: "number", default: d.level, describe: "level of the percentile band" })
@@ -71,14 +72,12 @@ export function topkCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
         .option("test-losses", TEST_LOSSES)
         .option("test-preds", { type: "string", demandOption: true, describe: "the experts' predicted classes on the same items: .npy uint8 [R, N] (the bank's preds-test.npy)" })
         .option("n", N_OPTION)
-        .option("ks", { type: "string", default: d.ks.join(","), describe: "comma-separated k (each C(R, k) <= 5000)" })
-        .option("rho", { type: "number", array: true, describe: `rates (nats) of D(rho) over k-subsets (default: ${d.rho.join(" ")})` })
+        .option("ks", listOption("ks", "int", `subset sizes k, each C(R, k) <= 5000 (default: ${d.ks.join(" ")})`, { default: [...d.ks] }))
+        .option("rho", listOption("rho", "number", `rates (nats) of D(rho) over k-subsets (default: ${d.rho.join(" ")})`))
         .example("$0 topk --test-losses losses-test.npy --test-preds preds-test.npy", "the frontiers over single experts and pairs"),
     (a) => {
       const x = a as ArgumentsCamelCase<TopKArgs>;
-      const ks = x.ks.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
-      if (ks.length === 0) throw new UsageError(`--ks needs at least one k, got ${x.ks}`);
-      return measureAndEmit(topk, x, { ...(x.n !== undefined ? { n: x.n } : {}), ks, rho: x.rho ?? d.rho }, async () => {
+      return measureAndEmit(topk, x, { ...(x.n !== undefined ? { n: x.n } : {}), ks: x.ks, rho: x.rho ?? d.rho }, async () => {
         const inputs = await testInputs(x.testLosses);
         const p = await readPreds(x.testPreds);
         if (p.R !== inputs.test.R || p.N !== inputs.test.N) throw new MoeBankError(`${x.testPreds}: [R, N] = [${p.R}, ${p.N}], but ${x.testLosses} is [${inputs.test.R}, ${inputs.test.N}]`);

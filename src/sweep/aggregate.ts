@@ -28,16 +28,20 @@ export interface SeedStat {
 
 export function seedStat(values: number[]): SeedStat {
   const n = values.length;
-  let s = 0;
-  for (const v of values) s += v;
-  const mean = s / n;
-  let q = 0;
-  for (const v of values) q += (v - mean) * (v - mean);
   let min = values[0]!, max = values[0]!;
   for (const v of values) {
     if (v < min) min = v;
     if (v > max) max = v;
   }
+  // Seeds that agree exactly have that value as mean and sd 0 (a rounded sum / n may miss it by
+  // an ulp, and an sd of 1e-18 would print a z-score for a number no seed moves); otherwise the
+  // mean, kept inside [min, max] where rounding would push it out.
+  if (min === max) return { values: [...values], mean: min, sd: n > 1 ? 0 : null, min, max };
+  let s = 0;
+  for (const v of values) s += v;
+  const mean = Math.min(max, Math.max(min, s / n));
+  let q = 0;
+  for (const v of values) q += (v - mean) * (v - mean);
   return { values: [...values], mean, sd: n > 1 ? Math.sqrt(q / (n - 1)) : null, min, max };
 }
 
