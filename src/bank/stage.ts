@@ -2,7 +2,7 @@
 // L_test from the training tasks (each task tests its expert), evaluate L_train (or L_test) in
 // cached blocks, and name everything by the same hashes: the experts' parameter hashes, the bank
 // hash and the evaluation-block cache key. `moe-bank bank train|eval` (bank/run.ts), `moe-bank
-// reproduce` and the page (report/pipeline.ts) and the grid's banks (experiments/grid-banks.ts)
+// reproduce` and the page (report/pipeline.ts) and every sweep task (sweep/task.ts: a cell of a sweep, the grid, scaling)
 // all run these functions, so a block one of them evaluated is reused by every other.
 import type { WorkerPool } from "../parallel/pool.js";
 import type { CnnSpec } from "../model/cnn.js";

@@ -19,6 +19,7 @@ import { loadSpecData } from "../sweep/task.js";
 import { runSweep, type SweepProgress } from "../sweep/run.js";
 import { SWEEP_FOLDER_FILE, writeSweep, type SweepRunInfo } from "../sweep/report.js";
 import type { SweepResults } from "../sweep/aggregate.js";
+import { isBanksResults, type BanksSweepResults } from "../sweep/banks-report.js";
 import { clusterOptions, planSweep, wantsPlan, type ClusterArgs } from "./sweep-cluster.js";
 import { defaultWorkers } from "../parallel/pool.js";
 
@@ -102,9 +103,12 @@ function duration(s: number): string {
   return s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
 }
 
+/** Warnings on stderr, one line each. */
+export const cliWarn = (s: string): void => void process.stderr.write(`moe-bank: warning: ${s}\n`);
+
 /** Progress of the whole sweep on stderr: rewritten in place on a terminal, a line every few
  *  seconds otherwise (--progress), nothing with --quiet. */
-function sweepReporter(a: GlobalOptions): (p: SweepProgress) => void {
+export function sweepReporter(a: GlobalOptions): (p: SweepProgress) => void {
   if (!progressEnabled(a)) return () => {};
   const tty = process.stderr.isTTY === true;
   let last = 0;
@@ -136,12 +140,22 @@ async function sweep(a: ArgumentsCamelCase<SweepArgs>): Promise<void> {
 }
 
 /** What a finished sweep prints (here, and after sweep-finish or sweep --slurm --wait). */
-export function emitSweep(a: GlobalOptions, out: string, r: { results: SweepResults; sha: string; run: SweepRunInfo }, files: string[]): void {
-  emit(a, { out, resultsSha256: r.sha, seconds: r.run.seconds, computed: r.run.computed, reused: r.run.reused, files, configs: r.results.configs, scaling: r.results.scaling }, (x) =>
+export function emitSweep(a: GlobalOptions, out: string, r: { results: SweepResults | BanksSweepResults; sha: string; run: SweepRunInfo }, files: string[]): void {
+  const res = r.results;
+  if (isBanksResults(res)) {
+    emit(a, { out, resultsSha256: r.sha, seconds: r.run.seconds, computed: r.run.computed, reused: r.run.reused, files, measurement: res.measurement, groups: res.groups.length }, (x) =>
+      [
+        `sweep written to ${x.out}: report.md, report.json, ${files.length - 2} figures`,
+        `results sha-256 ${x.resultsSha256}`,
+        `${res.cells.length} cells of ${res.measurement} (${x.computed} computed, ${x.reused} from the cache) in ${x.seconds.toFixed(1)} s; ${res.groups.length} result${res.groups.length > 1 ? "s" : ""} (one per dataset, subset reading and bank seed) in report.json's results.groups`,
+      ].join("\n"));
+    return;
+  }
+  emit(a, { out, resultsSha256: r.sha, seconds: r.run.seconds, computed: r.run.computed, reused: r.run.reused, files, configs: res.configs, scaling: res.scaling }, (x) =>
     [
       `sweep written to ${x.out}: report.md, report.json, ${files.length - 2} figures`,
       `results sha-256 ${x.resultsSha256}`,
-      `${r.results.cells.length} cells (${x.computed} computed, ${x.reused} from the cache) in ${x.seconds.toFixed(1)} s`,
+      `${res.cells.length} cells (${x.computed} computed, ${x.reused} from the cache) in ${x.seconds.toFixed(1)} s`,
       ...x.configs.map((g) => `  ${g.config.dataset} R=${g.config.R} n=${g.config.n} ${g.config.subset} m=${g.config.m}: ${g.verdicts.filter((v) => v.inside).length}/${g.verdicts.length} of the paper's numbers inside the range of ${g.seeds.length} seeds`),
     ].join("\n"));
 }
