@@ -11,6 +11,7 @@ import { encodeNpy } from "../src/formats/npy.js";
 import { runBounds } from "../src/estimators/tighter.js";
 import { grid } from "../src/measurements/grid/index.js";
 import { DEFAULT_GRID } from "../src/experiments/grid.js";
+import { MNIST_GEOMETRY, specFor } from "../src/model/cnn.js";
 import { loadCore } from "./support/core.js";
 import { syntheticBank } from "../src/bench/synthetic-bank.js";
 import { runCli as run, assertOneLineError } from "./support/cli.js";
@@ -62,7 +63,7 @@ test("grid --bank folders: --json is the grid entry's result on the banks in mem
   assert.equal(r.code, 0, r.stderr);
   const core = await loadCore();
   const banks = new Map([[1000, syntheticBank(core, { ...BANK, seed: 3 })], [2000, syntheticBank(core, { ...BANK, seed: 4 })]]);
-  const inputs = { core, pair: async (n: number) => banks.get(n)!, testLosses: () => Promise.reject(new Error("unused")), spec: () => { throw new Error("unused"); } };
+  const inputs = { core, pair: async (n: number) => banks.get(n)!, testLosses: () => Promise.reject(new Error("unused")), spec: () => specFor(MNIST_GEOMETRY) };
   const want = await grid.run(inputs, { ...DEFAULT_GRID, counts: [4, 12], sizes: [1000, 2000], M: 2000, m: 64, bootstrap: 100 });
   assert.equal(r.stdout, JSON.stringify(want, null, 2) + "\n");
   assert.equal(want.cells.length, 4);
