@@ -8,8 +8,7 @@
 // measurements are refused in one line with exit 2 before any work.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { normalizeSpec } from "../src/sweep/spec.js";
@@ -17,7 +16,7 @@ import { planTasks } from "../src/sweep/plan.js";
 import { loadSpecData } from "../src/sweep/task.js";
 import { runSweep } from "../src/sweep/run.js";
 import type { BanksSweepResults } from "../src/sweep/banks-report.js";
-import { CLI, assertOneLineError, runCli } from "./support/cli.js";
+import { assertRefusedBeforeWork, cellEntries, killAfterFirstCell, runCli, writeFileIn } from "./support/cli.js";
 import { writeTinyMnist } from "./support/tiny-data.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "moe-bank-sweep-banks-"));
@@ -42,27 +41,17 @@ function run(args: string[], cache: string, ...extra: string[]): string {
   return r.stdout;
 }
 
-const cellFiles = (cache: string) => (existsSync(join(cache, "cells")) ? readdirSync(join(cache, "cells")).filter((f) => f.endsWith(".json")) : []);
-
 /** Runs the command, SIGKILLs it once its first cell is written (before its last), restarts it:
  *  returns the restarted run's output; asserts the cells written before the kill were not
  *  rewritten. */
 async function killAndRestart(args: string[], cells: number): Promise<string> {
   const cache = fresh("cache");
-  const child = spawn(process.execPath, [CLI, ...args, ...DS, "--cache", cache, "--json", "--quiet", "--workers", "2"], { stdio: "ignore" });
-  const exited = new Promise<NodeJS.Signals | null>((res) => child.on("exit", (_code, sig) => res(sig)));
-  for (;;) {
-    if (cellFiles(cache).length >= 1) break;
-    if (child.exitCode !== null) assert.fail("the run finished before it could be killed");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  child.kill("SIGKILL");
-  assert.equal(await exited, "SIGKILL");
-  const before = new Map(cellFiles(cache).map((f) => [f, statSync(join(cache, "cells", f)).mtimeMs]));
+  const before = await killAfterFirstCell([...args, ...DS, "--cache", cache, "--json", "--quiet", "--workers", "2"], cache);
   assert.ok(before.size >= 1 && before.size < cells, `killed part-way (${before.size} of ${cells} cells written)`);
   const out = run(args, cache, "--workers", "2");
-  assert.equal(cellFiles(cache).length, cells);
-  for (const [f, t] of before) assert.equal(statSync(join(cache, "cells", f)).mtimeMs, t, `cell ${f} written before the kill is reused, not recomputed`);
+  const after = cellEntries(cache);
+  assert.equal(after.size, cells);
+  for (const [f, t] of before) assert.equal(after.get(f), t, `cell ${f} written before the kill is reused, not recomputed`);
   return out;
 }
 
@@ -75,7 +64,7 @@ test("grid: 1 and 2 workers, each from an empty cache, print the same bytes; swe
   assert.equal(one, two);
   const g = JSON.parse(two);
   assert.deepEqual(g.cells.map((c: { R: number; n: number }) => [c.R, c.n]), [[2, 200], [3, 200], [2, 300], [3, 300]]);
-  assert.equal(cellFiles(cache).length, 4, "one cell per (n, R) in the cache");
+  assert.equal(cellEntries(cache).size, 4, "one cell per (n, R) in the cache");
   gridBytes = two;
   // the same sweep written as a spec: the same cells (found by their keys), the same result
   const spec = join(TMP, "grid.json");
@@ -123,11 +112,7 @@ test("the widths axis: a sweep over two widths trains experts of each (its cells
 });
 
 test("bad specs of the widths axis and of the measurements over banks are refused in one line with exit 2 before any work", { timeout: 60_000 }, () => {
-  const bad = (name: string, text: string) => {
-    const p = join(TMP, name);
-    writeFileSync(p, text);
-    return p;
-  };
+  const bad = (name: string, text: string) => writeFileIn(TMP, name, text);
   const cases: [string[], RegExp][] = [
     [["sweep", "--widths", "16x32"], /--widths takes conv1\/conv2 filter counts like 16\/32, got "16x32"/],
     [["sweep", "--widths", "4/8,4/8"], /--widths: "4\/8" is given twice/],
@@ -145,12 +130,5 @@ test("bad specs of the widths axis and of the measurements over banks are refuse
     [["sweep", "--spec", bad("dirs.json", '{"measurements": ["scaling"], "bankDirs": {"300": "x"}}')], /dirs\.json: "bankDirs" belongs to the grid/],
     [["scaling", "--quick", "--widths", "4/8", "abc"], /--widths takes conv1\/conv2 filter counts like 16\/32, got "abc"/],
   ];
-  for (const [args, pattern] of cases) {
-    const cache = fresh("cache"), out = fresh("out");
-    const t0 = Date.now();
-    const r = runCli(...args, "--cache", cache, ...(args[0] === "sweep" ? ["--out", out] : []));
-    assertOneLineError(r, 2, pattern);
-    assert.ok(!existsSync(cache) && !existsSync(out), `nothing written (${args.join(" ")})`);
-    assert.ok(Date.now() - t0 < 20_000, `refused before any work (${args.join(" ")})`);
-  }
+  assertRefusedBeforeWork(cases, fresh, (args) => args[0] === "sweep");
 });
