@@ -122,6 +122,7 @@ test("bad specs of the widths axis and of the measurements over banks are refuse
     [["sweep", "--spec", bad("w-num.json", '{"widths": [16]}')], /w-num\.json: "widths": expected names, got the number 16/],
     [["sweep", "--measure", "grid,select"], /--measure: grid is a measurement over banks of its own; give it alone/],
     [["sweep", "--measure", "grid", "-m", "64,128"], /-m: the grid measures at one sample size m, got 2/],
+    [["sweep", "--measure", "grid", "--widths", "8/16"], /--widths: the grid's banks have the paper's widths/],
     [["sweep", "--measure", "scaling", "--subset-size", "100,200"], /--subset-size: scaling trains its banks at one subset size n, got 2/],
     [["sweep", "--measure", "scaling", "--count", "2,3"], /--counts needs at least 3 expert counts/],
     [["sweep", "--spec", bad("opt.json", '{"options": {"alphas": [0]}}')], /opt\.json: "options" belongs to a measurement over banks \(grid, scaling\)/],

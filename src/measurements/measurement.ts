@@ -136,6 +136,7 @@ export interface Measurement<Inputs, Options, Result> {
   /** file name -> SVG */
   figures?(result: Result, core: Core): Record<string, string>;
   /** inputs "banks": the measurement as a sweep over its banks (src/sweep/ runs it) */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly perBank?: PerBank<Options, any, Result>;
 }
 

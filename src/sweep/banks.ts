@@ -2,7 +2,9 @@
 // scaling) as sweeps: which they are, and their options written as a sweep's spec and read back,
 // in one place. The spec's axes are the measurement's: R (counts), n (subsetSizes), the experts'
 // widths (widths), one bank seed per result; M, m, bootstrap and the Monte Carlo seed are the
-// spec's runs, ms, bootstrap and mcSeed; the rest of its options are the spec's "options".
+// spec's runs, ms, bootstrap and mcSeed; the rest of its options are the spec's "options". Keys a
+// measurement has no use for (scaling: ms, runs, bootstrap; both: boundsRuns) keep their defaults
+// and are not part of any cell's key.
 import { UsageError } from "../errors.js";
 import { registry } from "../measurements/registry.js";
 import type { AnyMeasurement, PerBank } from "../measurements/measurement.js";

@@ -225,6 +225,7 @@ export function normalizeSpec(raw: Record<string, unknown>, where: string | null
     if (banks !== "grid") throw new UsageError(`${at("bankDirs")} belongs to the grid (--measure grid)`);
     spec.bankDirs = bankDirs(at("bankDirs"), raw.bankDirs);
   }
+  if (banks === "grid" && widths !== undefined) throw new UsageError(`${at("widths")}: the grid's banks have the paper's widths (scaling has a widths axis)`);
   if (banks === "grid" && spec.ms.length !== 1) throw new UsageError(`${at("ms")}: the grid measures at one sample size m, got ${spec.ms.length}`);
   if (banks === "scaling") {
     if (spec.subsetSizes.length !== 1) throw new UsageError(`${at("subsetSizes")}: scaling trains its banks at one subset size n, got ${spec.subsetSizes.length}`);

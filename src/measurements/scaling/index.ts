@@ -54,8 +54,10 @@ const perBank: PerBank<ScalingConfig, ScalingCellResult, ScalingResult> = {
     if (!inputs.spec) throw new MoeBankError("the scaling's cells need the experts' architecture");
     const label = b.width ?? PAPER_WIDTHS;
     const bank: ScalingBank = { label, ...parseConvWidths(label), params: paramCount(inputs.spec), losses: inputs.test };
+    // progress: loss matrices solved of this bank's
+    const total = b.width !== undefined ? 1 : [...new Set(o.counts)].reduce((s, R) => s + (R === b.R ? 1 : o.subsets), 0);
     let done = 0;
-    const rows = b.width !== undefined ? [widthRow(inputs.core, bank, o.rhos)] : countRows(inputs.core, bank, o, hooks.progress ? () => hooks.progress!(++done, 0, "loss matrices") : undefined);
+    const rows = b.width !== undefined ? [widthRow(inputs.core, bank, o.rhos)] : countRows(inputs.core, bank, o, () => hooks.progress?.(++done, total, "loss matrices"));
     return { N: inputs.test.N, params: bank.params, rows };
   },
   result(o, cells, core) {
