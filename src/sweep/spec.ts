@@ -51,7 +51,8 @@ export interface SweepSpec {
   runs: number;
   bootstrap: number;
   boundsRuns: number;
-  /** the experts' conv1/conv2 filter counts ("16/32"); absent: the paper's (and not in any key) */
+  /** the experts' conv1/conv2 filter counts ("16/32"), an axis of banks (their configs, hence their
+   *  cells' keys); absent: the paper's, and the spec and its keys are what they were without it */
   widths?: string[];
   /** a measurement over banks (grid, scaling): its settings that are not axes (src/sweep/banks.ts) */
   options?: Record<string, unknown>;
