@@ -4,11 +4,12 @@
 // as an uninterrupted run, without recomputing the cells written before the kill; the grid's
 // bytes do not depend on the worker count (each from an empty cache) or on the order of its
 // tasks; `sweep --spec` with the grid's spec finds the command's cells by their keys and gives
-// its result; the widths axis trains the widths it names; and bad specs of the new axis and
-// measurements are refused in one line with exit 2 before any work.
+// its result; the grid's banks share their evaluation groups of 25 experts, and a grouped L_train
+// is the whole bank's; the widths axis trains the widths it names; and bad specs of the new axis
+// and measurements are refused in one line with exit 2 before any work.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { normalizeSpec } from "../src/sweep/spec.js";
@@ -87,6 +88,26 @@ test("grid: killed (SIGKILL) after its first cell and restarted, it prints the s
   const r = await runSweep(spec, { cache: fresh("cache"), data: await loadSpecData(spec), workers: 2, order });
   assert.equal(r.computed, 4);
   assert.equal(JSON.stringify((r.results as BanksSweepResults).groups[0]!.result, null, 2) + "\n", gridBytes);
+});
+
+test("grid banks share evaluation groups of 25 experts, and a grouped L_train is the whole bank's (bank eval)", { timeout: 180_000 }, () => {
+  const cache = fresh("cache");
+  const cell = (counts: string) => ["grid", "--counts", counts, "--sizes", "40", "-M", "100", "-m", "32", "-B", "10", "--alpha", "0", "1"];
+  const evalBlocks = () => new Map(readdirSync(join(cache, "eval")).map((f) => [f, statSync(join(cache, "eval", f)).mtimeMs]));
+  const grouped = run(cell("27"), cache, "--workers", "2");
+  const blocks = evalBlocks();
+  // R = 25 is the first group of R = 27: its L_train is read, not evaluated again
+  run(cell("25"), cache, "--workers", "2");
+  assert.deepEqual([...evalBlocks()], [...blocks], "no block evaluated or rewritten for R = 25");
+  // the bank of 27 evaluated at once (bank eval, an empty cache but the experts) gives the same cell
+  const bank = fresh("bank"), losses = fresh("losses");
+  for (const args of [["bank", "train", "--out", bank, "--count", "27", "--subset-size", "40", "--cache", cache], ["bank", "eval", "--bank", bank, "--out", losses, "--cache", fresh("cache")]]) {
+    const r = runCli(...args, ...DS, "--workers", "2", "--quiet", "--json");
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const r = runCli(...cell("27"), "--bank", `40=${losses}`, "--cache", fresh("cache"), "--json", "--quiet");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, grouped);
 });
 
 test("scaling: killed (SIGKILL) after its first cell and restarted, it prints the bytes of an uninterrupted run", { timeout: 180_000 }, async () => {

@@ -27,7 +27,7 @@ import { bankConfigOf, cellKey, cellLabel, planCells, protocolOf, type CellCoord
 import { banksMeasurement, checkSpecAgainstData, specOptions, type DatasetSource, type SweepSpec } from "./spec.js";
 import { banksEntry } from "./banks.js";
 import { validateBankConfig } from "../bank/config.js";
-import { buildBank, trainBank } from "../bank/stage.js";
+import { buildBank, EVAL_GROUP, trainBank } from "../bank/stage.js";
 import { readLossPair } from "../formats/losses.js";
 import type { BankCellInputs } from "../measurements/measurement.js";
 
@@ -229,7 +229,7 @@ export async function runTask(spec: SweepSpec, task: SweepTask, opts: { cache: s
       validateBankConfig(bankConfig, data.train.count);
       const stage = { pool: await ctx.pool(task.bank.dataset), coreSha256: ctx.coreSha256, onProgress, warn, ...(hooks?.signal ? { signal: hooks.signal } : {}) };
       const mats = perBank.needs === "pair"
-        ? (await buildBank({ ...stage, config: bankConfig, data, caches })).mats
+        ? (await buildBank({ ...stage, config: bankConfig, data, caches, evalGroup: EVAL_GROUP })).mats
         : { test: (await trainBank({ ...stage, config: bankConfig, start: 0, end: bankConfig.experts, datasetId: data.id, testCount: data.test.count, cache: caches.experts })).test };
       inputs = { core: ctx.core, ...mats, spec: bankConfig.spec };
     }
