@@ -1,5 +1,6 @@
 // `moe-bank bounds` and `moe-bank grid` as a user meets them: .npy loss matrices (or bank
-// folders) in, the library's numbers out (--json byte-identical to runBounds / runGrid), Markdown
+// folders) in, the library's numbers out (--json byte-identical to runBounds / the grid entry's
+// run on the same banks in memory, while the command runs them through the sweep engine), Markdown
 // tables, and one-line errors with the right exit codes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -8,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeNpy } from "../src/formats/npy.js";
 import { runBounds } from "../src/estimators/tighter.js";
-import { runGrid } from "../src/experiments/grid.js";
+import { grid } from "../src/measurements/grid/index.js";
+import { DEFAULT_GRID } from "../src/experiments/grid.js";
+import { MNIST_GEOMETRY, specFor } from "../src/model/cnn.js";
 import { loadCore } from "./support/core.js";
 import { syntheticBank } from "../src/bench/synthetic-bank.js";
 import { runCli as run, assertOneLineError } from "./support/cli.js";
@@ -54,13 +57,14 @@ test("bounds: one-line errors with the right exit codes", () => {
   assertOneLineError(run("bounds", "--train-losses", path("nope.npy"), "--test-losses", path("a", "losses-test.npy")), 1, /nope\.npy: no such file$/m);
 });
 
-test("grid --bank folders: --json is runGrid's result; the text says whether the trend held everywhere", async () => {
-  const args = ["grid", "--counts", "4", "12", "--sizes", "1000", "2000", "--bank", `1000=${path("a")}`, "--bank", `2000=${path("b")}`, "-M", "2000", "-m", "64", "-B", "100"];
+test("grid --bank folders: --json is the grid entry's result on the banks in memory; the text says whether the trend held everywhere", async () => {
+  const args = ["grid", "--counts", "4", "12", "--sizes", "1000", "2000", "--bank", `1000=${path("a")}`, "--bank", `2000=${path("b")}`, "-M", "2000", "-m", "64", "-B", "100", "--cache", path("cache")];
   const r = run(...args, "--json");
   assert.equal(r.code, 0, r.stderr);
   const core = await loadCore();
   const banks = new Map([[1000, syntheticBank(core, { ...BANK, seed: 3 })], [2000, syntheticBank(core, { ...BANK, seed: 4 })]]);
-  const want = await runGrid(core, async (n) => banks.get(n)!, { counts: [4, 12], sizes: [1000, 2000], M: 2000, m: 64, bootstrap: 100 });
+  const inputs = { core, pair: async (n: number) => banks.get(n)!, testLosses: () => Promise.reject(new Error("unused")), spec: () => specFor(MNIST_GEOMETRY) };
+  const want = await grid.run(inputs, { ...DEFAULT_GRID, counts: [4, 12], sizes: [1000, 2000], M: 2000, m: 64, bootstrap: 100 });
   assert.equal(r.stdout, JSON.stringify(want, null, 2) + "\n");
   assert.equal(want.cells.length, 4);
   assert.equal(want.monotoneEverywhere, true);
@@ -68,7 +72,7 @@ test("grid --bank folders: --json is runGrid's result; the text says whether the
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /in every cell: yes/);
   assertOneLineError(run("grid", "--bank", "tenk=dir"), 2, /--bank must look like 10000=DIR/);
-  assertOneLineError(run("grid", "--counts", "4", "20", "--sizes", "1000", "--bank", `1000=${path("a")}`), 1, /has 12 experts, the grid needs 20/);
+  assertOneLineError(run("grid", "--counts", "4", "20", "--sizes", "1000", "--bank", `1000=${path("a")}`, "--cache", path("cache")), 1, /has 12 experts, the grid needs 20/);
 });
 
 test("bench: --train-losses belongs to --suite bounds", () => {

@@ -5,7 +5,6 @@
 // before any work; and cell s of a sweep is reproduce's run for bank seed s and MC seed 0.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,7 @@ import { planTasks } from "../src/sweep/plan.js";
 import { loadSpecData } from "../src/sweep/task.js";
 import { runSweep } from "../src/sweep/run.js";
 import { seedStat } from "../src/sweep/aggregate.js";
-import { CLI, assertOneLineError, runCli } from "./support/cli.js";
+import { assertRefusedBeforeWork, killAfterFirstCell, runCli, writeFileIn } from "./support/cli.js";
 import { findPython } from "./support/python.js";
 import { spawnSync } from "node:child_process";
 
@@ -95,19 +94,8 @@ test("tasks run in reverse order (from an empty cache) give the same results has
 test("a sweep killed (SIGKILL) part-way resumes from its cache to the same results hash", { timeout: 180_000 }, async () => {
   assert.ok(reference, "the worker test ran first");
   const cache = fresh("cache"), out = fresh("out");
-  const cells = join(cache, "cells");
-  const child = spawn(process.execPath, [CLI, "sweep", ...TINY, ...DS, "--seeds", "0-1", "--cache", cache, "--out", out, "--quiet", "--workers", "2"], { stdio: "ignore" });
-  const exited = new Promise<NodeJS.Signals | null>((res) => child.on("exit", (_code, sig) => res(sig)));
   // kill it once the first cell is written and before the last
-  for (;;) {
-    const n = existsSync(cells) ? readdirSync(cells).filter((f) => f.endsWith(".json")).length : 0;
-    if (n >= 1) break;
-    if (child.exitCode !== null) assert.fail("the sweep finished before it could be killed");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  child.kill("SIGKILL");
-  assert.equal(await exited, "SIGKILL");
-  const written = readdirSync(cells).filter((f) => f.endsWith(".json")).length;
+  const written = (await killAfterFirstCell(["sweep", ...TINY, ...DS, "--seeds", "0-1", "--cache", cache, "--out", out, "--quiet", "--workers", "2"], cache)).size;
   assert.ok(written >= 1 && written < 2, `killed part-way (${written} of 2 cells written)`);
   assert.ok(!existsSync(join(out, "report.json")), "no report from the killed run");
   const r = sweep("0-1", cache, out, "--workers", "2");
@@ -170,11 +158,7 @@ test("bank seed and MC seed are separate: cell 1 has reproduce --seed 1's bank, 
 });
 
 test("bad specs are refused in one line with exit 2 before any work", { timeout: 60_000 }, () => {
-  const bad = (name: string, text: string) => {
-    const p = join(TMP, name);
-    writeFileSync(p, text);
-    return p;
-  };
+  const bad = (name: string, text: string) => writeFileIn(TMP, name, text);
   const cases: [string[], RegExp][] = [
     [["--spec", bad("unknown.json", '{"seeds": "0-1", "temperature": 3}')], /unknown\.json: unknown axis or setting "temperature"/],
     [["--spec", bad("malformed.json", '{"seeds": [0,')], /malformed\.json: not valid JSON/],
@@ -194,14 +178,7 @@ test("bad specs are refused in one line with exit 2 before any work", { timeout:
     [["--dataset", "imagenet"], /--dataset: unknown dataset "imagenet"/],
     [["--spec", bad("ok.json", '{"quick": true}'), "--seeds", "0"], /gives the axes; leave out seeds/],
   ];
-  for (const [args, pattern] of cases) {
-    const cache = fresh("cache"), out = fresh("out");
-    const t0 = Date.now();
-    const r = runCli("sweep", ...args, "--cache", cache, "--out", out);
-    assertOneLineError(r, 2, pattern);
-    assert.ok(!existsSync(cache) && !existsSync(out), `nothing written (${args.join(" ")})`);
-    assert.ok(Date.now() - t0 < 20_000, `refused before any work (${args.join(" ")})`);
-  }
+  assertRefusedBeforeWork(cases.map(([args, p]) => [["sweep", ...args], p]), fresh);
 });
 
 test("the aggregate agrees with numpy: mean, sample sd, min, max, z-scores, inside/outside, slopes against m", { timeout: 120_000 }, () => {

@@ -2,7 +2,7 @@
 // L_test from the training tasks (each task tests its expert), evaluate L_train (or L_test) in
 // cached blocks, and name everything by the same hashes: the experts' parameter hashes, the bank
 // hash and the evaluation-block cache key. `moe-bank bank train|eval` (bank/run.ts), `moe-bank
-// reproduce` and the page (report/pipeline.ts) and the grid's banks (experiments/grid-banks.ts)
+// reproduce` and the page (report/pipeline.ts) and every sweep task (sweep/task.ts: a cell of a sweep, the grid, scaling)
 // all run these functions, so a block one of them evaluated is reused by every other.
 import type { WorkerPool } from "../parallel/pool.js";
 import type { CnnSpec } from "../model/cnn.js";
@@ -149,9 +149,16 @@ function hooks(o: StageHooks): StageHooks {
   return { ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.warn ? { warn: o.warn } : {}) };
 }
 
+/** Experts per evaluation group of a bank built with groups (a sweep's grid cells): the default
+ *  bank's size, so the default bank's evaluated blocks serve every bank that contains it. */
+export const EVAL_GROUP = 25;
+
 /** A whole bank through the caches, as a reproduction builds it: experts [0, R) of `config`
  *  trained ("bank: train"), L_test from the training tasks and L_train evaluated in cached blocks
- *  ("bank: loss matrices"), with the bank hash. */
+ *  ("bank: loss matrices"), with the bank hash. With `evalGroup`, L_train is evaluated in groups
+ *  of that many experts from expert 0, each keyed as a bank of its experts, so banks that share
+ *  their first experts (the grid's R = 25 and 50) share those groups' blocks; an expert's losses
+ *  do not depend on the experts evaluated beside it, so the matrix is the same either way. */
 export async function buildBank(o: StageHooks & {
   pool: WorkerPool;
   config: BankConfig;
@@ -159,6 +166,7 @@ export async function buildBank(o: StageHooks & {
   coreSha256: string;
   caches: BankCaches;
   stage?: StageFn;
+  evalGroup?: number;
 }): Promise<{ experts: StageExpert[]; bankSha: string; mats: Record<SplitName, Required<LossMatrix>> }> {
   const stage = o.stage ?? plainStage;
   const { pool, config, data } = o;
@@ -167,10 +175,20 @@ export async function buildBank(o: StageHooks & {
   }));
   return stage("bank: loss matrices", async () => {
     const bankSha = await bankSha256(experts.map((e) => e.sha256));
-    const train = await evaluateBank({
-      pool, spec: config.spec, params: stackParams(experts.map((e) => e.params)), R: config.experts, bankSha, datasetId: data.id, coreSha256: o.coreSha256,
+    const evaluate = async (group: StageExpert[], sha: string) => evaluateBank({
+      pool, spec: config.spec, params: stackParams(group.map((e) => e.params)), R: group.length, bankSha: sha, datasetId: data.id, coreSha256: o.coreSha256,
       split: "train", N: data.train.count, cache: o.caches.blocks, ...hooks(o),
     });
-    return { experts, bankSha, mats: { train, test } };
+    const size = o.evalGroup ?? config.experts;
+    if (size >= config.experts) return { experts, bankSha, mats: { train: await evaluate(experts, bankSha), test } };
+    const N = data.train.count;
+    const losses = new Uint8Array(config.experts * N), preds = new Uint8Array(config.experts * N);
+    for (let g = 0; g < config.experts; g += size) {
+      const group = experts.slice(g, g + size);
+      const m = await evaluate(group, await bankSha256(group.map((e) => e.sha256)));
+      losses.set(m.data, g * N);
+      preds.set(m.preds, g * N);
+    }
+    return { experts, bankSha, mats: { train: lossMatrix(losses, config.experts, N, "L_train", preds) as Required<LossMatrix>, test } };
   });
 }

@@ -3,6 +3,7 @@
 import type { Argv } from "yargs";
 import { DATASETS, DATASET_SOURCES, loadDataset, loadNamedDataset, type DatasetName, type LoadedDataset } from "../data/datasets.js";
 import { UsageError } from "../errors.js";
+import type { DatasetSource } from "../sweep/spec.js";
 
 export interface DatasetArgs {
   dataset: string;
@@ -11,6 +12,14 @@ export interface DatasetArgs {
   trainLabels?: string;
   testImages?: string;
   testLabels?: string;
+}
+
+/** The dataset of the options as a sweep spec names it (a named dataset, or the four IDX files). */
+export function datasetSource(a: DatasetArgs): DatasetSource {
+  if (a.trainImages !== undefined && a.trainLabels !== undefined && a.testImages !== undefined && a.testLabels !== undefined) {
+    return { name: "idx", files: { trainImages: a.trainImages, trainLabels: a.trainLabels, testImages: a.testImages, testLabels: a.testLabels } };
+  }
+  return { name: a.dataset, ...(a.dataDir !== undefined ? { dataDir: a.dataDir } : {}) };
 }
 
 /** What --help says about the datasets and where their files come from. */

@@ -11,12 +11,14 @@ import { checkOutDir, writeAtomic } from "../io/files.js";
 import { geometryOf } from "../model/cnn.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { runPipeline, pipelineConfig } from "../report/pipeline.js";
-import { runGrid } from "../experiments/grid.js";
-import { cachedBanks, gridBankLosses } from "../experiments/grid-banks.js";
+import type { GridResult } from "../experiments/grid.js";
+import { grid } from "../measurements/grid/index.js";
 import { companion } from "../measurements/companion.js";
+import { runBanksMeasurement } from "../sweep/run.js";
+import { sweepReporter } from "./sweep.js";
 import { renderReport, type RunInfo } from "../report/report.js";
 import { VERSION } from "../version.js";
-import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
+import { datasetOptions, datasetSource, resolveDataset, type DatasetArgs } from "./dataset-options.js";
 import { emit, progressEnabled, progressReporter, type GlobalOptions } from "../output.js";
 import { checkSeed, folderOption } from "./checks.js";
 import { checkWorkers, workersOption } from "./workers.js";
@@ -44,6 +46,9 @@ async function reproduce(a: ArgumentsCamelCase<ReproduceArgs>): Promise<void> {
   const tData = (performance.now() - t0) / 1000;
   const config = pipelineConfig(a.quick, a.seed, geometryOf(data.train));
   const core = await Core.load();
+  // the grid and scaling: sweeps over their banks at the run's seed (bank and Monte Carlo), through the cache
+  const banks = async (name: string, options: Record<string, unknown>) =>
+    (await runBanksMeasurement(name, options, { seed: a.seed, data, source: datasetSource(a), cache: a.cache, workers, onProgress: sweepReporter(a), warn })).result;
   const pool = await WorkerPool.create({ workers, train: data.train, test: data.test });
   let out;
   try {
@@ -51,8 +56,8 @@ async function reproduce(a: ArgumentsCamelCase<ReproduceArgs>): Promise<void> {
       core, pool, data, config, coreSha256: await coreSha(),
       caches: { experts: expertCache(resolve(a.cache), warn), blocks: blockCache(resolve(a.cache), warn) },
       onProgress: progressReporter(a), onStage: say,
-      ...(a.sensitivity ? { sensitivity: () => runGrid(core, (n, R) => gridBankLosses(n, R, { data, cache: a.cache, seed: a.seed, warn, workers, onProgress: progressReporter(a) }), { seed: a.seed }) } : {}),
-      ...(a.companion ? { companion: () => companion(cachedBanks(core, { data, cache: a.cache, workers, seed: a.seed, onProgress: progressReporter(a), warn }), a.quick, a.seed) } : {}),
+      ...(a.sensitivity ? { sensitivity: async () => (await banks(grid.name, { ...grid.defaults.full, seed: a.seed })) as GridResult } : {}),
+      ...(a.companion ? { companion: () => companion(core, a.quick, a.seed, { banks }) } : {}),
     });
   } finally {
     await pool.close();

@@ -1,18 +1,20 @@
 // `moe-bank scaling`: routing distortion D(rho) at fixed rate budgets as the number of experts
-// grows and as each expert's width grows (src/measurements/scaling), on banks trained through the
-// expert cache.
+// grows and as each expert's width grows (src/measurements/scaling), a sweep over R and the
+// experts' widths run by the sweep engine (src/sweep/): one cell per bank, trained through the
+// cache; `sweep --measure scaling` is the same.
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
 import { UsageError } from "../errors.js";
 import { checkOutDir } from "../io/files.js";
-import { progressReporter, type GlobalOptions } from "../output.js";
-import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
-import { cachedBanks } from "../experiments/grid-banks.js";
-import { DEFAULT_RHOS } from "../experiments/scaling.js";
+import type { GlobalOptions } from "../output.js";
+import { datasetOptions, datasetSource, resolveDataset, type DatasetArgs } from "./dataset-options.js";
+import { DEFAULT_RHOS, type ScalingResult } from "../experiments/scaling.js";
 import { scaling, type ScalingConfig } from "../measurements/scaling/index.js";
+import { runBanksMeasurement } from "../sweep/run.js";
 import { checkSeed, folderOption, listOption } from "./checks.js";
 import { checkWorkers, workersOption } from "./workers.js";
-import { emitExperiment, measure } from "./measure.js";
+import { emitExperiment } from "./measure.js";
+import { cliWarn, sweepReporter } from "./sweep.js";
 
 interface ScalingArgs extends GlobalOptions, DatasetArgs {
   quick: boolean;
@@ -37,17 +39,15 @@ async function scalingCmd(a: ArgumentsCamelCase<ScalingArgs>): Promise<void> {
   };
   checkWorkers(a.workers);
   checkSeed(a.bankSeed, "bank-seed");
-  const core = await Core.load();
-  const r = await measure(scaling, a, o, async () => {
-    if (a.out !== undefined) await checkOutDir(a.out);
-    const data = await resolveDataset(a);
-    if (o.subsetSize > data.train.count) throw new UsageError(`--subset-size ${o.subsetSize} is larger than the training set (${data.train.count})`);
-    return cachedBanks(core, {
-      data, cache: a.cache, seed: a.bankSeed, onProgress: progressReporter(a), warn: (s) => process.stderr.write(`moe-bank: warning: ${s}\n`),
-      ...(a.workers !== undefined ? { workers: a.workers } : {}),
-    });
+  scaling.validate(o);
+  if (a.out !== undefined) await checkOutDir(a.out);
+  const data = await resolveDataset(a);
+  if (o.subsetSize > data.train.count) throw new UsageError(`--subset-size ${o.subsetSize} is larger than the training set (${data.train.count})`);
+  const r = await runBanksMeasurement(scaling.name, { ...o }, {
+    seed: a.bankSeed, data, source: datasetSource(a), cache: a.cache, onProgress: sweepReporter(a), warn: cliWarn,
+    ...(a.workers !== undefined ? { workers: a.workers } : {}),
   });
-  await emitExperiment(a, scaling, r, core);
+  await emitExperiment(a, scaling, r.result as ScalingResult, await Core.load());
 }
 
 export function scalingCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
@@ -64,13 +64,14 @@ export function scalingCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
         .option("subset-size", { alias: "n", type: "number", describe: `training images per expert (default ${d.subsetSize})` })
         .option("subsets", { type: "number", describe: `random subsets of R experts averaged per R (default ${d.subsets})` })
         .option("rho", listOption("rho", "number", `rate budgets in nats; the unconstrained oracle is always added (default ${DEFAULT_RHOS.filter((x) => x !== null).join(" ")})`))
-        .option("cache", folderOption("cache", "where trained experts are kept (shared with bank, grid and reproduce)", { default: ".moe-bank-cache" }))
+        .option("cache", folderOption("cache", "where trained experts and the scaling's cells are kept (shared with bank, grid, sweep and reproduce; a killed run resumes from it)", { default: ".moe-bank-cache" }))
         .option("workers", workersOption)
         .option("bank-seed", { type: "number", default: 0, describe: "the banks' seed" })
         .option("seed", { type: "number", default: 0, describe: "the seed of the random expert subsets" })
         .option("out", folderOption("out", "folder for scaling.json, scaling.md and the figures", {}))
         .example("$0 scaling --out scaling", "the full run: a 50-expert bank (shared with `grid`) and 4 widths x 25 experts; about 3 minutes of training on 2 cores (once: cached), then seconds")
-        .example("$0 scaling --quick --json", "small banks, as JSON"),
+        .example("$0 scaling --quick --json", "small banks, as JSON")
+        .example("$0 sweep --measure scaling --quick --out scaling-sweep --plan plan", "the same sweep (one task per bank: (a)'s and one per width) planned for a cluster"),
     (x) => scalingCmd(x as unknown as ArgumentsCamelCase<ScalingArgs>),
   );
 }

@@ -21,6 +21,7 @@ import { loadSpecData } from "../sweep/task.js";
 import { finishSweep } from "../sweep/run.js";
 import { SWEEP_FOLDER_FILE, sweepFiles, writeSweep, type SweepRunInfo } from "../sweep/report.js";
 import type { SweepResults } from "../sweep/aggregate.js";
+import type { BanksSweepResults } from "../sweep/banks-report.js";
 import type { SweepSpec } from "../sweep/spec.js";
 import { BANK_STAGE, PLAN_FILE, checkAllDone, loadPlanData, makePlan, planStatus, readPlan, runPlannedTask, selectTask, writePlan } from "../sweep/cluster.js";
 import { SUBMIT_SCRIPT, slurmScripts, validateSlurmOptions, type SlurmOptions } from "../sweep/slurm.js";
@@ -128,7 +129,7 @@ export async function planSweep(a: ClusterArgs & GlobalOptions & { cache: string
 /** Prints a finished sweep's summary from its report.json, as the local sweep prints it. */
 async function emitReport(a: GlobalOptions, out: string): Promise<void> {
   const path = join(out, "report.json");
-  let r: { resultsSha256: string; results: SweepResults; run: SweepRunInfo };
+  let r: { resultsSha256: string; results: SweepResults | BanksSweepResults; run: SweepRunInfo };
   try {
     r = JSON.parse(await readFile(path, "utf8"));
   } catch (e) {

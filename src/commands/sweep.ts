@@ -19,6 +19,7 @@ import { loadSpecData } from "../sweep/task.js";
 import { runSweep, type SweepProgress } from "../sweep/run.js";
 import { SWEEP_FOLDER_FILE, writeSweep, type SweepRunInfo } from "../sweep/report.js";
 import type { SweepResults } from "../sweep/aggregate.js";
+import { isBanksResults, type BanksSweepResults } from "../sweep/banks-report.js";
 import { clusterOptions, planSweep, wantsPlan, type ClusterArgs } from "./sweep-cluster.js";
 import { defaultWorkers } from "../parallel/pool.js";
 
@@ -42,6 +43,7 @@ export interface SweepSpecArgs {
   runs?: string;
   bootstrap?: string;
   boundsRuns?: string;
+  widths?: string[];
 }
 
 interface SweepArgs extends GlobalOptions, SweepSpecArgs, ClusterArgs {
@@ -67,6 +69,7 @@ function rawFromFlags(a: SweepSpecArgs): Record<string, unknown> {
   put("runs", a.runs);
   put("bootstrap", a.bootstrap);
   put("boundsRuns", a.boundsRuns);
+  put("widths", a.widths);
   const files = [a.trainImages, a.trainLabels, a.testImages, a.testLabels];
   const given = files.filter((f) => f !== undefined).length;
   if (given > 0) {
@@ -102,9 +105,12 @@ function duration(s: number): string {
   return s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
 }
 
+/** Warnings on stderr, one line each. */
+export const cliWarn = (s: string): void => void process.stderr.write(`moe-bank: warning: ${s}\n`);
+
 /** Progress of the whole sweep on stderr: rewritten in place on a terminal, a line every few
  *  seconds otherwise (--progress), nothing with --quiet. */
-function sweepReporter(a: GlobalOptions): (p: SweepProgress) => void {
+export function sweepReporter(a: GlobalOptions): (p: SweepProgress) => void {
   if (!progressEnabled(a)) return () => {};
   const tty = process.stderr.isTTY === true;
   let last = 0;
@@ -136,12 +142,22 @@ async function sweep(a: ArgumentsCamelCase<SweepArgs>): Promise<void> {
 }
 
 /** What a finished sweep prints (here, and after sweep-finish or sweep --slurm --wait). */
-export function emitSweep(a: GlobalOptions, out: string, r: { results: SweepResults; sha: string; run: SweepRunInfo }, files: string[]): void {
-  emit(a, { out, resultsSha256: r.sha, seconds: r.run.seconds, computed: r.run.computed, reused: r.run.reused, files, configs: r.results.configs, scaling: r.results.scaling }, (x) =>
+export function emitSweep(a: GlobalOptions, out: string, r: { results: SweepResults | BanksSweepResults; sha: string; run: SweepRunInfo }, files: string[]): void {
+  const res = r.results;
+  if (isBanksResults(res)) {
+    emit(a, { out, resultsSha256: r.sha, seconds: r.run.seconds, computed: r.run.computed, reused: r.run.reused, files, measurement: res.measurement, groups: res.groups.length }, (x) =>
+      [
+        `sweep written to ${x.out}: report.md, report.json, ${files.length - 2} figures`,
+        `results sha-256 ${x.resultsSha256}`,
+        `${res.cells.length} cells of ${res.measurement} (${x.computed} computed, ${x.reused} from the cache) in ${x.seconds.toFixed(1)} s; ${res.groups.length} result${res.groups.length > 1 ? "s" : ""} (one per dataset, subset reading and bank seed) in report.json's results.groups`,
+      ].join("\n"));
+    return;
+  }
+  emit(a, { out, resultsSha256: r.sha, seconds: r.run.seconds, computed: r.run.computed, reused: r.run.reused, files, configs: res.configs, scaling: res.scaling }, (x) =>
     [
       `sweep written to ${x.out}: report.md, report.json, ${files.length - 2} figures`,
       `results sha-256 ${x.resultsSha256}`,
-      `${r.results.cells.length} cells (${x.computed} computed, ${x.reused} from the cache) in ${x.seconds.toFixed(1)} s`,
+      `${res.cells.length} cells (${x.computed} computed, ${x.reused} from the cache) in ${x.seconds.toFixed(1)} s`,
       ...x.configs.map((g) => `  ${g.config.dataset} R=${g.config.R} n=${g.config.n} ${g.config.subset} m=${g.config.m}: ${g.verdicts.filter((v) => v.inside).length}/${g.verdicts.length} of the paper's numbers inside the range of ${g.seeds.length} seeds`),
     ].join("\n"));
 }
@@ -165,7 +181,8 @@ export function sweepSpecOptions<T>(c: Argv<T>): Argv<T & SweepSpecArgs> {
         .option("test-labels", { type: "string", describe: "IDX test labels" })
         .option("m", { ...list("sample sizes m of the selection and the bounds, e.g. 64 128 256 (default 256)"), alias: "sample-size" })
         .option("mc-seed", { type: "string", describe: "the seed of every Monte Carlo stream, the same in every cell (default 0)" })
-        .option("measure", list("the measurements of each cell: select, bounds, route (default all three)"))
+        .option("measure", list("the measurements of each cell: select, bounds, route (default all three); or, alone, a measurement over banks with its own defaults and the report its command writes: grid (Section III-C: a cell per R and n) or scaling (a cell per bank: max R, and one per --widths); their other settings go in a --spec file's \"options\" (grid: alphas, level; scaling: widthExperts, subsets, rhos) and the grid's bank folders in its \"bankDirs\" ({\"n\": DIR})"))
+        .option("widths", list("the experts' conv1/conv2 filter counts, e.g. 8/16 16/32: an axis of banks (default: the paper's 16/32, no axis); with --measure scaling, its width banks"))
         .option("runs", { type: "string", alias: "M", describe: "Monte Carlo runs M of the selection (default 300; --quick: 100)" })
         .option("bootstrap", { type: "string", describe: "bootstrap resamples of the selection (default 1000; --quick: 200)" })
         .option("bounds-runs", { type: "string", describe: "Monte Carlo runs of the tighter bounds (default 100000; --quick: 10000)" }) as unknown as Argv<T & SweepSpecArgs>;
@@ -183,6 +200,8 @@ export function sweepCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
         .example("$0 sweep --seeds 0-9 --out sweep10", "the paper's configuration over 10 bank seeds: the verdict table (about 20 minutes on 2 cores)")
         .example("$0 sweep --seeds 0 -m 64 128 256 512 1024 2048 4096", "gaps and bounds against m with their fitted slopes")
         .example("$0 sweep --quick", "two quick banks, in about a minute")
+        .example("$0 sweep --measure grid --out grid", "the Section III-C grid (R in 10, 25, 50 x n in 5k, 10k, 20k) as a sweep: what `moe-bank grid` prints, in report.json's results.groups")
+        .example("$0 sweep --measure scaling --quick --widths 4/8 8/16", "the scaling experiment as a sweep (add --plan DIR or --slurm for a cluster)")
         .example("$0 sweep --seeds 0-9 --cache /shared/cache --out /shared/sweep10 --slurm --max-parallel 10 --time 00:30:00 --submit --wait", "the same as Slurm job arrays on a cluster: one task per bank, then the finish job"),
     (x) => sweep(x as unknown as ArgumentsCamelCase<SweepArgs>),
   );

@@ -1,11 +1,12 @@
 // The sensitivity grid of Section III-C: the bank size R in {10, 25, 50} x the per-expert
 // training subset size n in {5k, 10k, 20k}, I_hat(S;W) / log R per cell, and whether the paper's
 // monotone trend (I_hat non-decreasing in alpha) holds in every cell. Browser-safe: the loss
-// matrices come from a provider (src/experiments/grid-banks.ts trains them in Node).
+// matrices of each cell (R, n) come from the caller: the sweep engine (src/sweep/) trains them
+// through the cache, one task per cell.
 //
 // Reuse. Expert r of a bank is a pure function of (config, seed, r), and R is not part of that
-// config, so the R-expert bank with subset size n is the first R experts of the largest bank with
-// that n: one bank per n is trained, and every R takes the first R rows of its loss matrices.
+// config, so the R-expert bank with subset size n is the first R experts of any larger bank with
+// that n: the expert cache trains each expert once, and a folder of a larger bank serves every R.
 //
 // Per cell: the paper's protocol (m distinct training images per run, M runs at scale,
 // src/estimators/scale.ts) at every alpha, I_hat with its histogram-bootstrap interval, I_hat /
@@ -22,7 +23,6 @@ import { rstarCounts, rstarEntropy } from "../estimators/entropy.js";
 import { histBootstrap, infoEstimate, scaleRuns } from "../estimators/scale.js";
 import { TABLE_II_ALPHAS, tieShare, trend, type Estimate, type SelectionConfig, type Trend } from "../estimators/sweep.js";
 import { markdownTable, percentSe } from "../estimators/tables.js";
-import { MoeBankError } from "../errors.js";
 
 /** The selection protocol's settings per cell, over a grid of bank sizes and subset sizes. */
 export interface GridConfig extends SelectionConfig {
@@ -94,12 +94,8 @@ export function gridCell(core: Core, train: LossMatrix, test: LossMatrix, R: num
   };
 }
 
-/** The whole grid: for each n, the provider's bank of max(counts) experts, then every R. */
-export async function runGrid(
-  core: Core,
-  provider: (n: number, R: number) => Promise<{ train: LossMatrix; test: LossMatrix }>,
-  options: Partial<GridConfig> & { onProgress?: (s: string) => void; signal?: AbortSignal } = {},
-): Promise<GridResult> {
+/** The grid's settings with the defaults filled in and the alphas sorted (checks R >= 2). */
+export function gridConfig(options: Partial<GridConfig> = {}): GridConfig {
   const config: GridConfig = {
     counts: options.counts ?? DEFAULT_GRID.counts, sizes: options.sizes ?? DEFAULT_GRID.sizes, M: options.M ?? DEFAULT_GRID.M,
     m: options.m ?? DEFAULT_GRID.m, alphas: [...(options.alphas ?? DEFAULT_GRID.alphas)].sort((a, b) => a - b), seed: options.seed ?? DEFAULT_GRID.seed,
@@ -107,19 +103,17 @@ export async function runGrid(
   };
   if (config.counts.length === 0 || config.sizes.length === 0) throw new RangeError("the grid needs at least one R and one n");
   for (const R of config.counts) if (!Number.isInteger(R) || R < 2) throw new RangeError(`R must be an integer >= 2, got ${R}`);
-  const Rmax = Math.max(...config.counts);
-  const cells: GridCell[] = [];
-  for (const n of config.sizes) {
-    options.signal?.throwIfAborted();
-    options.onProgress?.(`bank n = ${n}: ${Rmax} experts`);
-    const { train, test } = await provider(n, Rmax);
-    if (train.R < Rmax || test.R < Rmax) throw new MoeBankError(`the bank for n = ${n} has ${Math.min(train.R, test.R)} experts, the grid needs ${Rmax}`);
-    for (const R of config.counts) {
-      options.onProgress?.(`cell R = ${R}, n = ${n}`);
-      cells.push(gridCell(core, train, test, R, n, config));
-    }
-  }
-  return { config: { ...config, counts: [...config.counts], sizes: [...config.sizes], alphas: [...config.alphas] }, cells, monotoneEverywhere: cells.every((c) => c.monotone) };
+  return config;
+}
+
+/** The grid's banks in order: for each n, each R (the first R experts of the bank with that n). */
+export function gridBanks(c: GridConfig): { n: number; R: number }[] {
+  return c.sizes.flatMap((n) => c.counts.map((R) => ({ n, R })));
+}
+
+/** The grid from its cells, in gridBanks' order. */
+export function gridResult(c: GridConfig, cells: GridCell[]): GridResult {
+  return { config: { ...c, counts: [...c.counts], sizes: [...c.sizes], alphas: [...c.alphas] }, cells, monotoneEverywhere: cells.every((x) => x.monotone) };
 }
 
 const f3 = (x: number) => x.toFixed(3);

@@ -127,42 +127,66 @@ function fitsOf(math: DetMath, rhos: (number | null)[], rows: ScalingRow[], x: (
   });
 }
 
-/** The whole experiment; onProgress(done, total) counts loss matrices solved. */
-export function runScaling(core: Core, o: ScalingOptions, onProgress?: (done: number, total: number) => void): ScalingResult {
-  const math = detMath(core);
-  const big = o.byCount.losses;
-  const n = o.n ?? big.N;
-  for (const bk of [o.byCount, ...o.byWidth]) if (n > bk.losses.N) throw new RangeError(`bank ${bk.label} has ${bk.losses.N} items, fewer than n = ${n}`);
-  for (const R of o.counts) if (!Number.isInteger(R) || R < 1 || R > big.R) throw new RangeError(`expert count ${R} is outside [1, ${big.R}]`);
+/** The rows of (a) on the bank `big`: for each R of `counts` (sorted, without repeats), D at the
+ *  rates over `subsets` random R-subsets of its experts (one, all of them, at R = big's R).
+ *  onProgress() is called after each loss matrix solved. */
+export function countRows(core: Core, big: ScalingBank, o: Pick<ScalingOptions, "counts" | "subsets" | "rhos" | "seed" | "n">, onProgress?: () => void): ScalingRow[] {
+  const L = big.losses;
+  const n = o.n ?? L.N;
+  if (n > L.N) throw new RangeError(`bank ${big.label} has ${L.N} items, fewer than n = ${n}`);
+  for (const R of o.counts) if (!Number.isInteger(R) || R < 1 || R > L.R) throw new RangeError(`expert count ${R} is outside [1, ${L.R}]`);
   if (!Number.isInteger(o.subsets) || o.subsets < 1) throw new RangeError(`subsets must be a positive integer, got ${o.subsets}`);
-  for (const rho of o.rhos) if (rho !== null && !(rho >= 0 && Number.isFinite(rho))) throw new RangeError(`rho ${rho} must be finite and >= 0 (or null)`);
   const counts = [...new Set(o.counts)].sort((a, b) => a - b);
-  const total = counts.reduce((s, R) => s + (R === big.R ? 1 : o.subsets), 0) + o.byWidth.length;
-  let done = 0;
-  const rows: ScalingRow[] = counts.map((R) => {
-    const S = R === big.R ? 1 : o.subsets;
-    // Subset s of size R: stream (seed, scaling, R), the s-th draw of R of the big.R experts.
+  return counts.map((R) => {
+    const S = R === L.R ? 1 : o.subsets;
+    // Subset s of size R: stream (seed, scaling, R), the s-th draw of R of the big bank's experts.
     const st = stream(core, o.seed, "scaling", R);
     const per: number[][] = [];
     let leastRate = 0;
     try {
       for (let s = 0; s < S; s++) {
-        const rows = R === big.R ? Int32Array.from({ length: R }, (_, k) => k) : st.sample(R, big.R);
-        const r = distortionAtRates(core, subsetLosses(big, rows, n), o.rhos);
+        const rows = R === L.R ? Int32Array.from({ length: R }, (_, k) => k) : st.sample(R, L.R);
+        const r = distortionAtRates(core, subsetLosses(L, rows, n), o.rhos);
         per.push(r.d);
         leastRate += r.leastRate / S;
-        onProgress?.(++done, total);
+        onProgress?.();
       }
     } finally {
       st.free();
     }
-    return { R, label: `R = ${R}`, params: R * o.byCount.params, cells: cellsOf(o.rhos, per), leastRate };
+    return { R, label: `R = ${R}`, params: R * big.params, cells: cellsOf(o.rhos, per), leastRate };
   });
-  const widthRows: ScalingRow[] = [...o.byWidth].sort((a, b) => a.params - b.params).map((bk) => {
-    const d = distortionAtRates(core, subsetLosses(bk.losses, Int32Array.from({ length: bk.losses.R }, (_, k) => k), n), o.rhos);
+}
+
+/** The row of (b) for one width bank: D at the rates of all its experts. */
+export function widthRow(core: Core, bk: ScalingBank, rhos: (number | null)[], n: number = bk.losses.N): ScalingRow {
+  if (n > bk.losses.N) throw new RangeError(`bank ${bk.label} has ${bk.losses.N} items, fewer than n = ${n}`);
+  const d = distortionAtRates(core, subsetLosses(bk.losses, Int32Array.from({ length: bk.losses.R }, (_, k) => k), n), rhos);
+  return { R: bk.losses.R, label: bk.label, params: bk.params, cells: cellsOf(rhos, [d.d]), leastRate: d.leastRate };
+}
+
+/** The whole experiment; onProgress(done, total) counts loss matrices solved. */
+export function runScaling(core: Core, o: ScalingOptions, onProgress?: (done: number, total: number) => void): ScalingResult {
+  const big = o.byCount.losses;
+  const n = o.n ?? big.N;
+  for (const bk of [o.byCount, ...o.byWidth]) if (n > bk.losses.N) throw new RangeError(`bank ${bk.label} has ${bk.losses.N} items, fewer than n = ${n}`);
+  const counts = [...new Set(o.counts)].sort((a, b) => a - b);
+  const total = counts.reduce((s, R) => s + (R === big.R ? 1 : o.subsets), 0) + o.byWidth.length;
+  let done = 0;
+  const rows = countRows(core, o.byCount, { ...o, n }, () => onProgress?.(++done, total));
+  const widthRows = o.byWidth.map((bk) => {
+    const r = widthRow(core, bk, o.rhos, n);
     onProgress?.(++done, total);
-    return { R: bk.losses.R, label: bk.label, params: bk.params, cells: cellsOf(o.rhos, [d.d]), leastRate: d.leastRate };
+    return r;
   });
+  return scalingResult(detMath(core), { N: n, rhos: o.rhos, byCount: { label: o.byCount.label, params: o.byCount.params }, subsets: o.subsets, rows, widthR: o.byWidth[0]?.losses.R ?? 0, widthRows });
+}
+
+/** The result from its rows: (a)'s rows, (b)'s rows (any order: sorted by parameters here), the
+ *  laws fitted per rho and the predictions as measured. */
+export function scalingResult(math: DetMath, o: { N: number; rhos: (number | null)[]; byCount: { label: string; params: number }; subsets: number; rows: ScalingRow[]; widthR: number; widthRows: ScalingRow[] }): ScalingResult {
+  const rows = o.rows;
+  const widthRows = [...o.widthRows].sort((a, b) => a.params - b.params);
   // Across sizes (independent subsets): non-increasing up to 2 standard errors of each
   // difference. Along rho within a row the order is exact for every subset (D(rho) is
   // non-increasing by definition; each value is within dTol = 1e-7 of it), so it is checked to 2e-7.
@@ -172,10 +196,10 @@ export function runScaling(core: Core, o: ScalingOptions, onProgress?: (done: nu
   const allRows = [...rows, ...widthRows];
   return {
     format: "moe-bank/scaling",
-    N: n,
+    N: o.N,
     rhos: o.rhos,
     byCount: { bank: o.byCount.label, params: o.byCount.params, subsets: o.subsets, rows, fits: fitsOf(math, o.rhos, rows, (r) => r.R) },
-    byWidth: { R: o.byWidth[0]?.losses.R ?? 0, rows: widthRows, fits: widthRows.length >= 2 ? fitsOf(math, o.rhos, widthRows, (r) => r.params) : [] },
+    byWidth: { R: o.widthR, rows: widthRows, fits: widthRows.length >= 2 ? fitsOf(math, o.rhos, widthRows, (r) => r.params) : [] },
     checks: {
       fallsWithRho: allRows.every((r) => nonIncreasingExact(finiteOrder.map((k) => r.cells[k]!))),
       fallsWithR: o.rhos.every((_, k) => nonIncreasing(rows.map((r) => r.cells[k]!))),

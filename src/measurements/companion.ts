@@ -3,7 +3,8 @@
 import type { GatingResult } from "../synth/gating.js";
 import type { ConstantsResult } from "../synth/constants.js";
 import type { ScalingResult } from "../experiments/scaling.js";
-import type { BanksInputs, Hooks } from "./measurement.js";
+import type { Core } from "../../bindings/index.js";
+import type { Hooks } from "./measurement.js";
 import { registry } from "./registry.js";
 
 export interface CompanionResults {
@@ -16,15 +17,17 @@ export interface CompanionResults {
 /** The key of each companion measurement in CompanionResults, in the order they run. */
 export const COMPANION_KEYS: Readonly<Record<string, keyof CompanionResults>> = { "synth-gating": "gating", "synth-constants": "constants", scaling: "scaling" };
 
-/** Runs every companion measurement of the registry (`banks`: without them, scaling is left out). */
-export async function companion(inputs: BanksInputs | { core: BanksInputs["core"] }, quick: boolean, seed: number, hooks: Hooks = {}): Promise<CompanionResults> {
+/** Runs every companion measurement of the registry; one over banks (scaling) through `banks`,
+ *  the caller's way of running it (Node: the sweep engine, which trains its banks through the
+ *  cache), and left out without it. */
+export async function companion(core: Core, quick: boolean, seed: number, o: { banks?: (name: string, options: Record<string, unknown>) => Promise<unknown>; hooks?: Hooks } = {}): Promise<CompanionResults> {
   const out: Partial<Record<keyof CompanionResults, unknown>> = {};
   for (const m of registry) {
     const key = COMPANION_KEYS[m.name];
-    if (key === undefined || (m.inputs === "banks" && !("pair" in inputs))) continue;
+    if (key === undefined || (m.inputs === "banks" && !o.banks)) continue;
     const options = { ...m.defaults[quick ? "quick" : "full"], seed };
     m.validate(options as never);
-    out[key] = await m.run(inputs as never, options as never, hooks);
+    out[key] = m.inputs === "banks" ? await o.banks!(m.name, options) : await m.run({ core } as never, options as never, o.hooks ?? {});
   }
   return out as CompanionResults;
 }

@@ -5,7 +5,7 @@
 // and the smoke tests all go through src/measurements/registry.ts, the list of them.
 import type { Core } from "../../bindings/index.js";
 import type { LossMatrix } from "../formats/losses.js";
-import type { CnnSpec } from "../model/cnn.js";
+import { parseConvWidths, type CnnSpec } from "../model/cnn.js";
 import type { Split } from "../data/idx.js";
 import type { GateLosses } from "../routing/gate-measure.js";
 import type { GateRows } from "../routing/gate-rows.js";
@@ -52,6 +52,51 @@ export interface BanksInputs extends CoreInputs {
   spec(widths?: { conv1: number; conv2: number }): CnnSpec;
 }
 
+/** One bank of a measurement over several banks: subset size n, R experts (expert r is a pure
+ *  function of the bank's config without R, so these are the first R of any larger bank with that
+ *  n), and the experts' conv1/conv2 widths ("16/32"; absent: the paper's). */
+export interface BankNeed {
+  n: number;
+  R: number;
+  width?: string;
+}
+
+/** One bank's loss matrices as a cell of a measurement over several banks sees them: L_test, and
+ *  L_train when the measurement needs it; `spec` is the experts' architecture when known (banks
+ *  trained here; a folder of losses has none). */
+export interface BankCellInputs extends CoreInputs {
+  train?: LossMatrix;
+  test: LossMatrix;
+  spec?: CnnSpec;
+}
+
+/**
+ * A measurement over several banks (inputs "banks": the grid, scaling) split the way the sweep
+ * engine (src/sweep/) runs it: the banks its options name, in order; what it measures on one bank
+ * (a cell: cached, resumable, one task per bank); the options a cell depends on (its cache key);
+ * and the result from the cells in the banks' order. `run` is the same plan executed in memory.
+ */
+export interface PerBank<Options, Cell, Result> {
+  /** the matrices a cell reads: both ("pair") or L_test alone ("test": no evaluation pass) */
+  needs: "pair" | "test";
+  banks(o: Options): BankNeed[];
+  cellOptions(o: Options, b: BankNeed): unknown;
+  cell(inputs: BankCellInputs, o: Options, b: BankNeed, hooks?: Hooks): Cell;
+  result(o: Options, cells: Cell[], core: Core): Result;
+}
+
+/** Runs a PerBank plan on banks in memory (the inputs' pair / testLosses), bank by bank. */
+export async function runPerBank<O, C, R>(p: PerBank<O, C, R>, inputs: BanksInputs, o: O, hooks: Hooks = {}): Promise<R> {
+  const cells: C[] = [];
+  for (const b of p.banks(o)) {
+    hooks.signal?.throwIfAborted();
+    const spec = b.width === undefined ? inputs.spec() : inputs.spec(parseConvWidths(b.width));
+    const mats = p.needs === "pair" ? await inputs.pair(b.n, b.R) : { test: await inputs.testLosses(b.n, b.R, b.width === undefined ? undefined : spec) };
+    cells.push(p.cell({ core: inputs.core, ...mats, spec }, o, b, hooks));
+  }
+  return p.result(o, cells, inputs.core);
+}
+
 /** Inputs of a measurement of one gate's router (any MoE gate, `gate measure`): its rows
  *  p(t|x_i) (or logits), one GateRows per layer, and optionally the experts' losses [R, N] on the
  *  same items (and their predicted classes, for a top-k vote). */
@@ -90,6 +135,9 @@ export interface Measurement<Inputs, Options, Result> {
   render(result: Result): string;
   /** file name -> SVG */
   figures?(result: Result, core: Core): Record<string, string>;
+  /** inputs "banks": the measurement as a sweep over its banks (src/sweep/ runs it) */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly perBank?: PerBank<Options, any, Result>;
 }
 
 /** A measurement whose inputs are of kind K (what the registry holds). */

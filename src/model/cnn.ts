@@ -3,6 +3,7 @@
 // a batch size. All math runs in the core (assembly/nn/cnn.ts); each call below is one export.
 import { MAX_ALLOC_BYTES, type Core, type Tensor } from "../../bindings/index.js";
 import { Stream, Purpose } from "../prng.js";
+import { UsageError } from "../errors.js";
 
 /** The network's widths and input geometry (docs/DESIGN.md section 4). */
 export interface CnnSpec {
@@ -72,6 +73,14 @@ export function geometryText(g: Geometry): string {
  *  105,866. */
 export function specFor(g: Geometry, widths: CnnSpec = DEFAULT_SPEC): CnnSpec {
   return { ...widths, channels: g.channels, height: g.height, width: g.width, classes: g.classes };
+}
+
+/** Experts' conv1/conv2 filter counts written "16/32" (each in [1, 1024]); `where` names the
+ *  option or key in the one-line message. */
+export function parseConvWidths(s: string, where = "--widths"): { conv1: number; conv2: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1 || Number(m[1]) > 1024 || Number(m[2]) > 1024) throw new UsageError(`${where} takes conv1/conv2 filter counts like 16/32, got "${s}"`);
+  return { conv1: Number(m[1]), conv2: Number(m[2]) };
 }
 
 /** PyTorch's tensor names, in layout order. */

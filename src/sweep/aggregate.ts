@@ -11,7 +11,7 @@ import { canonicalJson, type DatasetRef } from "../bank/config.js";
 import { sha256Hex } from "../io/sha256.js";
 import { fitPowerLaw } from "../fit.js";
 import { PAPER_TABLE_I, PAPER_TABLE_II } from "../estimators/paper.js";
-import { cellIndex, type CellCoord } from "./plan.js";
+import { cellIndexer, planCells, type CellCoord } from "./plan.js";
 import type { CellResult, CellResults } from "./task.js";
 import type { SweepSpec } from "./spec.js";
 import { MoeBankError } from "../errors.js";
@@ -131,6 +131,8 @@ export interface ConfigKey {
   subset: string;
   n: number;
   R: number;
+  /** the experts' widths, when the sweep has that axis */
+  width?: string;
   m: number;
 }
 
@@ -317,11 +319,12 @@ function scaling(math: DetMath, family: Omit<ConfigKey, "m">, groups: ConfigAggr
  * `math` is the core's (the slopes' logarithms). Every cell of the spec must be present.
  */
 export function aggregate(spec: SweepSpec, cells: CellResult[], math: DetMath, datasets: DatasetRef[]): SweepResults {
-  const sorted = cells.map((c) => ({ c, i: cellIndex(spec, c.cell) }));
+  const index = cellIndexer(spec);
+  const sorted = cells.map((c) => ({ c, i: index(c.cell) }));
   for (const { c, i } of sorted) if (i < 0) throw new MoeBankError(`a cell (${JSON.stringify(c.cell)}) is not in the sweep's spec`);
   sorted.sort((x, y) => x.i - y.i);
   for (let k = 1; k < sorted.length; k++) if (sorted[k]!.i === sorted[k - 1]!.i) throw new MoeBankError(`cell ${JSON.stringify(sorted[k]!.c.cell)} is given twice`);
-  const expected = spec.datasets.length * spec.subsets.length * spec.subsetSizes.length * spec.counts.length * spec.seeds.length * spec.ms.length;
+  const expected = planCells(spec).length;
   if (sorted.length !== expected) throw new MoeBankError(`the sweep has ${expected} cells, ${sorted.length} were given`);
   const ordered = sorted.map((x) => x.c);
 
@@ -334,7 +337,7 @@ export function aggregate(spec: SweepSpec, cells: CellResult[], math: DetMath, d
   for (const group of byConfig.values()) {
     const c0 = group[0]!;
     const ds = datasets[c0.cell.dataset]!;
-    const config: ConfigKey = { dataset: ds.name, datasetId: ds.id, subset: c0.cell.subset, n: c0.cell.n, R: c0.cell.R, m: c0.cell.m };
+    const config: ConfigKey = { dataset: ds.name, datasetId: ds.id, subset: c0.cell.subset, n: c0.cell.n, R: c0.cell.R, ...(c0.cell.width !== undefined ? { width: c0.cell.width } : {}), m: c0.cell.m };
     const perCell = group.map((c) => cellMetrics(c.results));
     const metrics: MetricStat[] = perCell[0]!.map(({ def }, j) => {
       const vals = perCell.map((pc) => {
@@ -344,7 +347,7 @@ export function aggregate(spec: SweepSpec, cells: CellResult[], math: DetMath, d
       });
       return { ...def, stat: vals.every((v): v is number => v !== null) ? seedStat(vals) : null };
     });
-    const paperConfig = config.dataset === "mnist" && config.R === PAPER_TABLE_I.R && config.m === PAPER_TABLE_I.m && spec.runs === PAPER_TABLE_I.M && config.n === 10000 && config.subset === "distinct";
+    const paperConfig = config.dataset === "mnist" && config.R === PAPER_TABLE_I.R && config.m === PAPER_TABLE_I.m && spec.runs === PAPER_TABLE_I.M && config.n === 10000 && config.subset === "distinct" && (config.width === undefined || config.width === "16/32");
     configs.push({
       config, seeds: group.map((c) => c.cell.seed), cells: group.map((c) => ({ seed: c.cell.seed, key: c.key, resultsSha256: c.resultsSha256 })),
       metrics, paperConfig, verdicts: verdicts(metrics),

@@ -14,13 +14,12 @@ import { existsSync, writeFileSync } from "node:fs";
 import { canonicalJson } from "../bank/config.js";
 import { writeAtomic } from "../io/files.js";
 import { coreSha } from "../bank/run.js";
-import { geometryOf } from "../model/cnn.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import { VERSION } from "../version.js";
 import type { LoadedDataset } from "../data/datasets.js";
-import { cellKey, cellLabel, planTasks, type BankCoord } from "./plan.js";
+import { cellLabel, planTasks, type BankCoord } from "./plan.js";
 import { specFromJson, type DatasetSource, type SweepSpec } from "./spec.js";
-import { loadSource, readCell, runTask, TaskContext, type SweepHooks } from "./task.js";
+import { keyOf, loadSource, readCell, runTask, TaskContext, type SweepHooks } from "./task.js";
 
 export const PLAN_FILE = "plan.json";
 /** The one stage of a sweep's plan: one task per bank (train, evaluate, measure every m). */
@@ -65,7 +64,8 @@ export function absoluteSpec(spec: SweepSpec): SweepSpec {
     "files" in s
       ? { name: "idx", files: { trainImages: resolve(s.files.trainImages), trainLabels: resolve(s.files.trainLabels), testImages: resolve(s.files.testImages), testLabels: resolve(s.files.testLabels) } }
       : { name: s.name, ...(s.dataDir !== undefined ? { dataDir: resolve(s.dataDir) } : {}) };
-  return { ...spec, datasets: spec.datasets.map(abs) };
+  const dirs = spec.bankDirs ? { bankDirs: Object.fromEntries(Object.entries(spec.bankDirs).map(([n, dir]) => [n, resolve(dir)])) } : {};
+  return { ...spec, datasets: spec.datasets.map(abs), ...dirs };
 }
 
 /** The plan of a spec whose datasets are loaded (their ids go into the cells' keys). */
@@ -76,7 +76,7 @@ export async function makePlan(spec: SweepSpec, data: LoadedDataset[], cache: st
     const d = data[t.bank.dataset]!;
     const cells: PlannedCell[] = [];
     for (const m of t.ms) {
-      const key = await cellKey(spec, { ...t.bank, m }, d.id, geometryOf(d.train), csha);
+      const key = await keyOf(spec, { ...t.bank, m }, d, csha);
       cells.push({ m, key, file: `cells/${key}.json` });
     }
     tasks.push({ index: t.index, label: cellLabel(spec, t.bank), bank: t.bank, cells });

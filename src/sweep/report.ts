@@ -8,6 +8,7 @@ import { markdownTable } from "../plot/table.js";
 import { writeFolder } from "../io/files.js";
 import { THEORY_SLOPE, type ConfigAggregate, type MetricStat, type ScalingAggregate, type SweepResults, type Verdict } from "./aggregate.js";
 import type { SweepSpec } from "./spec.js";
+import { isBanksResults, renderBanksSweep, type BanksSweepResults } from "./banks-report.js";
 import type { RouteJson } from "../routing/json.js";
 import { PAPER_TABLE_II } from "../estimators/paper.js";
 
@@ -28,11 +29,11 @@ const sig = (x: number | null) => (x === null ? "—" : Math.abs(x) >= 0.01 || x
 
 /** "mnist R=25 n=10000 distinct m=256". */
 export function configLabel(c: ConfigAggregate["config"]): string {
-  return `${c.dataset} R=${c.R} n=${c.n} ${c.subset} m=${c.m}`;
+  return `${c.dataset} R=${c.R} n=${c.n}${c.width !== undefined ? ` widths=${c.width}` : ""} ${c.subset} m=${c.m}`;
 }
 
 function slug(c: Omit<ConfigAggregate["config"], "m"> & { m?: number }): string {
-  return `${c.dataset}-R${c.R}-n${c.n}-${c.subset}${c.m !== undefined ? `-m${c.m}` : ""}`.replace(/[^A-Za-z0-9.-]/g, "_");
+  return `${c.dataset}-R${c.R}-n${c.n}${c.width !== undefined ? `-w${c.width}` : ""}-${c.subset}${c.m !== undefined ? `-m${c.m}` : ""}`.replace(/[^A-Za-z0-9.-]/g, "_");
 }
 
 /** The configurations that get the per-alpha and D(rho) figures: those at m = 256 (the paper's)
@@ -241,7 +242,7 @@ export function renderSweep(r: SweepResults, sha: string, figs: string[], run: S
   return [
     "# moe-bank sweep: the experiment across banks and configurations",
     "",
-    `Axes: datasets ${sp.datasets.map((d) => d.name).join(", ")}; bank seeds ${sp.seeds.join(", ")}; R ${sp.counts.join(", ")}; n ${sp.subsetSizes.join(", ")}; subsets ${sp.subsets.join(", ")}; m ${sp.ms.join(", ")}.`,
+    `Axes: datasets ${sp.datasets.map((d) => d.name).join(", ")}; bank seeds ${sp.seeds.join(", ")}; R ${sp.counts.join(", ")}; n ${sp.subsetSizes.join(", ")}; subsets ${sp.subsets.join(", ")}${sp.widths ? `; widths ${sp.widths.join(", ")}` : ""}; m ${sp.ms.join(", ")}.`,
     `Protocol: Monte Carlo seed ${sp.mcSeed} in every cell (a cell differs from another by its bank alone); M = ${sp.runs}, ${sp.bootstrap} bootstrap resamples, ${sp.boundsRuns} runs for the bounds; measurements: ${sp.measurements.join(", ")}${sp.quick ? "; --quick's configuration" : ""}.`,
     `${r.cells.length} cells over ${new Set(r.cells.map((c) => JSON.stringify({ ...c.cell, m: 0 }))).size} banks.`,
     "",
@@ -266,7 +267,7 @@ export async function writeSweep(out: string, w: SweepOutput): Promise<string[]>
 
 export interface SweepOutput {
   spec: SweepSpec;
-  results: SweepResults;
+  results: SweepResults | BanksSweepResults;
   sha: string;
   figures: Record<string, string>;
   run: SweepRunInfo;
@@ -276,7 +277,7 @@ export interface SweepOutput {
 export function sweepFiles(w: SweepOutput): Record<string, string> {
   return {
     "report.json": JSON.stringify({ resultsSha256: w.sha, spec: w.spec, results: w.results, run: w.run }, null, 1) + "\n",
-    "report.md": renderSweep(w.results, w.sha, Object.keys(w.figures), w.run),
+    "report.md": isBanksResults(w.results) ? renderBanksSweep(w.results, w.sha, Object.keys(w.figures), w.run) : renderSweep(w.results, w.sha, Object.keys(w.figures), w.run),
     ...w.figures,
   };
 }

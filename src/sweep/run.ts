@@ -3,13 +3,17 @@
 // task per process on a cluster (runTask) and the finish step there (collect + finishSweep).
 import { Core } from "../../bindings/index.js";
 import { detMath } from "../math.js";
-import { datasetRef } from "../bank/config.js";
+import { canonicalJson, datasetLabel, datasetRef } from "../bank/config.js";
+import { sha256Hex } from "../io/sha256.js";
+import { banksAggregate, banksFigures, type BanksSweepResults } from "./banks-report.js";
+import { banksMeasurement, checkSpecAgainstData, normalizeSpec, type DatasetSource } from "./spec.js";
+import { banksSpecOf } from "./banks.js";
 import type { LoadedDataset } from "../data/datasets.js";
 import { MoeBankError } from "../errors.js";
 import { aggregate, sweepSha256, type SweepResults } from "./aggregate.js";
 import { cellLabel, planTasks, type SweepTask } from "./plan.js";
 import { sweepFigures } from "./report.js";
-import { collect, runTask, taskWork, TaskContext, type SweepHooks } from "./task.js";
+import { collect, runTask, taskWork, TaskContext, type BanksCellResults, type CellResult, type SweepHooks } from "./task.js";
 import type { SweepSpec } from "./spec.js";
 
 /** Where a sweep stands: banks and cells done of all, the current task's label, and an ETA from
@@ -25,7 +29,7 @@ export interface SweepProgress {
 
 /** Aggregates the cells the cache holds: every one must be there and verified, else one
  *  MoeBankError names the first missing or corrupt cell and its file. */
-export async function finishSweep(spec: SweepSpec, cache: string, data: LoadedDataset[], core?: Core, coreSha256?: string): Promise<{ results: SweepResults; sha: string; figures: Record<string, string> }> {
+export async function finishSweep(spec: SweepSpec, cache: string, data: LoadedDataset[], core?: Core, coreSha256?: string): Promise<{ results: SweepResults | BanksSweepResults; sha: string; figures: Record<string, string> }> {
   const got = await collect(spec, cache, { data, ...(coreSha256 !== undefined ? { coreSha256 } : {}) });
   if (got.corrupt.length) {
     const c = got.corrupt[0]!;
@@ -35,8 +39,14 @@ export async function finishSweep(spec: SweepSpec, cache: string, data: LoadedDa
     const c = got.missing[0]!;
     throw new MoeBankError(`cell ${cellLabel(spec, c.cell)}: ${c.path} is missing${got.missing.length > 1 ? `, and ${got.missing.length - 1} more` : ""}`);
   }
-  const math = detMath(core ?? (await Core.load()));
-  const results = aggregate(spec, got.cells, math, data.map(datasetRef));
+  const c = core ?? (await Core.load());
+  const name = banksMeasurement(spec);
+  if (name !== null) {
+    const results = banksAggregate(spec, name, got.cells as CellResult<BanksCellResults>[], c, data.map(datasetRef));
+    return { results, sha: await sha256Hex(canonicalJson(results)), figures: banksFigures(results, c) };
+  }
+  const math = detMath(c);
+  const results = aggregate(spec, got.cells as CellResult[], math, data.map(datasetRef));
   return { results, sha: await sweepSha256(results), figures: sweepFigures(results, math) };
 }
 
@@ -53,7 +63,7 @@ export async function runSweep(spec: SweepSpec, opts: {
   onProgress?: (p: SweepProgress) => void;
   warn?: (s: string) => void;
   signal?: AbortSignal;
-}): Promise<{ results: SweepResults; sha: string; figures: Record<string, string>; computed: number; reused: number }> {
+}): Promise<{ results: SweepResults | BanksSweepResults; sha: string; figures: Record<string, string>; computed: number; reused: number }> {
   const tasks = planTasks(spec);
   const order = opts.order ?? tasks.map((t) => t.index);
   if (order.length !== tasks.length || new Set(order).size !== tasks.length || order.some((i) => !(i >= 0 && i < tasks.length))) {
@@ -98,4 +108,33 @@ export async function runSweep(spec: SweepSpec, opts: {
   // the cells are read back under the core hash the tasks keyed them with
   const fin = await finishSweep(spec, opts.cache, opts.data, ctx.core, ctx.coreSha256);
   return { ...fin, computed, reused };
+}
+
+/**
+ * A measurement over banks (grid, scaling) at its options, through this engine: the spec of those
+ * options (src/sweep/banks.ts) at one bank seed on one loaded dataset (`source` names it in the
+ * spec), run here, and the entry's result. The commands `grid` and `scaling` and reproduce's
+ * --sensitivity and --companion are this call.
+ */
+export async function runBanksMeasurement(name: string, options: Record<string, unknown>, o: {
+  seed: number;
+  data: LoadedDataset;
+  source: DatasetSource;
+  bankDirs?: Record<string, string>;
+  cache: string;
+  workers?: number;
+  onProgress?: (p: SweepProgress) => void;
+  warn?: (s: string) => void;
+  signal?: AbortSignal;
+}): Promise<{ result: unknown; spec: SweepSpec; sha: string; computed: number; reused: number }> {
+  const p = banksSpecOf(name, options);
+  const spec = normalizeSpec({
+    measurements: [name], seeds: [o.seed], datasets: [o.source], counts: p.counts, subsetSizes: p.subsetSizes, ms: p.ms, mcSeed: p.mcSeed, options: p.options,
+    ...(p.runs !== undefined ? { runs: p.runs } : {}), ...(p.bootstrap !== undefined ? { bootstrap: p.bootstrap } : {}), ...(p.widths ? { widths: p.widths } : {}),
+    ...(o.bankDirs && Object.keys(o.bankDirs).length ? { bankDirs: o.bankDirs } : {}),
+  }, null);
+  checkSpecAgainstData(spec, [o.data.train.count], [datasetLabel(o.data)]);
+  const { source: _s, seed: _seed, bankDirs: _b, data, ...rest } = o;
+  const r = await runSweep(spec, { ...rest, data: [data] });
+  return { result: (r.results as BanksSweepResults).groups[0]!.result, spec, sha: r.sha, computed: r.computed, reused: r.reused };
 }

@@ -11,12 +11,18 @@ import { SAMPLE_SIZE_MAX } from "../estimators/draws.js";
 import { RUNS_MAX } from "../measurements/checks.js";
 import { REPORT_MEASUREMENT_NAMES } from "../measurements/reproduction.js";
 import { parseList } from "../measurements/checks.js";
+import { parseConvWidths } from "../model/cnn.js";
+import { BANKS_MEASUREMENTS, banksEntry, banksOptions, banksOptionsOf, banksSpecOf } from "./banks.js";
 export { parseList };
 
 /** The measurements a cell can run: the registry's entries of reproduce's sections (the selection
  *  sweep over alpha with Tables I and II, the routing curve D(rho), the tighter bounds). */
 export const SWEEP_MEASUREMENTS: readonly string[] = REPORT_MEASUREMENT_NAMES;
 export type SweepMeasurement = string;
+
+/** Every name --measure takes: reproduce's sections, or one measurement over banks (grid,
+ *  scaling: src/sweep/banks.ts) alone. */
+export const MEASURE_NAMES: readonly string[] = [...SWEEP_MEASUREMENTS, ...BANKS_MEASUREMENTS];
 
 /** Where a dataset's files come from: a named dataset (from its default place or `dataDir`), or
  *  four IDX files of one's own (`name` "idx"). */
@@ -45,19 +51,51 @@ export interface SweepSpec {
   runs: number;
   bootstrap: number;
   boundsRuns: number;
+  /** the experts' conv1/conv2 filter counts ("16/32"), an axis of banks (their configs, hence their
+   *  cells' keys); absent: the paper's, and the spec and its keys are what they were without it */
+  widths?: string[];
+  /** a measurement over banks (grid, scaling): its settings that are not axes (src/sweep/banks.ts) */
+  options?: Record<string, unknown>;
+  /** the grid: n -> a folder of losses-{train,test}.npy (at least max R experts) read instead of training */
+  bankDirs?: Record<string, string>;
 }
 
 /** The spec's keys, in the order they are documented and written. */
-export const SPEC_KEYS = ["quick", "seeds", "counts", "subsetSizes", "subsets", "datasets", "ms", "mcSeed", "measurements", "runs", "bootstrap", "boundsRuns"] as const;
+export const SPEC_KEYS = ["quick", "seeds", "counts", "subsetSizes", "subsets", "datasets", "ms", "mcSeed", "measurements", "runs", "bootstrap", "boundsRuns", "widths", "options", "bankDirs"] as const;
 
 /** How each key is written on the command line (for messages). */
 export const SPEC_OPTIONS: Record<(typeof SPEC_KEYS)[number], string> = {
   quick: "--quick", seeds: "--seeds", counts: "--count", subsetSizes: "--subset-size", subsets: "--subset", datasets: "--dataset", ms: "-m",
   mcSeed: "--mc-seed", measurements: "--measure", runs: "--runs", bootstrap: "--bootstrap", boundsRuns: "--bounds-runs",
+  widths: "--widths", options: "options", bankDirs: "--bank",
 };
 
-/** The defaults: reproduce's configuration (the paper's, or --quick's), seeds 0-9 (quick: 0-1). */
-export function defaultSpec(quick: boolean): SweepSpec {
+/** The one measurement over banks a spec names, or null (reproduce's sections). */
+export function banksMeasurement(spec: Pick<SweepSpec, "measurements">): string | null {
+  const m = spec.measurements[0];
+  return m !== undefined && BANKS_MEASUREMENTS.includes(m) ? m : null;
+}
+
+/** The options of a measurement over banks from its spec (src/sweep/banks.ts). */
+export function specOptions(spec: SweepSpec): Record<string, unknown> {
+  const name = banksMeasurement(spec);
+  if (name === null) throw new Error("specOptions: the spec measures reproduce's sections");
+  return banksOptionsOf(name, { ...spec, options: spec.options ?? {} });
+}
+
+/** The defaults: reproduce's configuration (the paper's, or --quick's), seeds 0-9 (quick: 0-1);
+ *  for a measurement over banks (`banks`), its own defaults at bank seed 0. */
+export function defaultSpec(quick: boolean, banks: string | null = null): SweepSpec {
+  const base = reportDefaults(quick);
+  if (banks === null) return base;
+  const p = banksSpecOf(banks, banksEntry(banks)!.entry.defaults[quick ? "quick" : "full"] as Record<string, unknown>);
+  return {
+    ...base, seeds: [0], counts: p.counts, subsetSizes: p.subsetSizes, ms: p.ms, mcSeed: p.mcSeed, measurements: [banks],
+    runs: p.runs ?? base.runs, bootstrap: p.bootstrap ?? base.bootstrap, ...(p.widths ? { widths: p.widths } : {}), options: p.options,
+  };
+}
+
+function reportDefaults(quick: boolean): SweepSpec {
   return {
     quick,
     seeds: quick ? [0, 1] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
@@ -148,11 +186,17 @@ export function normalizeSpec(raw: Record<string, unknown>, where: string | null
   }
   const has = (k: string) => raw[k] !== undefined;
   if (has("quick") && typeof raw.quick !== "boolean") throw new UsageError(`${at("quick")} must be true or false, got ${show(raw.quick)}`);
-  const d = defaultSpec(raw.quick === true);
+  const measurements = has("measurements") ? unique(at("measurements"), (parseList(at("measurements"), raw.measurements, "string") as string[]).map((s) => {
+    if (!MEASURE_NAMES.includes(s)) throw new UsageError(`${at("measurements")}: unknown measurement ${show(s)} (known: ${MEASURE_NAMES.join(", ")})`);
+    return s as SweepMeasurement;
+  })) : null;
+  const banks = measurements?.find((m) => BANKS_MEASUREMENTS.includes(m)) ?? null;
+  if (banks !== null && measurements!.length > 1) throw new UsageError(`${at("measurements")}: ${banks} is a measurement over banks of its own; give it alone`);
+  const d = defaultSpec(raw.quick === true, banks);
   const spec: SweepSpec = {
     quick: d.quick,
     seeds: has("seeds") ? intList(at("seeds"), raw.seeds, 0, Number.MAX_SAFE_INTEGER) : d.seeds,
-    counts: has("counts") ? intList(at("counts"), raw.counts, 2, 100000) : d.counts,
+    counts: has("counts") ? intList(at("counts"), raw.counts, banks === "scaling" ? 1 : 2, 100000) : d.counts,
     subsetSizes: has("subsetSizes") ? intList(at("subsetSizes"), raw.subsetSizes, 1, 0x7fffffff) : d.subsetSizes,
     subsets: has("subsets") ? unique(at("subsets"), (parseList(at("subsets"), raw.subsets, "string") as string[]).map((s) => {
       if (s !== "distinct" && s !== "bootstrap") throw new UsageError(`${at("subsets")}: ${show(s)} is not a subset reading (distinct or bootstrap)`);
@@ -161,17 +205,46 @@ export function normalizeSpec(raw: Record<string, unknown>, where: string | null
     datasets: has("datasets") ? datasetSources(at("datasets"), raw.datasets) : d.datasets,
     ms: has("ms") ? intList(at("ms"), raw.ms, 1, SAMPLE_SIZE_MAX) : d.ms,
     mcSeed: has("mcSeed") ? oneInt(at("mcSeed"), raw.mcSeed, 0, Number.MAX_SAFE_INTEGER) : d.mcSeed,
-    measurements: has("measurements") ? unique(at("measurements"), (parseList(at("measurements"), raw.measurements, "string") as string[]).map((s) => {
-      if (!(SWEEP_MEASUREMENTS as readonly string[]).includes(s)) throw new UsageError(`${at("measurements")}: unknown measurement ${show(s)} (known: ${SWEEP_MEASUREMENTS.join(", ")})`);
-      return s as SweepMeasurement;
-    })) : d.measurements,
+    measurements: measurements ?? d.measurements,
     runs: has("runs") ? oneInt(at("runs"), raw.runs, 2, RUNS_MAX) : d.runs,
     bootstrap: has("bootstrap") ? oneInt(at("bootstrap"), raw.bootstrap, 0, 1_000_000) : d.bootstrap,
     boundsRuns: has("boundsRuns") ? oneInt(at("boundsRuns"), raw.boundsRuns, 2, RUNS_MAX) : d.boundsRuns,
   };
-  // keep the measurements in their canonical order: the cell's results do not depend on how they were listed
-  spec.measurements = SWEEP_MEASUREMENTS.filter((m) => spec.measurements.includes(m));
+  // the optional keys appear only when given (or a measurement over banks has them): a spec
+  // without them is the spec it always was (its cells' keys and its results' hash stay)
+  const widths = has("widths") ? unique(at("widths"), (parseList(at("widths"), raw.widths, "string") as string[]).map((w) => (parseConvWidths(w, at("widths")), w))) : d.widths;
+  if (widths !== undefined) spec.widths = widths;
+  if (banks === null) {
+    if (has("options")) throw new UsageError(`${at("options")} belongs to a measurement over banks (${BANKS_MEASUREMENTS.join(", ")})`);
+    if (has("bankDirs")) throw new UsageError(`${at("bankDirs")} belongs to the grid (--measure grid)`);
+    // keep the measurements in their canonical order: the cell's results do not depend on how they were listed
+    spec.measurements = SWEEP_MEASUREMENTS.filter((m) => spec.measurements.includes(m));
+    return spec;
+  }
+  spec.options = banksOptions(banks, raw.options, spec.quick, at("options"));
+  if (has("bankDirs")) {
+    if (banks !== "grid") throw new UsageError(`${at("bankDirs")} belongs to the grid (--measure grid)`);
+    spec.bankDirs = bankDirs(at("bankDirs"), raw.bankDirs);
+  }
+  if (banks === "grid" && widths !== undefined) throw new UsageError(`${at("widths")}: the grid's banks have the paper's widths (scaling has a widths axis)`);
+  if (banks === "grid" && spec.ms.length !== 1) throw new UsageError(`${at("ms")}: the grid measures at one sample size m, got ${spec.ms.length}`);
+  if (banks === "scaling") {
+    if (spec.subsetSizes.length !== 1) throw new UsageError(`${at("subsetSizes")}: scaling trains its banks at one subset size n, got ${spec.subsetSizes.length}`);
+    if (widths === undefined) spec.widths = [];
+  }
+  banksEntry(banks)!.entry.validate(specOptions(spec));
   return spec;
+}
+
+function bankDirs(where: string, v: unknown): Record<string, string> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new UsageError(`${where} must be an object of n -> folder (e.g. {"10000": "bank"})`);
+  const out: Record<string, string> = {};
+  for (const [k, dir] of Object.entries(v)) {
+    if (!/^\d+$/.test(k) || Number(k) < 1) throw new UsageError(`${where}: ${show(k)} is not a subset size n`);
+    if (typeof dir !== "string" || dir === "") throw new UsageError(`${where}: n = ${k} must name a folder`);
+    out[String(Number(k))] = dir;
+  }
+  return out;
 }
 
 /** A spec from a JSON file's text (`file` names it in messages): malformed JSON or anything but

@@ -23,8 +23,13 @@ import type { SelectionResult } from "../estimators/sweep.js";
 import type { BoundsResult } from "../estimators/tighter.js";
 import type { RouteJson } from "../routing/json.js";
 import { MoeBankError } from "../errors.js";
-import { bankConfigOf, cellKey, cellLabel, planCells, protocolOf, type CellCoord, type SweepTask } from "./plan.js";
-import { checkSpecAgainstData, type DatasetSource, type SweepSpec } from "./spec.js";
+import { bankConfigOf, cellKey, cellLabel, planCells, protocolOf, type CellCoord, type FolderBank, type SweepTask } from "./plan.js";
+import { banksMeasurement, checkSpecAgainstData, specOptions, type DatasetSource, type SweepSpec } from "./spec.js";
+import { banksEntry } from "./banks.js";
+import { validateBankConfig } from "../bank/config.js";
+import { buildBank, EVAL_GROUP, trainBank } from "../bank/stage.js";
+import { readLossPair } from "../formats/losses.js";
+import type { BankCellInputs } from "../measurements/measurement.js";
 
 /** What a task reports to and is stopped by: the registry's Hooks. */
 export type SweepHooks = Hooks;
@@ -39,6 +44,14 @@ export interface CellResults {
   routing?: RouteJson;
 }
 
+/** A cell of a measurement over banks (grid, scaling): what its registry entry's perBank.cell
+ *  measured on the cell's bank. */
+export interface BanksCellResults {
+  dataset: DatasetRef;
+  measurement: string;
+  cell: unknown;
+}
+
 /** A cell's cache entry: its key, coordinates, results and the sha-256 of their canonical JSON. */
 export interface CellEntry {
   format: "moe-bank/sweep-cell";
@@ -46,15 +59,15 @@ export interface CellEntry {
   key: string;
   /** the cell's coordinates, its dataset by name (the key holds the dataset's id) */
   cell: Omit<CellCoord, "dataset"> & { dataset: string };
-  results: CellResults;
+  results: CellResults | BanksCellResults;
   resultsSha256: string;
 }
 
-/** A cell read back from the cache. */
-export interface CellResult {
+/** A cell read back from the cache (R: reproduce's sections, or a measurement over banks'). */
+export interface CellResult<R = CellResults> {
   cell: CellCoord;
   key: string;
-  results: CellResults;
+  results: R;
   resultsSha256: string;
 }
 
@@ -74,6 +87,27 @@ export async function loadSpecData(spec: SweepSpec): Promise<LoadedDataset[]> {
   for (const src of spec.datasets) data.push(await loadSource(src));
   checkSpecAgainstData(spec, data.map((d) => d.train.count), data.map((d) => datasetLabel(d)));
   return data;
+}
+
+/** The folder a grid's bank of subset size n is read from (spec.bankDirs), with its files'
+ *  sha-256, or undefined (the bank is trained). */
+export async function folderBank(spec: SweepSpec, n: number): Promise<FolderBank | undefined> {
+  const dir = spec.bankDirs?.[String(n)];
+  if (dir === undefined) return undefined;
+  const hash = async (split: string) => {
+    const path = join(dir, `losses-${split}.npy`);
+    try {
+      return await sha256Hex(new Uint8Array(await readFile(path)));
+    } catch (e) {
+      throw new MoeBankError(`${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  };
+  return { dir, sha256: { train: await hash("train"), test: await hash("test") } };
+}
+
+/** A cell's cache key (plan.ts cellKey, with a folder bank's hashes where it has one). */
+export async function keyOf(spec: SweepSpec, c: CellCoord, data: LoadedDataset, coreSha256: string): Promise<string> {
+  return cellKey(spec, c, data.id, geometryOf(data.train), coreSha256, await folderBank(spec, c.n));
 }
 
 function entryPath(cache: string, key: string): string {
@@ -141,7 +175,9 @@ export class TaskContext {
 /** The work of a bank in units for progress: a training image weighs 4, an evaluated image 1
  *  (backward + forward against forward), and each cell's measurements a fixed share. */
 function taskUnits(spec: SweepSpec, t: SweepTask, poolCount: number): { train: number; evalN: number; cell: number } {
-  const train = 4 * t.bank.R * t.bank.n, evalN = t.bank.R * poolCount;
+  const banks = banksMeasurement(spec);
+  const folder = spec.bankDirs?.[String(t.bank.n)] !== undefined;
+  const train = folder ? 0 : 4 * t.bank.R * t.bank.n, evalN = folder || (banks !== null && banksEntry(banks)!.perBank.needs === "test") ? 0 : t.bank.R * poolCount;
   return { train, evalN, cell: Math.max(1, Math.round((train + evalN) / (spec.quick ? 8 : 12))) };
 }
 
@@ -162,7 +198,7 @@ export async function runTask(spec: SweepSpec, task: SweepTask, opts: { cache: s
   const geometry = geometryOf(data.train);
   const warn = opts.warn ?? (() => {});
   const cells = task.ms.map((m) => ({ ...task.bank, m }));
-  const keys = await Promise.all(cells.map((c) => cellKey(spec, c, data.id, geometry, ctx.coreSha256)));
+  const keys = await Promise.all(cells.map((c) => keyOf(spec, c, data, ctx.coreSha256)));
   const todo: number[] = [];
   for (let i = 0; i < cells.length; i++) {
     const e = await readCell(opts.cache, keys[i]!);
@@ -182,6 +218,29 @@ export async function runTask(spec: SweepSpec, task: SweepTask, opts: { cache: s
   };
   const bankConfig = bankConfigOf(task.bank, geometry);
   const caches = { experts: expertCache(resolve(opts.cache), warn), blocks: blockCache(resolve(opts.cache), warn) };
+  const banks = banksMeasurement(spec);
+  if (banks !== null) {
+    // a measurement over banks: one cell, its registry entry's perBank.cell on the bank
+    const { perBank } = banksEntry(banks)!;
+    const folder = await folderBank(spec, task.bank.n);
+    let inputs: BankCellInputs;
+    if (folder) inputs = { core: ctx.core, ...(await readLossPair(join(folder.dir, "losses-train.npy"), join(folder.dir, "losses-test.npy"))) };
+    else {
+      validateBankConfig(bankConfig, data.train.count);
+      const stage = { pool: await ctx.pool(task.bank.dataset), coreSha256: ctx.coreSha256, onProgress, warn, ...(hooks?.signal ? { signal: hooks.signal } : {}) };
+      const mats = perBank.needs === "pair"
+        ? (await buildBank({ ...stage, config: bankConfig, data, caches, evalGroup: EVAL_GROUP })).mats
+        : { test: (await trainBank({ ...stage, config: bankConfig, start: 0, end: bankConfig.experts, datasetId: data.id, testCount: data.test.count, cache: caches.experts })).test };
+      inputs = { core: ctx.core, ...mats, spec: bankConfig.spec };
+    }
+    const c = cells[0]!;
+    hooks?.progress?.(u.train + u.evalN, total, `${label}: measuring`);
+    const need = { n: c.n, R: c.R, ...(c.width !== undefined ? { width: c.width } : {}) };
+    const results: BanksCellResults = { dataset: datasetRef(data), measurement: banks, cell: perBank.cell(inputs, specOptions(spec), need, hooks?.signal ? { signal: hooks.signal } : {}) };
+    await writeCell(opts.cache, keys[0]!, { ...c, dataset: data.name }, results);
+    hooks?.progress?.(total, total, `${label}: done`);
+    return { computed: 1, reused: 0 };
+  }
   const pool = await ctx.pool(task.bank.dataset);
   const stage = await bankStage({ pool, data, coreSha256: ctx.coreSha256, caches, onProgress, ...(hooks?.signal ? { signal: hooks.signal } : {}) }, bankConfig);
   const dataset = datasetRef(data);
@@ -190,18 +249,23 @@ export async function runTask(spec: SweepSpec, task: SweepTask, opts: { cache: s
     const c = cells[i]!;
     hooks?.progress?.(done, total, `${label}: measuring m=${c.m}`);
     const results: CellResults = { dataset, bank: stage.bank, ...(await measureBank(ctx.core, stage.mats, protocolOf(spec, c.m), { hooks: hooks?.signal ? { signal: hooks.signal } : {}, only: spec.measurements })) };
-    const entry: CellEntry = { format: "moe-bank/sweep-cell", formatVersion: 1, key: keys[i]!, cell: { ...c, dataset: data.name }, results, resultsSha256: await sha256Hex(canonicalJson(results)) };
-    await writeAtomic(entryPath(opts.cache, keys[i]!), JSON.stringify(entry) + "\n");
+    await writeCell(opts.cache, keys[i]!, { ...c, dataset: data.name }, results);
     done += u.cell;
     hooks?.progress?.(done, total, `${label}: m=${c.m} done`);
   }
   return { computed: todo.length, reused: cells.length - todo.length };
 }
 
+/** Writes a cell's entry atomically (temp file + rename: a killed task leaves none or a whole one). */
+async function writeCell(cache: string, key: string, cell: CellEntry["cell"], results: CellEntry["results"]): Promise<void> {
+  const entry: CellEntry = { format: "moe-bank/sweep-cell", formatVersion: 1, key, cell, results, resultsSha256: await sha256Hex(canonicalJson(results)) };
+  await writeAtomic(entryPath(cache, key), JSON.stringify(entry) + "\n");
+}
+
 /** What the cache holds of a sweep: the cells present and verified (plan order), the missing
  *  ones, and the unusable ones (which entry, why). */
 export interface Collected {
-  cells: CellResult[];
+  cells: CellResult<CellEntry["results"]>[];
   missing: { cell: CellCoord; key: string; path: string }[];
   corrupt: { cell: CellCoord; key: string; path: string; problem: string }[];
 }
@@ -213,7 +277,7 @@ export async function collect(spec: SweepSpec, cache: string, opts: { data: Load
   for (const c of planCells(spec)) {
     const d = opts.data[c.dataset];
     if (!d) throw new MoeBankError(`the sweep names dataset ${c.dataset} but ${opts.data.length} were loaded`);
-    const key = await cellKey(spec, c, d.id, geometryOf(d.train), csha);
+    const key = await keyOf(spec, c, d, csha);
     const e = await readCell(cache, key);
     if (e === null) out.missing.push({ cell: c, key, path: entryPath(cache, key) });
     else if (!isEntry(e)) out.corrupt.push({ cell: c, key, path: e.path, problem: e.problem });

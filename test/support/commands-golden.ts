@@ -32,7 +32,7 @@ export function goldenRuns(b: GoldenBank, quick: boolean): GoldenRun[] {
     { name: "select", args: ["select", ...pair, ...(small ? ["-M", "200", "-m", "64", "-B", "100", "--alpha", "0", "0.7", "1", "--seed", "2"] : [])] },
     { name: "tables", args: ["tables", ...pair, ...(small ? ["-M", "200", "-m", "64", "-B", "50"] : [])] },
     { name: "bounds", args: ["bounds", ...pair, ...(small ? ["-M", "3000", "-m", "64", "-B", "100", "--ismi-runs", "600", "--ismi-blocks", "6", "--supersamples", "40", "--selectors", "60", "--seed", "2", "--alpha", "0", "0.7"] : ["-M", "20000", "--ismi-runs", "4000", "--ismi-blocks", "20", "--supersamples", "200", "--selectors", "200"])] },
-    { name: "grid", args: ["grid", "--bank", `${b.subsetSize}=${b.losses}`, "--sizes", String(b.subsetSize), ...(small ? ["--counts", "4", "12", "-M", "500", "-m", "64", "-B", "50", "--alpha", "0", "1"] : ["--counts", "5", "10", "25", "-M", "2000"])] },
+    { name: "grid", args: ["grid", "--bank", `${b.subsetSize}=${b.losses}`, "--sizes", String(b.subsetSize), "--cache", b.cache, ...(small ? ["--counts", "4", "12", "-M", "500", "-m", "64", "-B", "50", "--alpha", "0", "1"] : ["--counts", "5", "10", "25", "-M", "2000"])] },
     { name: "route", args: ["route", "--test-losses", test, ...(small ? ["-n", "500", "--points", "5", "--rho", "0.05"] : ["--rho", "0.05", "0.1"])] },
     { name: "gates", args: ["gates", "--test-losses", test, ...(small ? ["-n", "500", "--epsilons", "0,0.5,2"] : [])] },
     { name: "synth-gating", args: ["synth", "gating", ...(small ? ["--quick"] : [])] },

@@ -1,11 +1,29 @@
 // The sensitivity grid of Section III-C: R x subset size n, I_hat / log R per cell and whether
-// I_hat is non-decreasing in alpha in every cell. The banks come from the inputs (trained through
-// the cache, or read from folders: the caller's choice).
-import { DEFAULT_GRID, renderGrid, runGrid, type GridConfig } from "../../experiments/grid.js";
+// I_hat is non-decreasing in alpha in every cell. A sweep over the R and n axes: each cell is the
+// bank (n, R) measured by gridCell (the sweep engine, src/sweep/, trains or reads it through the
+// cache, or reads a folder of losses); `run` is the same plan on banks in memory.
+import { DEFAULT_GRID, gridBanks, gridCell, gridConfig, gridResult, renderGrid, type GridCell, type GridConfig, type GridResult } from "../../experiments/grid.js";
+import { MoeBankError } from "../../errors.js";
 import { checkAlphas, checkInt, checkLevel, checkSeed } from "../checks.js";
-import { measurement } from "../measurement.js";
+import { measurement, runPerBank, type PerBank } from "../measurement.js";
 
 export type GridOptions = GridConfig;
+
+const perBank: PerBank<GridOptions, GridCell, GridResult> = {
+  needs: "pair",
+  banks: (o) => gridBanks(gridConfig(o)),
+  cellOptions: (o) => {
+    const c = gridConfig(o);
+    return { M: c.M, m: c.m, alphas: c.alphas, seed: c.seed, bootstrap: c.bootstrap, level: c.level };
+  },
+  cell(inputs, o, b) {
+    const { train, test } = inputs;
+    if (!train) throw new MoeBankError("the grid's cells need both loss matrices");
+    if (train.R < b.R || test.R < b.R) throw new MoeBankError(`the bank for n = ${b.n} has ${Math.min(train.R, test.R)} experts, the grid needs ${b.R}`);
+    return gridCell(inputs.core, train, test, b.R, b.n, gridConfig(o));
+  },
+  result: (o, cells) => gridResult(gridConfig(o), cells),
+};
 
 export const grid = measurement({
   name: "grid",
@@ -22,12 +40,7 @@ export const grid = measurement({
     checkLevel(o.level);
     checkAlphas(o.alphas);
   },
-  run(inputs, o, hooks = {}) {
-    return runGrid(inputs.core, (n, R) => inputs.pair(n, R), {
-      ...o,
-      ...(hooks.log ? { onProgress: (s: string) => hooks.log!(s) } : {}),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-    });
-  },
+  run: (inputs, o, hooks = {}) => runPerBank(perBank, inputs, o, hooks),
   render: renderGrid,
+  perBank,
 });

@@ -1,14 +1,15 @@
 // Expert scaling (src/experiments/scaling.ts): routing distortion D(rho) at fixed rate budgets as
-// the number of experts R grows and, separately, as each expert's width grows. The banks come
-// from the inputs (trained through the expert cache: expert r of a config is the same whichever
-// command trains it, so the 50-expert bank of `grid` (n = 10k) is reused here).
-import { UsageError } from "../../errors.js";
-import { DEFAULT_SPEC, paramCount } from "../../model/cnn.js";
+// the number of experts R grows and, separately, as each expert's width grows. A sweep over R and
+// the experts' widths: its banks are (a)'s bank of max R experts and a bank per width, each a cell
+// of the sweep engine (src/sweep/: trained through the expert cache; expert r of a config is the
+// same whichever command trains it, so the 50-expert bank of `grid` (n = 10k) is reused here).
+import { MoeBankError, UsageError } from "../../errors.js";
+import { DEFAULT_SPEC, paramCount, parseConvWidths } from "../../model/cnn.js";
 import { detMath } from "../../math.js";
-import { DEFAULT_RHOS, runScaling, type ScalingBank, type ScalingResult } from "../../experiments/scaling.js";
+import { DEFAULT_RHOS, countRows, scalingResult, widthRow, type ScalingBank, type ScalingResult, type ScalingRow } from "../../experiments/scaling.js";
 import { renderScaling, scalingFigures } from "../../experiments/scaling-report.js";
 import { checkInt, checkSeed } from "../checks.js";
-import { measurement, type BanksInputs, type Hooks } from "../measurement.js";
+import { measurement, runPerBank, type PerBank } from "../measurement.js";
 
 export interface ScalingConfig {
   /** expert counts R of the count sweep (at least 3: a law is fitted) */
@@ -33,24 +34,40 @@ export function scalingConfig(quick: boolean): ScalingConfig {
     : { counts: [1, 2, 3, 5, 8, 12, 18, 25, 35, 50], widths: ["4/8", "8/16", "16/32", "32/64"], widthExperts: 25, subsetSize: 10000, subsets: 20, rhos: DEFAULT_RHOS, seed: 0 };
 }
 
-export function parseWidth(s: string): { conv1: number; conv2: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1 || Number(m[1]) > 1024 || Number(m[2]) > 1024) throw new UsageError(`--widths takes conv1/conv2 filter counts like 16/32, got "${s}"`);
-  return { conv1: Number(m[1]), conv2: Number(m[2]) };
+/** A cell: the bank's rows ((a)'s rows on the count bank, one row of (b) on a width bank), its
+ *  parameters per expert and its test items N. */
+export interface ScalingCellResult {
+  N: number;
+  params: number;
+  rows: ScalingRow[];
 }
 
-/** Trains (or reads from the cache) the banks and runs the experiment. */
-export async function scalingRun(inputs: BanksInputs, o: ScalingConfig, hooks: Hooks = {}): Promise<ScalingResult> {
-  const big = await inputs.testLosses(o.subsetSize, Math.max(...o.counts));
-  const byWidth: ScalingBank[] = [];
-  for (const w of o.widths) {
-    const { conv1, conv2 } = parseWidth(w);
-    const spec = inputs.spec({ conv1, conv2 });
-    byWidth.push({ label: w, conv1, conv2, params: paramCount(spec), losses: await inputs.testLosses(o.subsetSize, o.widthExperts, spec) });
-  }
-  const byCount: ScalingBank = { label: `${DEFAULT_SPEC.conv1}/${DEFAULT_SPEC.conv2}`, conv1: DEFAULT_SPEC.conv1, conv2: DEFAULT_SPEC.conv2, params: paramCount(inputs.spec()), losses: big };
-  return runScaling(inputs.core, { byCount, counts: o.counts, subsets: o.subsets, byWidth, rhos: o.rhos, seed: o.seed }, hooks.progress ? (d, t) => hooks.progress!(d, t, "loss matrices") : undefined);
-}
+const PAPER_WIDTHS = `${DEFAULT_SPEC.conv1}/${DEFAULT_SPEC.conv2}`;
+
+/** The banks: (a)'s bank of max R experts at the paper's widths (no width of its own), then one
+ *  bank of widthExperts experts per width of (b). */
+const perBank: PerBank<ScalingConfig, ScalingCellResult, ScalingResult> = {
+  needs: "test",
+  banks: (o) => [{ n: o.subsetSize, R: Math.max(...o.counts) }, ...o.widths.map((width) => ({ n: o.subsetSize, R: o.widthExperts, width }))],
+  cellOptions: (o, b) => (b.width !== undefined ? { rhos: o.rhos } : { counts: o.counts, subsets: o.subsets, rhos: o.rhos, seed: o.seed }),
+  cell(inputs, o, b, hooks = {}) {
+    if (!inputs.spec) throw new MoeBankError("the scaling's cells need the experts' architecture");
+    const label = b.width ?? PAPER_WIDTHS;
+    const bank: ScalingBank = { label, ...parseConvWidths(label), params: paramCount(inputs.spec), losses: inputs.test };
+    // progress: loss matrices solved of this bank's
+    const total = b.width !== undefined ? 1 : [...new Set(o.counts)].reduce((s, R) => s + (R === b.R ? 1 : o.subsets), 0);
+    let done = 0;
+    const rows = b.width !== undefined ? [widthRow(inputs.core, bank, o.rhos)] : countRows(inputs.core, bank, o, () => hooks.progress?.(++done, total, "loss matrices"));
+    return { N: inputs.test.N, params: bank.params, rows };
+  },
+  result(o, cells, core) {
+    const [count, ...widths] = cells;
+    return scalingResult(detMath(core), {
+      N: count!.N, rhos: o.rhos, byCount: { label: PAPER_WIDTHS, params: count!.params }, subsets: o.subsets, rows: count!.rows,
+      widthR: widths.length ? o.widthExperts : 0, widthRows: widths.flatMap((w) => w.rows),
+    });
+  },
+};
 
 export const scaling = measurement({
   name: "scaling",
@@ -60,14 +77,15 @@ export const scaling = measurement({
   validate(o: ScalingConfig) {
     for (const R of o.counts) checkInt("counts", R, 1, 10000);
     if (o.counts.length < 3) throw new UsageError(`--counts needs at least 3 expert counts to fit a law, got ${o.counts.length}`);
-    o.widths.forEach(parseWidth);
+    o.widths.forEach((w) => parseConvWidths(w));
     checkInt("width-experts", o.widthExperts, 1, 100000);
     checkInt("subset-size", o.subsetSize, 1, 0x7fffffff);
     checkInt("subsets", o.subsets, 1, 100000);
     checkSeed(o.seed);
     for (const r of o.rhos) if (r !== null && !(r >= 0 && Number.isFinite(r))) throw new UsageError(`--rho must be finite and >= 0, got ${r}`);
   },
-  run: scalingRun,
+  run: (inputs, o, hooks = {}) => runPerBank(perBank, inputs, o, hooks),
   render: renderScaling,
   figures: (r, core) => scalingFigures(r, detMath(core)),
+  perBank,
 });
