@@ -9,7 +9,7 @@
 // The (kh, kw, c) order makes each window row a contiguous copy of C floats. Summation order:
 // each output element is the chain from bias[co] over k = (kh, kw, c) ascending (gemm.ts's
 // contract); test/support/ref-kernels.ts repeats it naively and must match bit for bit.
-import { gemm, ukernel_5x8_step, madd, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
+import { gemm, ukernel_5x8_first, ukernel_5x8_next, madd, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
 
 /** wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]. */
 export function conv_weight_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp: usize): void {
@@ -183,8 +183,8 @@ export function conv_indirect_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, 
 
 /** The indirect convolution on weights packed once by conv_indirect_pack, with its output stage:
  *  y[p, co] = bias[co] + the window chain (conv2d_forward_indirect's), then ReLU if relu
- *  (relu_forward's bits): per 5 x 8 tile, one ukernel_5x8_step per window row, the first
- *  starting from the bias, the last applying the ReLU; ragged edge tiles go through a tile buffer. */
+ *  (relu_forward's bits): per 5 x 8 tile, one micro-kernel call per window row, the first
+ *  starting from the bias, then the ReLU on the tile; ragged edge tiles go through a tile buffer. */
 export function conv_indirect_packed(
   xpad: usize, B: i32, H: i32, W: i32, C: i32, bpack: usize, bias: usize, Co: i32, KH: i32, KW: i32, pad: i32,
   y: usize, relu: bool,
@@ -195,7 +195,7 @@ export function conv_indirect_packed(
   const segBytes = <usize>(panels * run * NR) << 2;
   const P = B * H * W;
   const tile = changetype<usize>(edgeTile);
-  // the bias zero-padded to whole panels (ukernel_5x8_step reads NR at a time)
+  // the bias zero-padded to whole panels (the kernels read NR at a time)
   const bpad = changetype<usize>(biasPanel);
   assert(panels * NR <= 512, "conv_indirect_packed: Co <= 512");
   memory.fill(bpad, 0, <usize>(panels * NR) << 2);
@@ -221,16 +221,12 @@ export function conv_indirect_packed(
       const cols = min(NR, Co - jp * NR);
       const cij = y + (<usize>(p0 * Co + jp * NR) << 2);
       const bp = bpack + (<usize>(jp * run * NR) << 2), bj = bpad + (<usize>(jp * NR) << 2);
-      const full = rows == MR && cols == NR;
-      const dst = full ? cij : tile, ld = full ? Co : NR;
-      for (let kh = 0; kh < KH; kh++) {
-        const off = <usize>kh * rowStride;
-        ukernel_5x8_step(run, a0 + off, a1 + off, a2 + off, a3 + off, a4 + off, bp + <usize>kh * segBytes, dst, ld, kh == 0 ? bj : 0, false);
-      }
-      // the ReLU on the tile just stored (in L1): a ReLU inside the kernel made V8 spill its
-      // accumulators in the k loop
-      if (relu) relu_tile(dst, ld);
-      if (!full) {
+      // a full tile in place, a ragged one through the tile buffer (two call sites of each
+      // kernel: see the note above ukernel_5x8_first)
+      if (rows == MR && cols == NR) {
+        window_rows(run, a0, a1, a2, a3, a4, rowStride, bp, segBytes, KH, cij, Co, bj, relu);
+      } else {
+        window_rows(run, a0, a1, a2, a3, a4, rowStride, bp, segBytes, KH, tile, NR, bj, relu);
         for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++)
           store<f32>(cij + (<usize>(r * Co + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
       }
@@ -239,6 +235,18 @@ export function conv_indirect_packed(
 }
 
 const biasPanel = new StaticArray<f32>(512);
+
+// One 5 x 8 tile of conv_indirect_packed: KH window rows (the first from the bias), then the ReLU
+// on the tile just stored (in L1).
+// @ts-ignore: decorator
+@inline function window_rows(run: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, rowStride: usize, bp: usize, segBytes: usize, KH: i32, dst: usize, ld: i32, bias: usize, relu: bool): void {
+  ukernel_5x8_first(run, a0, a1, a2, a3, a4, bp, dst, ld, bias);
+  for (let kh = 1; kh < KH; kh++) {
+    const off = <usize>kh * rowStride;
+    ukernel_5x8_next(run, a0 + off, a1 + off, a2 + off, a3 + off, a4 + off, bp + <usize>kh * segBytes, dst, ld);
+  }
+  if (relu) relu_tile(dst, ld);
+}
 
 // relu_forward's bits on one MR x NR tile at c (row stride ldc).
 // @ts-ignore: decorator

@@ -180,6 +180,18 @@ function wgrad_row(n: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize
   }
 }
 
+// Every image row of one tap group and channel panel, p ascending: one wgrad_row per row.
+// @ts-ignore: decorator
+@inline function wgrad_rows(xpad: usize, B: i32, H: i32, W: i32, Hp: i32, xrow: usize, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, cell: usize, dy: usize, Co: i32, jp: i32, sb: usize, c: usize, ldc: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const base = xpad + <usize>(b * Hp + h) * xrow;
+      const bp = dy + (<usize>(((b * H + h) * W) * Co + jp) << 2);
+      wgrad_row(W, base + o0, base + o1, base + o2, base + o3, base + o4, cell, bp, sb, c, ldc);
+    }
+  }
+}
+
 // scratch: 5 x 8 tile for a ragged group of taps
 const wgTile = new StaticArray<f32>(40);
 
@@ -206,20 +218,13 @@ export function conv_wgrad_direct(xpad: usize, B: i32, H: i32, W: i32, C: i32, K
       if (r == 0) o0 = o; else if (r == 1) o1 = o; else if (r == 2) o2 = o; else if (r == 3) o3 = o; else o4 = o;
     }
     for (let jp = 0; jp < Co; jp += 8) {
-      const full = rows == 5;
-      const c = full ? dwT + (<usize>(k0 * Co + jp) << 2) : tile;
-      const ldc = full ? Co : 8;
-      if (!full) {
+      // a whole group of 5 taps in place, a ragged one through the tile (two call sites of
+      // wgrad_row: see the note above ukernel_5x8_first in gemm.ts)
+      if (rows == 5) {
+        wgrad_rows(xpad, B, H, W, Hp, xrow, o0, o1, o2, o3, o4, cell, dy, Co, jp, sb, dwT + (<usize>(k0 * Co + jp) << 2), Co);
+      } else {
         for (let r = 0; r < 5; r++) for (let j = 0; j < 8; j++) store<f32>(tile + (<usize>(r * 8 + j) << 2), 0);
-      }
-      for (let b = 0; b < B; b++) {
-        for (let h = 0; h < H; h++) {
-          const base = xpad + <usize>(b * Hp + h) * xrow;
-          const bp = dy + (<usize>(((b * H + h) * W) * Co + jp) << 2);
-          wgrad_row(W, base + o0, base + o1, base + o2, base + o3, base + o4, cell, bp, sb, c, ldc);
-        }
-      }
-      if (!full) {
+        wgrad_rows(xpad, B, H, W, Hp, xrow, o0, o1, o2, o3, o4, cell, dy, Co, jp, sb, tile, 8);
         for (let r = 0; r < rows; r++) for (let j = 0; j < 8; j++)
           store<f32>(dwT + (<usize>((k0 + r) * Co + jp + j) << 2), load<f32>(tile + (<usize>(r * 8 + j) << 2)));
       }
