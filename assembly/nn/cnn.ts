@@ -11,9 +11,9 @@
 //   3 conv2.bias [c2]   4 fc1.weight [hidden, c2*H4*W4]   5 fc1.bias [hidden]
 //   6 fc2.weight [classes, hidden]   7 fc2.bias [classes]
 // The workspace for a batch size is planned once (cnn_workspace_bytes) and passed to every call.
-import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col, bias_grad } from "./conv2d";
+import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect_dw_dx, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col } from "./conv2d";
 import { conv_relu_pool2_direct, conv_wgrad_direct } from "./conv_direct";
-import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_relu_backward } from "./maxpool";
+import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_relu_backward, maxpool2_relu_backward_db } from "./maxpool";
 import { relu_forward, relu_backward } from "./relu";
 import { dense_forward, dense_backward } from "./dense";
 import { softmax_xent_forward_backward, argmax_rows, argmax_row } from "./softmax_xent";
@@ -271,17 +271,19 @@ function backward(params: usize, grads: usize, B: i32, ws: usize): void {
   relu_backward(at(ws, wh), at(ws, wdh), B * hidden);
   dense_backward(at(ws, wdh), at(ws, wf), B, flat, tp(params, 4), hidden, tp(grads, 4), tp(grads, 5), at(ws, wdf));
   if (indirect2()) {
-    // unflatten + pool backward + ReLU mask in one pass (the mask from the pooled values in wf)
-    maxpool2_relu_backward(at(ws, wdf), at(ws, wf), 0, true, at(ws, warg2), B, H2, W2, c2, at(ws, wda2));
-    conv2d_backward_indirect(at(ws, wda2), at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), c2, K, K, pad, tp(grads, 2), tp(grads, 3),
+    // unflatten + pool backward + ReLU mask in one pass (the mask from the pooled values in wf),
+    // with conv2's bias gradient (bias_grad's bits)
+    maxpool2_relu_backward_db(at(ws, wdf), at(ws, wf), 0, true, at(ws, warg2), B, H2, W2, c2, at(ws, wda2), tp(grads, 3));
+    conv2d_backward_indirect_dw_dx(at(ws, wda2), at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), c2, K, K, pad, tp(grads, 2),
       at(ws, wdwT), at(ws, wwgpack), at(ws, wdypad), at(ws, wwflip), at(ws, wwp2b), at(ws, wbpack2), at(ws, wdp1));
-    maxpool2_relu_backward(at(ws, wdp1), at(ws, wp1pad), pad, false, at(ws, warg1), B, H, W, c1, at(ws, wda1));
     if (c1 % 8 == 0) {
-      // conv1's weight gradient read in place from the padded input (no im2col), same bits
+      // conv1's bias gradient in the pool backward, its weight gradient read in place from the
+      // padded input (no im2col): the same bits
+      maxpool2_relu_backward_db(at(ws, wdp1), at(ws, wp1pad), pad, false, at(ws, warg1), B, H, W, c1, at(ws, wda1), tp(grads, 1));
       conv_wgrad_direct(at(ws, wxpad), B, H, W, C, K, K, at(ws, wda1), c1, at(ws, wdwT), tp(grads, 0));
-      bias_grad(at(ws, wda1), B * H * W, c1, tp(grads, 1));
       return;
     }
+    maxpool2_relu_backward(at(ws, wdp1), at(ws, wp1pad), pad, false, at(ws, warg1), B, H, W, c1, at(ws, wda1));
     // the fused forward made no col buffer: conv1's weight gradient by GEMM needs it
     im2col(at(ws, wx), B, H, W, C, K, K, pad, at(ws, wcol1));
   } else {

@@ -408,6 +408,17 @@ export function conv2d_backward_indirect(
   dw: usize, db: usize, dwT: usize, pack: usize,
   dypad: usize, wflip: usize, wp2: usize, bpack2: usize, dx: usize,
 ): void {
+  conv2d_backward_indirect_dw_dx(dy, xpad, B, H, W, C, w, Co, KH, KW, pad, dw, dwT, pack, dypad, wflip, wp2, bpack2, dx);
+  bias_grad(dy, B * H * W, Co, db);
+}
+
+/** conv2d_backward_indirect without db (for a caller that has the bias gradient already, e.g.
+ *  from maxpool2_relu_backward_db). */
+export function conv2d_backward_indirect_dw_dx(
+  dy: usize, xpad: usize, B: i32, H: i32, W: i32, C: i32, w: usize, Co: i32, KH: i32, KW: i32, pad: i32,
+  dw: usize, dwT: usize, pack: usize,
+  dypad: usize, wflip: usize, wp2: usize, bpack2: usize, dx: usize,
+): void {
   const P = B * H * W, K = KH * KW * C;
   if (Co >= MR) {
     // dW' [Co, K] read in place: the splat operand is 5 consecutive channels of dy (one pointer),
@@ -458,7 +469,6 @@ export function conv2d_backward_indirect(
   for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
     store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(co * K + (kh * KW + kw) * C + c) << 2)));
   }
-  bias_grad(dy, P, Co, db);
   if (dx != 0) {
     pad_copy(dy, B, H, W, Co, pad, dypad);
     conv_weight_flip(w, C, Co, KH, KW, wflip);

@@ -175,11 +175,23 @@ export function maxpool2_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: us
  *  of ypad ([B, H/2 + 2ypad, W/2 + 2ypad, C]); true = dy and y in flatten_forward's layout
  *  [B, C*(H/2)*(W/2)] (ypad unused), arg NHWC. */
 export function maxpool2_relu_backward(dy: usize, y: usize, ypad: i32, flat: bool, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize): void {
+  maxpool2_relu_backward_db(dy, y, ypad, flat, arg, B, H, W, C, dx, 0);
+}
+
+/** maxpool2_relu_backward, and (if db != 0) the bias gradient of the layer below it in the same
+ *  pass: db [C] = bias_grad(dx, B*H*W, C, db)'s bits, the chain over the pixels p ascending from
+ *  +0. Each pooling window's row pair is added while it is in L1, row 2ho then row 2ho + 1, and of
+ *  a window's two pixels in a row only one term per row: dx holds +0 (all bits clear) at every
+ *  pixel but the argmax, so the bitwise or of the two is the nonzero term or +0. Leaving out +0
+ *  terms keeps the bits: x + (+0) = x for every x but -0, and a chain that starts at +0 is never
+ *  -0 (round to nearest gives -0 only for -0 + -0). The pixels the floor pool drops are +0. */
+export function maxpool2_relu_backward_db(dy: usize, y: usize, ypad: i32, flat: bool, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize, db: usize): void {
   const Ho = H >> 1, Wo = W >> 1, S = Ho * Wo;
   const Hy = Ho + 2 * ypad, Wy = Wo + 2 * ypad;
   // every input of a window is written below; only the rows and columns the floor pool drops
   // need zeros first
   if ((H | W) & 1) memory.fill(dx, 0, <usize>(B * H * W * C) << 2);
+  if (db != 0) memory.fill(db, 0, <usize>C << 2);
   const cell = <usize>C << 2, rowBytes = <usize>(W * C) << 2, sBytes = <usize>S << 2;
   let o = 0;
   for (let b = 0; b < B; b++) {
@@ -227,6 +239,32 @@ export function maxpool2_relu_backward(dy: usize, y: usize, ypad: i32, flat: boo
         }
         o += C;
       }
+      if (db != 0) {
+        const top = xb + <usize>(2 * ho) * rowBytes;
+        add_row_terms(db, top, Wo, C);
+        add_row_terms(db, top + rowBytes, Wo, C);
+      }
+    }
+  }
+}
+
+// db[c] += (dx[2wo, c] | dx[2wo + 1, c]) for wo ascending, over one row of dx (see
+// maxpool2_relu_backward_db: at most one of the two is nonzero, the other +0).
+// @ts-ignore: decorator
+@inline function add_row_terms(db: usize, row: usize, Wo: i32, C: i32): void {
+  const cell = <usize>C << 2;
+  for (let wo = 0; wo < Wo; wo++) {
+    const p0 = row + <usize>(2 * wo) * cell, p1 = p0 + cell;
+    let c = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; c + 4 <= C; c += 4) {
+        const oc = <usize>c << 2;
+        v128.store(db + oc, f32x4.add(v128.load(db + oc), v128.or(v128.load(p0 + oc), v128.load(p1 + oc))));
+      }
+    }
+    for (; c < C; c++) {
+      const oc = <usize>c << 2;
+      store<f32>(db + oc, load<f32>(db + oc) + reinterpret<f32>(load<u32>(p0 + oc) | load<u32>(p1 + oc)));
     }
   }
 }
