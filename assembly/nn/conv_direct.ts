@@ -19,6 +19,17 @@ import { madd } from "./gemm";
   return v128.and(v, f32x4.gt(v, f32x4.splat(0)));
 }
 
+// The tap-offset table of conv_relu_pool2_direct (u32 per tap), grown on demand.
+let tapBuf: usize = 0, tapCap = 0;
+function tapTable(n: i32): usize {
+  if (n > tapCap) {
+    if (tapBuf != 0) heap.free(tapBuf);
+    tapBuf = heap.alloc(<usize>n << 2);
+    tapCap = n;
+  }
+  return tapBuf;
+}
+
 /** xpad [B, H+KH-1, W+KW-1, C] (the input with its 'same' zero border); wp [KH*KW*C, Co]
  *  (conv_weight_pack's layout); bias [Co]. Writes y [B, H/2 + 2ypad, W/2 + 2ypad, Co]: the pooled
  *  ReLU'd convolution in the interior, zeros on the border (the padding the next conv reads), and
@@ -34,6 +45,14 @@ export function conv_relu_pool2_direct(
   const yrowBytes = <usize>(Wy * Co) << 2, ycell = <usize>Co << 2;
   const wrow = <usize>Co << 2; // bytes between consecutive k rows of wp
   const full = ASC_FEATURE_SIMD ? Co - Co % 8 : 0;
+  // byte offset of window tap k = (kh, kw, c) from the window's top-left input
+  // for each window tap k = (kh, kw, c) in order, the byte offsets of its input for the 4 output
+  // pixels of a pool cell, (0, 0), (0, 1), (1, 0), (1, 1), from the cell's top-left input
+  const taps = tapTable(4 * KH * run), tapEnd = taps + (<usize>(KH * run) << 4);
+  for (let kh = 0; kh < KH; kh++) for (let t = 0; t < run; t++) {
+    const o = <u32>(<usize>kh * xrow + (<usize>t << 2)), e = taps + (<usize>(kh * run + t) << 4);
+    store<u32>(e, o); store<u32>(e, o + <u32>cell, 4); store<u32>(e, o + <u32>xrow, 8); store<u32>(e, o + <u32>(xrow + cell), 12);
+  }
   for (let b = 0; b < B; b++) {
     const yb = y + <usize>(b * Hy) * yrowBytes;
     for (let h = 0; h < ypad; h++) {
@@ -58,22 +77,19 @@ export function conv_relu_pool2_direct(
           for (; co < full; co += 8) {
             const bv0 = v128.load(bias + (<usize>co << 2)), bv1 = v128.load(bias + (<usize>co << 2), 16);
             let s00 = bv0, t00 = bv1, s01 = bv0, t01 = bv1, s10 = bv0, t10 = bv1, s11 = bv0, t11 = bv1;
+            // one loop over the K window taps in (kh, kw, c) order, each tap's offset from the table
             let wk = wp + (<usize>co << 2);
-            for (let kh = 0; kh < KH; kh++) {
-              const o = <usize>kh * xrow;
-              for (let t = 0; t < run; t++) {
-                const w0 = v128.load(wk), w1 = v128.load(wk, 16);
-                const ot = o + (<usize>t << 2);
-                let x = v128.load32_splat(p00 + ot);
-                s00 = madd(x, w0, s00); t00 = madd(x, w1, t00);
-                x = v128.load32_splat(p01 + ot);
-                s01 = madd(x, w0, s01); t01 = madd(x, w1, t01);
-                x = v128.load32_splat(p10 + ot);
-                s10 = madd(x, w0, s10); t10 = madd(x, w1, t10);
-                x = v128.load32_splat(p11 + ot);
-                s11 = madd(x, w0, s11); t11 = madd(x, w1, t11);
-                wk += wrow;
-              }
+            for (let q = taps; q < tapEnd; q += 16) {
+              const w0 = v128.load(wk), w1 = v128.load(wk, 16);
+              let x = v128.load32_splat(p00 + <usize>load<u32>(q));
+              s00 = madd(x, w0, s00); t00 = madd(x, w1, t00);
+              x = v128.load32_splat(p00 + <usize>load<u32>(q, 4));
+              s01 = madd(x, w0, s01); t01 = madd(x, w1, t01);
+              x = v128.load32_splat(p00 + <usize>load<u32>(q, 8));
+              s10 = madd(x, w0, s10); t10 = madd(x, w1, t10);
+              x = v128.load32_splat(p00 + <usize>load<u32>(q, 12));
+              s11 = madd(x, w0, s11); t11 = madd(x, w1, t11);
+              wk += wrow;
             }
             // ReLU, then the pool in scan order (the ReLU'd values are never NaN)
             let m0 = relu4(s00), m1 = relu4(t00);
