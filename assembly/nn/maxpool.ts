@@ -239,32 +239,50 @@ export function maxpool2_relu_backward_db(dy: usize, y: usize, ypad: i32, flat: 
         }
         o += C;
       }
-      if (db != 0) {
-        const top = xb + <usize>(2 * ho) * rowBytes;
-        add_row_terms(db, top, Wo, C);
-        add_row_terms(db, top + rowBytes, Wo, C);
-      }
+      if (db != 0) add_row_pair_terms(db, xb + <usize>(2 * ho) * rowBytes, rowBytes, Wo, C);
     }
   }
 }
 
-// db[c] += (dx[2wo, c] | dx[2wo + 1, c]) for wo ascending, over one row of dx (see
-// maxpool2_relu_backward_db: at most one of the two is nonzero, the other +0).
+// db[c] += (dx[2wo, c] | dx[2wo + 1, c]) for wo ascending over row `top` of dx, then the same over
+// the row below it (see maxpool2_relu_backward_db: at most one of the two is nonzero, the other
+// +0). Channels 16 at a time in registers (4 independent chains over the windows), then 4, then
+// one by one.
 // @ts-ignore: decorator
-@inline function add_row_terms(db: usize, row: usize, Wo: i32, C: i32): void {
-  const cell = <usize>C << 2;
-  for (let wo = 0; wo < Wo; wo++) {
-    const p0 = row + <usize>(2 * wo) * cell, p1 = p0 + cell;
-    let c = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; c + 4 <= C; c += 4) {
-        const oc = <usize>c << 2;
-        v128.store(db + oc, f32x4.add(v128.load(db + oc), v128.or(v128.load(p0 + oc), v128.load(p1 + oc))));
+@inline function add_row_pair_terms(db: usize, top: usize, rowBytes: usize, Wo: i32, C: i32): void {
+  const cell = <usize>C << 2, pair = cell << 1, rowEnd = top + <usize>Wo * pair;
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; c + 16 <= C; c += 16) {
+      const d = db + (<usize>c << 2);
+      let s0 = v128.load(d), s1 = v128.load(d, 16), s2 = v128.load(d, 32), s3 = v128.load(d, 48);
+      for (let p = top + (<usize>c << 2), e = rowEnd + (<usize>c << 2); p < e; p += pair) {
+        s0 = f32x4.add(s0, v128.or(v128.load(p), v128.load(p + cell)));
+        s1 = f32x4.add(s1, v128.or(v128.load(p, 16), v128.load(p + cell, 16)));
+        s2 = f32x4.add(s2, v128.or(v128.load(p, 32), v128.load(p + cell, 32)));
+        s3 = f32x4.add(s3, v128.or(v128.load(p, 48), v128.load(p + cell, 48)));
       }
+      for (let p = top + rowBytes + (<usize>c << 2), e = rowEnd + rowBytes + (<usize>c << 2); p < e; p += pair) {
+        s0 = f32x4.add(s0, v128.or(v128.load(p), v128.load(p + cell)));
+        s1 = f32x4.add(s1, v128.or(v128.load(p, 16), v128.load(p + cell, 16)));
+        s2 = f32x4.add(s2, v128.or(v128.load(p, 32), v128.load(p + cell, 32)));
+        s3 = f32x4.add(s3, v128.or(v128.load(p, 48), v128.load(p + cell, 48)));
+      }
+      v128.store(d, s0); v128.store(d, s1, 16); v128.store(d, s2, 32); v128.store(d, s3, 48);
     }
-    for (; c < C; c++) {
-      const oc = <usize>c << 2;
-      store<f32>(db + oc, load<f32>(db + oc) + reinterpret<f32>(load<u32>(p0 + oc) | load<u32>(p1 + oc)));
+    for (; c + 4 <= C; c += 4) {
+      const d = db + (<usize>c << 2);
+      let s0 = v128.load(d);
+      for (let p = top + (<usize>c << 2), e = rowEnd + (<usize>c << 2); p < e; p += pair) s0 = f32x4.add(s0, v128.or(v128.load(p), v128.load(p + cell)));
+      for (let p = top + rowBytes + (<usize>c << 2), e = rowEnd + rowBytes + (<usize>c << 2); p < e; p += pair) s0 = f32x4.add(s0, v128.or(v128.load(p), v128.load(p + cell)));
+      v128.store(d, s0);
     }
+  }
+  for (; c < C; c++) {
+    const d = db + (<usize>c << 2);
+    let s0 = load<f32>(d);
+    for (let p = top + (<usize>c << 2), e = rowEnd + (<usize>c << 2); p < e; p += pair) s0 = s0 + reinterpret<f32>(load<u32>(p) | load<u32>(p + cell));
+    for (let p = top + rowBytes + (<usize>c << 2), e = rowEnd + rowBytes + (<usize>c << 2); p < e; p += pair) s0 = s0 + reinterpret<f32>(load<u32>(p) | load<u32>(p + cell));
+    store<f32>(d, s0);
   }
 }
