@@ -20,3 +20,10 @@ export function free(ptr: usize): void {
 export function memory_bytes(): usize {
   return <usize>memory.size() << 16;
 }
+
+/** x rounded up to a multiple of 16: the alignment of every block a kernel carves from a workspace. */
+// @ts-ignore: decorator
+@inline
+export function align16(x: usize): usize {
+  return (x + 15) & ~(<usize>15);
+}

@@ -1,141 +1,18 @@
 // The only code that knows the core's linear memory. It instantiates the wasm module in Node,
 // Bun, Deno (from a file) or a browser (from a URL, streaming compile), and exposes:
-//  - `CoreExports`: the typed, raw export table (one entry per assembly/ export);
+//  - `CoreExports`: the typed, raw export table (from the ABI table, bindings/abi.ts);
 //  - `Tensor`: a (pointer, length, dtype) handle whose `view` is re-created whenever memory has
 //    grown (a grown memory detaches every view of the old ArrayBuffer).
 // Every other module works through these; none builds its own view of `memory.buffer`.
 import { nodeBuiltin } from "./host.js";
+import { CORE_EXPORT_NAMES, type CoreExports } from "./abi.js";
+export { ABI, CORE_EXPORT_NAMES, type AbiEntry, type AbiName, type CoreExports } from "./abi.js";
 
 /** Which binary: the SIMD128 reference, the scalar build (same bits), or relaxed SIMD
  *  (fused multiply-add: faster, but not bit-portable across CPUs and engines). */
 export type Build = "simd" | "scalar" | "relaxed";
 export const BUILDS: readonly Build[] = ["simd", "scalar", "relaxed"];
 const FLAVOR: Record<number, Build> = { 0: "simd", 1: "scalar", 2: "relaxed" };
-
-/** The raw exports of the core (see assembly/index.ts for each one's contract). Pointers and
- *  sizes are numbers; u32 results arrive as signed i32 and must be read with `>>> 0`. */
-export interface CoreExports {
-  readonly memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  memory_bytes(): number;
-  build_flavor(): number;
-  abi_version(): number;
-  philox4x32_10(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: number): void;
-  rng_init(st: number, seedLo: number, seedHi: number, purpose: number, index: number): void;
-  rng_next_u32(st: number): number;
-  rng_fill_u32(st: number, out: number, n: number): void;
-  rng_uniform_f64(st: number): number;
-  rng_fill_uniform_f64(st: number, out: number, n: number): void;
-  rng_uniform_f32(st: number): number;
-  rng_fill_uniform_f32(st: number, out: number, n: number): void;
-  rng_below(st: number, n: number): number;
-  rng_permutation(st: number, out: number, n: number): void;
-  rng_sample(st: number, out: number, k: number, n: number, scratch: number): void;
-  rng_bootstrap(st: number, out: number, k: number, n: number): void;
-  exp(x: number): number;
-  log(x: number): number;
-  log1p(x: number): number;
-  expm1(x: number): number;
-  pow(x: number, y: number): number;
-  log2(x: number): number;
-  expf(x: number): number;
-  logf(x: number): number;
-  log1pf(x: number): number;
-  expm1f(x: number): number;
-  map_f64(fn: number, src: number, dst: number, n: number): void;
-  map_f32(fn: number, src: number, dst: number, n: number): void;
-  // selection protocol (assembly/select/select.ts): u8 loss matrices, i32/f64 per-sample outputs
-  select_row_stride(R: number): number;
-  select_transpose(l: number, R: number, N: number, lt: number): void;
-  select_row_sums(l: number, R: number, N: number, out: number): void;
-  select_work_bytes(R: number, N: number, m: number): number;
-  select_samples(lt: number, R: number, N: number, M: number, m: number, replace: number, seedLo: number, seedHi: number, first: number, counts: number, rstar: number, nmin: number, work: number): void;
-  select_draws(seedLo: number, seedHi: number, first: number, M: number, R: number, u: number, v: number, st: number): void;
-  // Monte Carlo at scale and the tighter bounds' draws (assembly/select/scale.ts, multinomial.ts)
-  scale_work_bytes(R: number, N: number, m: number): number;
-  scale_runs(lt: number, R: number, N: number, M: number, m: number, replace: number, seedLo: number, seedHi: number, first: number, v: number, rstar: number, nmin: number, cmin: number, cv: number, csum: number, work: number): void;
-  ismi_runs(lt: number, R: number, N: number, m: number, pat: number, K: number, eoff: number, eidx: number, M: number, seedLo: number, seedHi: number, first: number, D: number, delta: number, work: number): void;
-  cmi_runs(lt: number, R: number, N: number, m: number, nZ: number, nU: number, seedLo: number, seedHi: number, firstZ: number, hist: number, work: number): void;
-  hist_bootstrap(counts: number, K: number, B: number, seedLo: number, seedHi: number, purpose: number, first: number, out: number, st: number): void;
-  binomial_draws(n: number, p: number, count: number, seedLo: number, seedHi: number, purpose: number, index: number, out: number, st: number): void;
-  // nn kernels (assembly/nn/*.ts): f32 buffers, shapes in each file's header
-  gemm(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: number): void;
-  gemm_ref(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: number): void;
-  im2col(x: number, B: number, H: number, W: number, C: number, KH: number, KW: number, pad: number, col: number): void;
-  col2im(dcol: number, B: number, H: number, W: number, C: number, KH: number, KW: number, pad: number, dx: number): void;
-  conv2d_forward(x: number, B: number, H: number, W: number, C: number, w: number, bias: number, Co: number, KH: number, KW: number, pad: number, col: number, wp: number, y: number): void;
-  conv_weight_pack(w: number, C: number, Co: number, KH: number, KW: number, wp: number): void;
-  conv2d_forward_indirect(xpad: number, B: number, H: number, W: number, C: number, w: number, bias: number, Co: number, KH: number, KW: number, pad: number, wp: number, bpack: number, y: number): void;
-  conv_indirect_pack_bytes(C: number, Co: number, KH: number, KW: number): number;
-  conv2d_backward_indirect(dy: number, xpad: number, B: number, H: number, W: number, C: number, w: number, Co: number, KH: number, KW: number, pad: number, dw: number, db: number, dwT: number, pack: number, dypad: number, wflip: number, wp2: number, bpack2: number, dx: number): void;
-  conv_wgrad_pack_bytes(C: number, Co: number, KH: number, KW: number): number;
-  maxpool2_forward_padded(x: number, B: number, H: number, W: number, C: number, y: number, pad: number, arg: number): void;
-  conv_indirect_pack(w: number, C: number, Co: number, KH: number, KW: number, wp: number, bpack: number): void;
-  conv_indirect_packed(xpad: number, B: number, H: number, W: number, C: number, bpack: number, bias: number, Co: number, KH: number, KW: number, pad: number, y: number, relu: number): void;
-  pad_copy(src: number, B: number, H: number, W: number, C: number, pad: number, dst: number): void;
-  conv_relu_pool2_direct(xpad: number, B: number, H: number, W: number, C: number, wp: number, bias: number, Co: number, KH: number, KW: number, y: number, ypad: number, arg: number): void;
-  conv_wgrad_direct(xpad: number, B: number, H: number, W: number, C: number, KH: number, KW: number, dy: number, Co: number, dwT: number, dw: number): void;
-  maxpool2_flatten(x: number, B: number, H: number, W: number, C: number, f: number, arg: number): void;
-  maxpool2_relu_backward(dy: number, y: number, ypad: number, flat: number, arg: number, B: number, H: number, W: number, C: number, dx: number): void;
-  conv2d_backward(dy: number, B: number, H: number, W: number, C: number, wp: number, Co: number, KH: number, KW: number, pad: number, col: number, dw: number, db: number, dwT: number, dcol: number, dx: number): void;
-  bias_grad(dy: number, rows: number, cols: number, db: number): void;
-  maxpool2_forward(x: number, B: number, H: number, W: number, C: number, y: number, arg: number): void;
-  maxpool2_backward(dy: number, arg: number, B: number, H: number, W: number, C: number, dx: number): void;
-  flatten_forward(x: number, B: number, H: number, W: number, C: number, y: number): void;
-  flatten_backward(dy: number, B: number, H: number, W: number, C: number, dx: number): void;
-  relu_forward(x: number, n: number): void;
-  relu_backward(y: number, dy: number, n: number): void;
-  dense_forward(x: number, B: number, In: number, w: number, bias: number, Out: number, y: number): void;
-  dense_backward(dy: number, x: number, B: number, In: number, w: number, Out: number, dw: number, db: number, dx: number): void;
-  softmax_xent_forward_backward(z: number, y: number, B: number, K: number, dz: number): number;
-  argmax_rows(z: number, B: number, K: number, preds: number, y: number, losses: number): void;
-  adam_step(p: number, g: number, m: number, v: number, n: number, t: number, lr: number, b1: number, b2: number, eps: number): void;
-  peak_f32x4(iters: number): number;
-  peak_flops_per_iter(): number;
-  cnn_layout(spec: number, out: number): number;
-  cnn_workspace_bytes(spec: number, B: number): number;
-  cnn_init(spec: number, params: number, rng: number): void;
-  cnn_forward(spec: number, params: number, images: number, labels: number, idx: number, B: number, ws: number, logits: number, preds: number, losses: number): void;
-  cnn_forward_experts(spec: number, params: number, R: number, images: number, labels: number, idx: number, B: number, ws: number, losses: number, preds: number, ld: number): void;
-  cnn_loss_grad(spec: number, params: number, grads: number, images: number, labels: number, idx: number, B: number, ws: number): number;
-  cnn_train_step(spec: number, params: number, grads: number, m: number, v: number, t: number, lr: number, b1: number, b2: number, eps: number, images: number, labels: number, idx: number, B: number, ws: number): number;
-  ba_stride(R: number): number;
-  ba_table_len(N: number): number;
-  ba_patterns(losses: number, R: number, N: number, stride: number, pat: number, count: number, rowmap: number, table: number): number;
-  ba_setup(pat: number, count: number, K: number, R: number, N: number, lambda: number, E: number, w: number, m: number): number;
-  ba_eval(E: number, w: number, K: number, R: number, pi: number, Z: number, c: number, wantF: number): number;
-  ba_workspace_bytes(K: number, R: number): number;
-  ba_solve(E: number, w: number, K: number, R: number, pi: number, method: number, tol: number, maxEval: number, work: number, out: number): number;
-  ba_gate_stats(E: number, pat: number, w: number, K: number, R: number, lambda: number, pi: number, marg: number, work: number, out: number): void;
-  ba_setup_f64(dist: number, wts: number, K: number, R: number, lambda: number, E: number, w: number, m: number): number;
-  ba_gate_stats_f64(E: number, dist: number, w: number, K: number, R: number, lambda: number, pi: number, marg: number, work: number, out: number): void;
-  ba_gate(E: number, K: number, R: number, pi: number, rowmap: number, N: number, out: number): void;
-  routing_information(p: number, N: number, R: number, marg: number): number;
-  cnn_forward_train(spec: number, params: number, images: number, labels: number, idx: number, B: number, ws: number, logits: number): void;
-  cnn_backward_from_dz(spec: number, params: number, grads: number, B: number, ws: number, dz: number): void;
-  gate_loss_forward_backward(z: number, L: number, B: number, R: number, lambda: number, dz: number, ws: number, out: number): number;
-}
-
-/** The export names the bindings rely on; a test checks them against the module itself. */
-export const CORE_EXPORT_NAMES: readonly (keyof CoreExports)[] = [
-  "memory", "alloc", "free", "memory_bytes", "build_flavor", "abi_version",
-  "philox4x32_10", "rng_init", "rng_next_u32", "rng_fill_u32", "rng_uniform_f64",
-  "rng_fill_uniform_f64", "rng_uniform_f32", "rng_fill_uniform_f32", "rng_below",
-  "rng_permutation", "rng_sample", "rng_bootstrap",
-  "exp", "log", "log1p", "expm1", "pow", "log2", "expf", "logf", "log1pf", "expm1f",
-  "map_f64", "map_f32",
-  "select_row_stride", "select_transpose", "select_row_sums", "select_work_bytes", "select_samples", "select_draws",
-  "scale_work_bytes", "scale_runs", "ismi_runs", "cmi_runs", "hist_bootstrap", "binomial_draws",
-  "gemm", "gemm_ref", "im2col", "col2im", "conv_weight_pack", "conv2d_forward", "conv2d_forward_indirect", "conv_indirect_pack_bytes", "conv2d_backward_indirect", "conv_wgrad_pack_bytes", "maxpool2_forward_padded", "conv2d_backward", "bias_grad",
-  "conv_indirect_pack", "conv_indirect_packed", "pad_copy", "conv_relu_pool2_direct", "conv_wgrad_direct", "maxpool2_flatten", "maxpool2_relu_backward",
-  "maxpool2_forward", "maxpool2_backward", "flatten_forward", "flatten_backward",
-  "relu_forward", "relu_backward", "dense_forward", "dense_backward",
-  "softmax_xent_forward_backward", "argmax_rows", "adam_step",
-  "peak_f32x4", "peak_flops_per_iter", "cnn_layout", "cnn_workspace_bytes", "cnn_init", "cnn_forward", "cnn_forward_experts", "cnn_loss_grad", "cnn_train_step",
-  "ba_stride", "ba_table_len", "ba_patterns", "ba_setup", "ba_eval", "ba_workspace_bytes", "ba_solve", "ba_gate_stats", "ba_gate", "ba_setup_f64", "ba_gate_stats_f64", "routing_information",
-  "gate_loss_forward_backward", "cnn_forward_train", "cnn_backward_from_dz",
-];
 
 /** The ABI version these bindings speak (assembly/build.ts abi_version). */
 export const ABI_VERSION = 1;

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Core, type Build } from "../bindings/index.js";
 import { stream } from "../src/prng.js";
-import { Cnn, CoreDataset, DEFAULT_SPEC, paramCount, specFor, type CnnSpec } from "../src/model/cnn.js";
+import { Cnn, CoreDataset, DEFAULT_SPEC, networkGemmShapes, paramCount, specFor, type CnnSpec } from "../src/model/cnn.js";
 import { gemmF32, conv2dF32, maxpoolRef, cnnLossF64 } from "./support/ref-kernels.js";
 import { loadCore } from "./support/core.js";
 
@@ -22,9 +22,13 @@ function bitsEqual(a: Float32Array, b: Float32Array, what: string): void {
   }
 }
 
-// Shapes: tiny, ragged edges (not multiples of 5 or 8), K over the 256 block, N over the 512
-// block, M over the 120 block, and the network's own shapes.
-const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 7, 2], [5, 8, 9], [13, 11, 300], [121, 17, 31], [37, 600, 5], [7, 9, 513], [250, 16, 9], [64, 64, 1568]];
+// Shapes (M, N, K): tiny, ragged edges (not multiples of 5 or 8), K over the 256 block, N over the
+// 512 block, M over the 120 block, and the network's own shapes (networkGemmShapes: the ones the
+// bench times).
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [3, 7, 2], [5, 8, 9], [13, 11, 300], [121, 17, 31], [37, 600, 5], [7, 9, 513], [250, 16, 9],
+  ...networkGemmShapes().map((s): [number, number, number] => [s.m, s.n, s.k]),
+];
 
 for (const build of ["simd", "scalar"] as Build[]) {
   test(`gemm equals the naive loop bit for bit, all transposes and accumulate (${build})`, async () => {
@@ -630,3 +634,88 @@ test("cnn_forward_experts (input padded once for all experts) gives each expert'
     assert.deepEqual([...got.losses.subarray(r * B, (r + 1) * B)], [...f.losses], `expert ${r} losses`);
   });
 });
+
+// The small layers are exports of their own (a host may build another network from them) besides
+// being fused into the CNN: each against a naive loop, in both builds, with the edge values
+// (-0, NaN, ties) where the rule is stated.
+for (const build of ["simd", "scalar"] as Build[]) {
+  test(`${build}: relu_forward/backward, flatten_forward/backward, argmax_rows, im2col/col2im and conv_weight_pack against naive loops`, async () => {
+    const core = await loadCore(build);
+    const e = core.exports;
+    core.scoped((alloc) => {
+      // ReLU: y = x > 0 ? x : +0 (NaN and -0 to +0); dy kept where y > 0. n = 4k + 3 reaches the tail.
+      const n = 4 * 5 + 3;
+      const x = randn(core, n, 301);
+      x[0] = -0; x[1] = NaN; x[2] = 0; x[5] = -Infinity; x[6] = Infinity; x[n - 1] = NaN; x[n - 2] = -0;
+      const tx = alloc("f32", n).set(x);
+      e.relu_forward(tx.ptr, n);
+      bitsEqual(tx.toArray(), Float32Array.from(x, (v) => (v > 0 ? v : 0)), "relu_forward");
+      const dy = randn(core, n, 302), tdy = alloc("f32", n).set(dy);
+      e.relu_backward(alloc("f32", n).set(x).ptr, tdy.ptr, n);
+      bitsEqual(tdy.toArray(), Float32Array.from(dy, (v, i) => (x[i]! > 0 ? v : 0)), "relu_backward");
+      // flatten: y[b, c*H*W + h*W + w] = x[b, h, w, c], and back
+      const [B, H, W, C] = [2, 3, 5, 4];
+      const xf = randn(core, B * H * W * C, 303), tf = alloc("f32", xf.length).set(xf), yf = alloc("f32", xf.length), back = alloc("f32", xf.length);
+      e.flatten_forward(tf.ptr, B, H, W, C, yf.ptr);
+      const want = new Float32Array(xf.length);
+      for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) for (let c = 0; c < C; c++) {
+        want[b * H * W * C + c * H * W + h * W + w] = xf[((b * H + h) * W + w) * C + c]!;
+      }
+      bitsEqual(yf.toArray(), want, "flatten_forward");
+      e.flatten_backward(yf.ptr, B, H, W, C, back.ptr);
+      bitsEqual(back.toArray(), xf, "flatten_backward");
+      // argmax_rows: the first maximum (a tie goes to the lower index), losses against labels; each output optional
+      const [Bz, K] = [6, 5];
+      const z = randn(core, Bz * K, 304);
+      z.set([1, 3, 3, 0, -1], 0); // tie between 1 and 2
+      z.set([-2, -2, -2, -2, -2], K); // all equal: 0
+      const labels = [1, 3, 0, 4, 2, 2];
+      const tz = alloc("f32", z.length).set(z), ty = alloc("i32", Bz).set(labels), preds = alloc("i32", Bz), losses = alloc("u8", Bz);
+      e.argmax_rows(tz.ptr, Bz, K, preds.ptr, ty.ptr, losses.ptr);
+      const wantP = Array.from({ length: Bz }, (_, b) => {
+        let best = 0;
+        for (let k = 1; k < K; k++) if (z[b * K + k]! > z[b * K + best]!) best = k;
+        return best;
+      });
+      assert.deepEqual([...preds.toArray()], wantP);
+      assert.equal(wantP[0], 1);
+      assert.deepEqual([...losses.toArray()], wantP.map((p, b) => (p === labels[b] ? 0 : 1)));
+      losses.view.fill(9);
+      e.argmax_rows(tz.ptr, Bz, K, 0, ty.ptr, losses.ptr); // no preds buffer
+      assert.deepEqual([...losses.toArray()], wantP.map((p, b) => (p === labels[b] ? 0 : 1)));
+      // im2col: col[p, (kh, kw, c)] = x at the window (0 outside); col2im: its adjoint, summed in f32
+      // in increasing p then (kh, kw, c) order
+      {
+        const [B2, H2, W2, C2, KH2, KW2] = [2, 4, 5, 3, 3, 3], pad2 = 1, Kc = KH2 * KW2 * C2, P = B2 * H2 * W2;
+        const x2 = randn(core, P * C2, 306), tx2 = alloc("f32", x2.length).set(x2), col = alloc("f32", P * Kc);
+        e.im2col(tx2.ptr, B2, H2, W2, C2, KH2, KW2, pad2, col.ptr);
+        const wantCol = new Float32Array(P * Kc);
+        const dcol = randn(core, P * Kc, 307), wantDx = new Float32Array(P * C2);
+        for (let b = 0; b < B2; b++) for (let h = 0; h < H2; h++) for (let w = 0; w < W2; w++) {
+          const p = (b * H2 + h) * W2 + w;
+          for (let kh = 0; kh < KH2; kh++) for (let kw = 0; kw < KW2; kw++) for (let c = 0; c < C2; c++) {
+            const hh = h + kh - pad2, ww = w + kw - pad2, k = (kh * KW2 + kw) * C2 + c;
+            if (hh < 0 || hh >= H2 || ww < 0 || ww >= W2) continue;
+            const xi = ((b * H2 + hh) * W2 + ww) * C2 + c;
+            wantCol[p * Kc + k] = x2[xi]!;
+            wantDx[xi] = Math.fround(wantDx[xi]! + dcol[p * Kc + k]!);
+          }
+        }
+        bitsEqual(col.toArray(), wantCol, "im2col");
+        const tdcol = alloc("f32", dcol.length).set(dcol), dx = alloc("f32", P * C2);
+        dx.view.fill(NaN);
+        e.col2im(tdcol.ptr, B2, H2, W2, C2, KH2, KW2, pad2, dx.ptr);
+        bitsEqual(dx.toArray(), wantDx, "col2im");
+      }
+      // conv_weight_pack: wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]
+      const [Cw, Co, KH, KW] = [3, 5, 3, 2];
+      const w = randn(core, Co * Cw * KH * KW, 305), tw = alloc("f32", w.length).set(w), wp = alloc("f32", w.length);
+      e.conv_weight_pack(tw.ptr, Cw, Co, KH, KW, wp.ptr);
+      const wantW = new Float32Array(w.length);
+      for (let co = 0; co < Co; co++) for (let c = 0; c < Cw; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+        wantW[((kh * KW + kw) * Cw + c) * Co + co] = w[((co * Cw + c) * KH + kh) * KW + kw]!;
+      }
+      bitsEqual(wp.toArray(), wantW, "conv_weight_pack");
+    });
+  });
+}

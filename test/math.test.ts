@@ -512,3 +512,24 @@ test("expm1, expm1f: AssemblyScript's worst arguments (2 ulp there) are correctl
     }
   }
 });
+
+test("the one-argument exports give map_f64's and map_f32's bits (the maps are what the library calls)", async () => {
+  const xs = [-1e30, -700, -88.5, -3.25, -1, -0.75, -1e-9, -0, 0, 1e-300, 1e-9, 0.1, 0.5, 1, 2.5, 10, 88.5, 700, 1e30, Infinity, -Infinity, NaN];
+  for (const build of ["simd", "scalar"] as const) {
+    const core = await loadCore(build);
+    const e = core.exports;
+    const pairs: [MathFnName, (x: number) => number, (x: number) => number][] = [
+      ["exp", (x) => e.exp(x), (x) => e.expf(x)],
+      ["log", (x) => e.log(x), (x) => e.logf(x)],
+      ["log1p", (x) => e.log1p(x), (x) => e.log1pf(x)],
+      ["expm1", (x) => e.expm1(x), (x) => e.expm1f(x)],
+    ];
+    for (const [fn, f64, f32] of pairs) {
+      const y64 = mapF64(core, fn, xs), y32 = mapF32(core, fn, xs);
+      xs.forEach((x, i) => {
+        assert.ok(Object.is(f64(x), y64[i]), `${fn}(${x}) (${build})`);
+        assert.ok(Object.is(f32(Math.fround(x)), y32[i]), `${fn}f(${x}) (${build})`);
+      });
+    }
+  }
+});

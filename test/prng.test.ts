@@ -205,3 +205,24 @@ test("normal(): standard normal moments and mass within 1 and 2 sigma, the same 
   assert.deepEqual(Buffer.from(scalar.buffer), Buffer.from(z.buffer));
   assert.deepEqual(stream(core, 7, "test", 31).normal(1000), stream(core, 7, "test", 31).normal(1000));
 });
+
+test("the single-draw exports: rng_uniform_f64 / rng_uniform_f32 are the next words of the stream as (hi 27 bits, lo 26 bits) / 24 bits, interleaving with rng_next_u32 and matching the fill exports", async () => {
+  const core = await loadCore();
+  const e = core.exports;
+  core.scoped((alloc) => {
+    const a = alloc("u8", 48), b = alloc("u8", 48), words = alloc("u32", 7), f32 = alloc("f32", 2), f64 = alloc("f64", 1);
+    e.rng_init(a.ptr, 9, 0, Purpose.sample, 3);
+    e.rng_init(b.ptr, 9, 0, Purpose.sample, 3);
+    // stream a by single draws: f32, u32, f64, f32, u32 (1 + 1 + 2 + 1 + 1 words); stream b as raw words
+    const got = [e.rng_uniform_f32(a.ptr), e.rng_next_u32(a.ptr) >>> 0, e.rng_uniform_f64(a.ptr), e.rng_uniform_f32(a.ptr), e.rng_next_u32(a.ptr) >>> 0];
+    e.rng_fill_u32(b.ptr, words.ptr, 6);
+    const w = words.toArray();
+    const want = [Math.fround((w[0]! >>> 8) * 2 ** -24), w[1]!, ((w[2]! >>> 5) * 2 ** 26 + (w[3]! >>> 6)) * 2 ** -53, Math.fround((w[4]! >>> 8) * 2 ** -24), w[5]!];
+    assert.deepEqual(got, want);
+    // the fill exports are the single draws repeated
+    e.rng_init(a.ptr, 9, 0, Purpose.sample, 3);
+    e.rng_fill_uniform_f32(a.ptr, f32.ptr, 2);
+    e.rng_fill_uniform_f64(a.ptr, f64.ptr, 1);
+    assert.deepEqual([...f32.toArray(), ...f64.toArray()], [want[0], Math.fround((w[1]! >>> 8) * 2 ** -24), ((w[2]! >>> 5) * 2 ** 26 + (w[3]! >>> 6)) * 2 ** -53]);
+  });
+});

@@ -702,3 +702,58 @@ test("routingCurve: the sweep, the ends and every D(rho) come from one problem's
     all.free();
   }
 });
+
+test("ba_eval (the dual F(pi) and its certificate) against a direct evaluation of Z_k, c_t and F on ba_setup's E", async () => {
+  for (const build of ["simd", "scalar"] as const) {
+    const core = await loadCore(build);
+    const e = core.exports;
+    const [K, R, N, lambda] = [7, 5, 40, 0.3];
+    const RS = e.ba_stride(R);
+    const u = rng(77);
+    const pat = Array.from({ length: K * R }, () => (u() < 0.4 ? 1 : 0));
+    const count = Array.from({ length: K }, (_, k) => (k < K - 1 ? 5 + k % 2 : 0));
+    count[K - 1] = N - count.reduce((a, b) => a + b, 0);
+    const piRaw = Array.from({ length: R }, () => 0.1 + u());
+    const pi = new Float64Array(RS);
+    const s = piRaw.reduce((a, b) => a + b, 0);
+    piRaw.forEach((p, t) => (pi[t] = p / s));
+    core.scoped((alloc) => {
+      const tp = alloc("u8", K * R).set(pat), tc = alloc("u32", K).set(count);
+      const E = alloc("f64", K * RS), w = alloc("f64", K), m = alloc("f64", K), tpi = alloc("f64", RS).set(pi), Z = alloc("f64", K), c = alloc("f64", RS);
+      e.ba_setup(tp.ptr, tc.ptr, K, R, N, lambda, E.ptr, w.ptr, m.ptr);
+      const Ev = E.toArray(), wv = w.toArray();
+      // E as eq. 28 says (JS exp: a reference, so to rounding), its padding 0
+      for (let k = 0; k < K; k++) {
+        const mk = Math.min(...pat.slice(k * R, k * R + R));
+        for (let t = 0; t < RS; t++) {
+          const want = t < R ? Math.exp(-(pat[k * R + t]! - mk) / lambda) : 0;
+          assert.ok(Math.abs(Ev[k * RS + t]! - want) <= 1e-15, `E[${k},${t}]`);
+        }
+      }
+      c.view.fill(NaN);
+      const F = e.ba_eval(E.ptr, w.ptr, K, R, tpi.ptr, Z.ptr, c.ptr, 1);
+      // Z_k = sum_t pi_t E[k,t] in the lanes' order (even t, odd t, then added): the same bits
+      const Zw = Array.from({ length: K }, (_, k) => {
+        let a0 = 0, a1 = 0;
+        for (let t = 0; t < RS; t += 2) {
+          a0 += pi[t]! * Ev[k * RS + t]!;
+          a1 += pi[t + 1]! * Ev[k * RS + t + 1]!;
+        }
+        return a0 + a1;
+      });
+      assert.deepEqual([...Z.toArray()], Zw);
+      const cw = new Array<number>(RS).fill(0);
+      let Fw = 0;
+      for (let k = 0; k < K; k++) {
+        const g = wv[k]! / Zw[k]!;
+        for (let t = 0; t < RS; t++) cw[t] = cw[t]! + g * Ev[k * RS + t]!;
+        Fw -= wv[k]! * Math.log(Zw[k]!);
+      }
+      assert.deepEqual([...c.toArray()], cw, "certificate c_t = sum_k w_k E[k,t] / Z_k, padding 0");
+      assert.ok(Math.abs(F - Fw) <= 1e-14 * Math.max(1, Math.abs(Fw)), `F ${F} vs ${Fw}`);
+      assert.ok(Math.abs(cw.reduce((a, ct, t) => a + ct * pi[t]!, 0) - 1) < 1e-14, "sum_t pi_t c_t = 1");
+      assert.equal(e.ba_eval(E.ptr, w.ptr, K, R, tpi.ptr, Z.ptr, c.ptr, 0), 0, "wantF = 0 returns 0");
+      assert.deepEqual([...c.toArray()], cw);
+    });
+  }
+});

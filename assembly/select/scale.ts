@@ -30,6 +30,7 @@
 // counts of S are base + sum over those pairs with U_j = 1 of (p(Z~_{j,1}) - p(Z~_{j,0})).
 
 import { PURPOSE_SAMPLE, select_row_stride } from "./select";
+import { align16 } from "../mem";
 
 export const PURPOSE_ISMI: u32 = 7;
 export const PURPOSE_SUPERSAMPLE: u32 = 8;
@@ -38,11 +39,6 @@ const M0: u32 = 0xD2511F53;
 const M1: u32 = 0xCD9E8D57;
 const W0: u32 = 0x9E3779B9;
 const W1: u32 = 0xBB67AE85;
-
-// @ts-ignore: decorator
-@inline function align16(x: usize): usize {
-  return (x + 15) & ~(<usize>15);
-}
 
 /** Blocks blk .. blk + 3 of the stream with key (k0, k1) and counter words (block, 0, pur, idx):
  *  16 u32 words into buf, in stream order (block blk's four words first), exactly the words

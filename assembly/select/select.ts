@@ -16,14 +16,10 @@
 // on the same stream. The two readings share streams (common random numbers between them).
 
 import { rng_init, rng_below, rng_uniform_f64, RNG_STATE_BYTES } from "../prng/philox";
+import { align16 } from "../mem";
 
 export const PURPOSE_SAMPLE: u32 = 4;
 export const PURPOSE_ALPHA_DRAW: u32 = 5;
-
-// @ts-ignore: decorator
-@inline function align16(x: usize): usize {
-  return (x + 15) & ~(<usize>15);
-}
 
 /** Bytes per row of the transposed loss matrix: R rounded up to a multiple of 16. */
 export function select_row_stride(R: u32): u32 {

@@ -6,7 +6,7 @@ import { Bench } from "tinybench";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Core, type Build } from "../../bindings/index.js";
-import { Cnn, CoreDataset, DEFAULT_SPEC, forwardFlops } from "../model/cnn.js";
+import { Cnn, CoreDataset, DEFAULT_SPEC, forwardFlops, networkGemmShapes } from "../model/cnn.js";
 import { defaultMnistPaths, loadSplit } from "../data/files.js";
 
 export interface Rate {
@@ -50,12 +50,7 @@ export interface KernelBenchOptions {
   log?: (line: string) => void;
 }
 
-const GEMM_SHAPES = [
-  { m: 64 * 784, k: 9, n: 16, what: "conv1 as im2col, batch 64; the network runs it direct" },
-  { m: 64 * 196, k: 144, n: 32, what: "conv2 as im2col, batch 64; the network runs it indirect" },
-  { m: 256, k: 1568, n: 64, what: "fc1 forward, batch 256" },
-  { m: 64, k: 1568, n: 64, what: "fc1 forward, batch 64" },
-];
+const GEMM_SHAPES = networkGemmShapes();
 
 /** FLOPs of one training step per image: forward, weight gradients (as many as the forward)
  *  and input gradients for every layer but the first conv. */

@@ -19,6 +19,28 @@ export interface CnnSpec {
 /** The paper's expert for MNIST: conv 3x3 1->16, conv 3x3 16->32, dense 1568->64->10. */
 export const DEFAULT_SPEC: CnnSpec = { channels: 1, height: 28, width: 28, conv1: 16, conv2: 32, hidden: 64, classes: 10, kernel: 3 };
 
+/** A GEMM of the network: C[m, n] = A[m, k] B[k, n], and what it computes. */
+export interface GemmShape {
+  m: number;
+  k: number;
+  n: number;
+  what: string;
+}
+
+/** The network's GEMM shapes: the one list that the kernel tests check (bit for bit against the
+ *  naive loop) and that the bench times. conv1 and conv2 as im2col GEMMs (the network runs them
+ *  direct and indirect, with the same chains), fc1's forward at the training batch and a wider one. */
+export function networkGemmShapes(spec: CnnSpec = DEFAULT_SPEC, batch = 64, wideBatch = 256): GemmShape[] {
+  const { height: H, width: W, channels: C, kernel: k } = spec;
+  const flat = spec.conv2 * (H >> 2) * (W >> 2);
+  return [
+    { m: batch * H * W, k: k * k * C, n: spec.conv1, what: `conv1 as im2col, batch ${batch}; the network runs it direct` },
+    { m: batch * (H >> 1) * (W >> 1), k: k * k * spec.conv1, n: spec.conv2, what: `conv2 as im2col, batch ${batch}; the network runs it indirect` },
+    { m: wideBatch, k: flat, n: spec.hidden, what: `fc1 forward, batch ${wideBatch}` },
+    { m: batch, k: flat, n: spec.hidden, what: `fc1 forward, batch ${batch}` },
+  ];
+}
+
 /** What a network shares with its data: images of channels x height x width bytes (stored
  *  [H, W, C] per image, see CoreDataset) and labels in 0 .. classes-1. A bank's spec takes its
  *  geometry from the dataset it is trained on (specFor); everything else in the spec (the widths
