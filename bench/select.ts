@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core } from "../bindings/index.js";
-import { decodeNpy, encodeNpy } from "../src/formats/npy.js";
-import { lossMatrix, type LossMatrix } from "../src/estimators/draws.js";
+import { encodeNpy } from "../src/formats/npy.js";
+import { decodeLossMatrix, type LossMatrix } from "../src/formats/losses.js";
 import { runSelection, type SelectionResult } from "../src/estimators/sweep.js";
 import { syntheticBank } from "../src/bench/synthetic-bank.js";
 
@@ -21,9 +21,7 @@ function arg(name: string): string | undefined {
 }
 
 function readLosses(file: string): LossMatrix {
-  const a = decodeNpy(readFileSync(file), file);
-  if (a.dtype !== "u8" && a.dtype !== "bool") throw new Error(`${file}: dtype ${a.dtype}`);
-  return lossMatrix(a.data, a.shape[0]!, a.shape[1]!, file);
+  return decodeLossMatrix(readFileSync(file), file);
 }
 
 function median(xs: number[]): number {

@@ -4,7 +4,8 @@ export type { Build, CoreExports, CoreSource, DType, LoadOptions } from "../bind
 export { Stream, stream, Purpose, seedWords } from "./prng.js";
 export type { PurposeName } from "./prng.js";
 export { detMath, mapF64, mapF32, MathFn } from "./math.js";
-export { parseIdx, readIdxBytes, makeDataset, labelHistogram, encodeIdx, isGzip, gunzip, sha256Hex, datasetId } from "./data/idx.js";
+export { parseIdx, readIdxBytes, makeDataset, labelHistogram, encodeIdx, isGzip, gunzip, datasetId } from "./data/idx.js";
+export { sha256Hex } from "./io/sha256.js";
 export type { IdxArray, IdxKind, Split } from "./data/idx.js";
 export { cifarSplit, checkCifarBatch, encodeCifarBatch, CIFAR10_FILES, CIFAR10_RECORD } from "./data/cifar.js";
 export { readTar } from "./data/tar.js";
@@ -17,6 +18,8 @@ export { Cnn, CoreDataset, DEFAULT_SPEC, DEFAULT_ADAM, TENSOR_NAMES, MNIST_GEOME
 export type { CnnSpec, AdamConfig, TensorLayout, TensorName, Geometry } from "./model/cnn.js";
 export { encodeSafetensors, decodeSafetensors } from "./formats/safetensors.js";
 export { encodeNpy, decodeNpy } from "./formats/npy.js";
+export { lossMatrix, errorCounts, decodeLossMatrix } from "./formats/losses.js";
+export type { LossMatrix } from "./formats/losses.js";
 export * as routing from "./routing/index.js";
 export * as grid from "./experiments/grid.js";
 export * as gating from "./synth/gating.js";

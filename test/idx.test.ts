@@ -19,8 +19,8 @@ import {
   makeDataset,
   parseIdx,
   readIdxBytes,
-  sha256Hex,
 } from "../src/data/idx.js";
+import { sha256Hex } from "../src/io/sha256.js";
 import type { IdxArray, IdxKind } from "../src/data/idx.js";
 import { defaultMnistPaths, fashionMnistPaths, loadSplit, readIdxFile } from "../src/data/files.js";
 

@@ -6,15 +6,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { loadCore } from "./support/core.js";
-import { constrainedD, RoutingProblem, type RoutingLosses } from "../src/routing/index.js";
+import { constrainedD, RoutingProblem } from "../src/routing/index.js";
 import type { Core } from "../bindings/index.js";
 import { trainLearnedGate } from "../src/routing/learned.js";
-import { readLossMatrix } from "../src/commands/losses.js";
+import { readLossMatrix, type LossMatrix } from "../src/formats/losses.js";
 import { datasetPaths, loadDataset } from "../src/data/datasets.js";
 
 const IMG = { channels: 1, height: 28, width: 28 };
 /** fn on the problem of the first n rows of L (the BA rows), freed afterwards. */
-function onRows<T>(core: Core, L: RoutingLosses, n: number, fn: (p: RoutingProblem) => T): T {
+function onRows<T>(core: Core, L: LossMatrix, n: number, fn: (p: RoutingProblem) => T): T {
   const p = RoutingProblem.create(core, L, n);
   try {
     return fn(p);
@@ -36,7 +36,7 @@ test("learned gate: learns a parity routing, and stays on or above the BA fronti
     data[1 * N + i] = odd ? 0 : 1; // expert 1 right on odd digits
     data[2 * N + i] = 1; // expert 2 always wrong
   }
-  const L: RoutingLosses = { R, N, data };
+  const L: LossMatrix = { R, N, data };
   const p = trainLearnedGate(core, ds.test.images, IMG, L, { lambda: 0.01, epochs: 1 });
   assert.equal(p.steps, Math.floor(8000 / 64));
   assert.ok(p.distortion < 0.25, `the gate did not learn the parity routing: D = ${p.distortion}`);

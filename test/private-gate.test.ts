@@ -7,9 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { loadCore } from "./support/core.js";
-import { constrainedD, RoutingProblem, type RoutingLosses } from "../src/routing/index.js";
+import { constrainedD, RoutingProblem } from "../src/routing/index.js";
 import { bestExpertChoice, gateDistortion, privateGateMatrix, privateGateSweep, PRIVATE_EPSILONS } from "../src/routing/private.js";
-import { readLossMatrix } from "../src/commands/losses.js";
+import { readLossMatrix, type LossMatrix } from "../src/formats/losses.js";
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -20,7 +20,7 @@ function rng(seed: number): () => number {
 }
 
 /** R experts with error rates 0.08-0.2 on N items, correlated through a per-item difficulty. */
-function bankLike(R: number, N: number, seed: number): RoutingLosses {
+function bankLike(R: number, N: number, seed: number): LossMatrix {
   const u = rng(seed);
   const data = new Uint8Array(R * N);
   for (let i = 0; i < N; i++) {
@@ -43,7 +43,7 @@ function refInformation(p: Float64Array, n: number, R: number): number {
   return I / n;
 }
 
-function checkAgainstFrontier(core: Awaited<ReturnType<typeof loadCore>>, L: RoutingLosses, n: number, label: string): void {
+function checkAgainstFrontier(core: Awaited<ReturnType<typeof loadCore>>, L: LossMatrix, n: number, label: string): void {
   const { choice, best } = bestExpertChoice(L, n);
   // the choice: b* where it is right, else a right expert, else b*
   for (let i = 0; i < n; i++) {

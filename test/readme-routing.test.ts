@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { loadCore } from "./support/core.js";
 import { decodeNpy } from "../src/formats/npy.js";
 import { reportRouting } from "../src/report/pipeline.js";
-import { routingSummary } from "../src/commands/route.js";
+import { routingSummary } from "../src/measurements/route/render.js";
 import { runCli } from "./support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -23,7 +23,7 @@ test("README's routing paragraph is the default bank's routing section rendered,
   const a = decodeNpy(new Uint8Array(readFileSync(FIXTURE)), FIXTURE);
   const [R, N] = a.shape as [number, number];
   assert.deepEqual([R, N], [25, 2000]);
-  const routing = reportRouting(core, { R, N, data: a.data as Uint8Array });
+  const routing = await reportRouting(core, { R, N, data: a.data as Uint8Array });
   assert.equal(routing.N, 2000);
   const summary = routingSummary(routing);
   const readme = oneLine(readFileSync(`${ROOT}README.md`, "utf8"));

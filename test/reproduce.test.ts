@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../src/bank/config.js";
 import { decodeNpy, encodeNpy } from "../src/formats/npy.js";
-import { renderRoute, routingSummary, type RouteJson } from "../src/commands/route.js";
+import { renderRoute, routingSummary } from "../src/measurements/route/render.js";
+import type { RouteJson } from "../src/routing/json.js";
 import { renderReport, type Results, type RunInfo } from "../src/report/report.js";
 import { QUICK_BANK_SHA256, QUICK_RESULTS_SHA256, maskCoreSha } from "./support/golden.js";
 

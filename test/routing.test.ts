@@ -24,14 +24,14 @@ import {
   sweep,
   type BaMethod,
   type BaResult,
-  type RoutingLosses,
 } from "../src/routing/index.js";
+import type { LossMatrix } from "../src/formats/losses.js";
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic synthetic data: xorshift32 (test/support/synthetic.ts).
 
 /** Fair-coin 0-1 losses. */
-function coinLosses(R: number, N: number, seed: number, pWrong = 0.5): RoutingLosses {
+function coinLosses(R: number, N: number, seed: number, pWrong = 0.5): LossMatrix {
   const u = rng(seed);
   const data = new Uint8Array(R * N);
   for (let k = 0; k < data.length; k++) data[k] = u() < pWrong ? 1 : 0;
@@ -39,7 +39,7 @@ function coinLosses(R: number, N: number, seed: number, pWrong = 0.5): RoutingLo
 }
 
 /** Builds [R, N] losses from distinct rows (each a loss vector over the R experts) and counts. */
-function fromRows(rows: number[][], counts: number[]): RoutingLosses {
+function fromRows(rows: number[][], counts: number[]): LossMatrix {
   const R = rows[0]!.length;
   const N = counts.reduce((a, b) => a + b, 0);
   const data = new Uint8Array(R * N);

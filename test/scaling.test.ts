@@ -10,14 +10,14 @@ import { loadCore } from "./support/core.js";
 import { bankLike as bankLikeP } from "./support/synthetic.js";
 
 /** Losses [R, N] with difficulty u^3 and skill in [skill, 1]. */
-const bankLike = (R: number, N: number, seed: number, skill = 0.5): RoutingLosses => bankLikeP(R, N, seed, 3, skill);
+const bankLike = (R: number, N: number, seed: number, skill = 0.5): LossMatrix => bankLikeP(R, N, seed, 3, skill);
 import { runCli, assertOneLineError } from "./support/cli.js";
 import { detMath } from "../src/math.js";
 import { Cnn, DEFAULT_SPEC, paramCount } from "../src/model/cnn.js";
 import { subsetLosses, distortionAtRates, runScaling, type ScalingBank } from "../src/experiments/scaling.js";
 import { fitPowerLaw, fitSaturatingLaw } from "../src/fit.js";
 import { scalingFigures, renderScaling } from "../src/experiments/scaling-report.js";
-import type { RoutingLosses } from "../src/routing/ba.js";
+import type { LossMatrix } from "../src/formats/losses.js";
 
 test("paramCount is the core's parameter layout size for several widths", async () => {
   const core = await loadCore();
@@ -80,7 +80,7 @@ test("D(rho) of a subset: rho = 0 is the best expert's error, unconstrained is t
 test("runScaling on synthetic banks: subsets are drawn per R from their own stream, D falls with R and with the better bank, deterministic plain JSON, figures", async () => {
   const core = await loadCore();
   const big = bankLike(20, 2000, 11);
-  const bank = (label: string, losses: RoutingLosses, params: number): ScalingBank => ({ label, conv1: 1, conv2: 1, params, losses });
+  const bank = (label: string, losses: LossMatrix, params: number): ScalingBank => ({ label, conv1: 1, conv2: 1, params, losses });
   const widths = [bank("a", bankLike(6, 2000, 12, 0.9), 100), bank("b", bankLike(6, 2000, 13, 0.6), 200), bank("c", bankLike(6, 2000, 14, 0.3), 400), bank("d", bankLike(6, 2000, 15, 0.1), 800)];
   const o = { byCount: bank("big", big, 100), counts: [1, 2, 4, 8, 20], subsets: 6, byWidth: widths, rhos: [0, 0.02, null], seed: 3 };
   const r = runScaling(core, o);

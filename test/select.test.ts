@@ -94,8 +94,18 @@ test("select_transpose pads each row with zeros; select_row_sums are each expert
     for (let n = 0; n < N; n++) {
       for (let r = 0; r < stride; r++) assert.equal(lt[n * stride + r], r < R ? L.data[r * N + n] : 0);
     }
-    const sums = errorCounts(core, L);
-    for (let r = 0; r < R; r++) assert.equal(sums[r], L.data.subarray(r * N, (r + 1) * N).reduce((a, b) => a + b, 0));
+    const sums = core.scoped((alloc) => {
+      const l = alloc("u8", R * N).set(L.data);
+      const out = alloc("i32", R);
+      e.select_row_sums(l.ptr, R, N, out.ptr);
+      return out.toArray();
+    });
+    const js = errorCounts(L);
+    for (let r = 0; r < R; r++) {
+      const naive = L.data.subarray(r * N, (r + 1) * N).reduce((a, b) => a + b, 0);
+      assert.equal(sums[r], naive);
+      assert.equal(js[r], naive);
+    }
   }
 });
 

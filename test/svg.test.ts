@@ -2,7 +2,7 @@
 // and refusals (non-finite coordinates, a log axis without a deterministic log).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chart, escapeXml, niceTicks, tickLabel } from "../src/report/svg.js";
+import { chart, escapeXml, niceTicks, tickLabel } from "../src/plot/svg.js";
 import { detMath } from "../src/math.js";
 import { loadCore } from "./support/core.js";
 

@@ -11,7 +11,7 @@ import {
   highRateConstants2D, marginalWeights, compandedGrid2D, cellOf, learnConstants2D, drawTraining2D, runConstants, renderConstants, constantsFigures,
   type Model1D, type ConstantsResult,
 } from "../src/synth/constants.js";
-import { escapeXml } from "../src/report/svg.js";
+import { escapeXml } from "../src/plot/svg.js";
 import { detMath } from "../src/math.js";
 import { loadCore } from "./support/core.js";
 

@@ -15,7 +15,7 @@ import { QUICK_RESULTS_SHA256 } from "./support/golden.js";
 import { startAppServer, APP_ROOT } from "../src/commands/serve.js";
 import { canonicalJson } from "../src/bank/config.js";
 import { coreSha } from "../src/bank/run.js";
-import { RHO_HEADER, renderRoute, rhoRows, routingSummary } from "../src/commands/route.js";
+import { RHO_HEADER, renderRoute, rhoRows, routingSummary } from "../src/measurements/route/render.js";
 
 const SHOT = join(APP_ROOT, "test-results", "web.png");
 

@@ -7,15 +7,15 @@
 import { Core, coreUrl } from "../bindings/index.js";
 import { WorkerPool } from "../src/parallel/pool.js";
 import { runPipeline, pipelineConfig, type PipelineConfig, type PipelineDataset, type PipelineOutput } from "../src/report/pipeline.js";
-import { MemoryCache, type Progress, type TrainedExpert } from "../src/bank/bank.js";
-import { datasetId, makeDataset, parseIdx, rawIdxBytes, sha256Hex, type IdxKind } from "../src/data/idx.js";
+import { MemoryCache, type EvalBlock, type Progress, type TrainedExpert } from "../src/bank/bank.js";
+import { idxDataset, loadIdxSplit, type IdxSource } from "../src/data/idx.js";
+import { sha256Hex } from "../src/io/sha256.js";
 import { runSelection, type AlphaResult } from "../src/estimators/sweep.js";
-import { lossMatrix, type LossMatrix } from "../src/estimators/draws.js";
 import { tableI, tableII, fmt, fmtCI, paperCell } from "../src/estimators/tables.js";
 import { PAPER_TABLE_II } from "../src/estimators/paper.js";
 import { RoutingProblem, blahutArimoto } from "../src/routing/index.js";
 import { figDRho } from "../src/report/figures.js";
-import { RHO_HEADER, rhoRows, routingSummary } from "../src/commands/route.js";
+import { RHO_HEADER, rhoRows, routingSummary } from "../src/measurements/route/render.js";
 import { renderReport, type RunInfo } from "../src/report/report.js";
 import { detMath, type DetMath } from "../src/math.js";
 import { VERSION } from "../src/version.js";
@@ -135,7 +135,7 @@ function download(name: string, text: string, type: string): void {
 // ---- the core, the caches, the dataset -------------------------------------------------------------
 
 
-const caches = { experts: new MemoryCache<TrainedExpert>(), blocks: new MemoryCache<{ losses: Uint8Array; preds: Uint8Array }>() };
+const caches = { experts: new MemoryCache<TrainedExpert>(), blocks: new MemoryCache<EvalBlock>() };
 let core: Core;
 let math: DetMath;
 let coreSha256 = "";
@@ -144,7 +144,6 @@ let coreSha256 = "";
 const MNIST_ROUTE = "/data/mnist";
 const MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] as const;
 const FILE_INPUTS = ["f-train-images", "f-train-labels", "f-test-images", "f-test-labels"] as const;
-const KINDS: IdxKind[] = ["images", "labels", "images", "labels"];
 
 interface Source {
   /** "mnist" or "idx" (the dataset name Node records: `--dataset mnist` or four files) */
@@ -183,27 +182,12 @@ function chosenSource(): Source {
 
 let loaded: { key: string; data: PipelineDataset } | null = null;
 
-/** Reads the four files as Node's loadDataset does: gunzip if needed, parse, hash the raw bytes. */
+/** Reads the four files with the library's readers, as Node's loadDataset does (gunzip if
+ *  needed, parse, hash the decompressed bytes). */
 async function loadDataset(src: Source, say: (s: string) => void): Promise<PipelineDataset> {
   if (loaded?.key === src.key) return loaded.data;
-  const parsed = [];
-  for (const [i, f] of src.files.entries()) {
-    say(`reading ${f.name}`);
-    const raw = await rawIdxBytes(await f.bytes(), f.name);
-    parsed.push({ arr: parseIdx(raw, f.name, KINDS[i]), sha: await sha256Hex(raw), name: f.name });
-  }
-  const [ti, tl, si, sl] = parsed as [(typeof parsed)[0], (typeof parsed)[0], (typeof parsed)[0], (typeof parsed)[0]];
-  const train = makeDataset(ti.arr, tl.arr, { images: ti.name, labels: tl.name });
-  const test = makeDataset(si.arr, sl.arr, { images: si.name, labels: sl.name });
-  if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new MoeBankError(`${si.name}: test images are ${test.rows}x${test.cols} but train images are ${train.rows}x${train.cols}`);
-  }
-  const data: PipelineDataset = {
-    name: src.name,
-    id: await datasetId([ti.sha, tl.sha, si.sha, sl.sha]),
-    train: { ...train, sha256: { images: ti.sha, labels: tl.sha } },
-    test: { ...test, sha256: { images: si.sha, labels: sl.sha } },
-  };
+  const [ti, tl, si, sl] = src.files.map((f) => ({ name: f.name, bytes: () => (say(`reading ${f.name}`), f.bytes()) })) as [IdxSource, IdxSource, IdxSource, IdxSource];
+  const data = await idxDataset(src.name, await loadIdxSplit(ti, tl), await loadIdxSplit(si, sl), si.name);
   loaded = { key: src.key, data };
   return data;
 }
@@ -255,8 +239,6 @@ interface Finished {
   out: PipelineOutput;
   config: PipelineConfig;
   report: { resultsSha256: string; results: PipelineOutput["results"]; run: RunInfo };
-  train: LossMatrix;
-  test: LossMatrix;
   routing: RoutingProblem;
 }
 let last: Finished | null = null;
@@ -323,13 +305,8 @@ function show(out: PipelineOutput, config: PipelineConfig, run: RunInfo): void {
   last?.routing.free();
   const { results, sha } = out;
   const R = config.bank.experts;
-  const routing = RoutingProblem.create(core, { R, N: out.mats.test.N, data: out.mats.test.losses }, results.routing.N);
-  last = {
-    out, config, routing,
-    report: { resultsSha256: sha, results, run },
-    train: lossMatrix(out.mats.train.losses, R, out.mats.train.N, "L_train"),
-    test: lossMatrix(out.mats.test.losses, R, out.mats.test.N, "L_test"),
-  };
+  const routing = RoutingProblem.create(core, out.mats.test, results.routing.N);
+  last = { out, config, routing, report: { resultsSha256: sha, results, run } };
   const b = results.bank, acc = b.testAccuracy;
   const facts: [string, string][] = [
     ["dataset", `${results.dataset.name} (${int(results.dataset.trainCount)} training / ${int(results.dataset.testCount)} test images), id ${results.dataset.id.slice(0, 16)}…`],
@@ -435,7 +412,7 @@ function updateAlpha(): void {
   const a = Number(ui.alpha.value);
   ui.alphaValue.textContent = a.toFixed(2);
   const t0 = performance.now();
-  const sel = runSelection(core, last.train, last.test, { M: last.config.M, seed: last.config.seed, bootstrap: sliderBootstrap(last.config), alphas: [a] });
+  const sel = runSelection(core, last.out.mats.train, last.out.mats.test, { M: last.config.M, seed: last.config.seed, bootstrap: sliderBootstrap(last.config), alphas: [a] });
   const ms = performance.now() - t0;
   const row = sel.readings.paper.alphas[0]!;
   const paper = PAPER_TABLE_II.find((r) => r.alpha === row.alpha) ?? null;

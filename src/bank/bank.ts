@@ -4,6 +4,7 @@
 import type { WorkerPool } from "../parallel/pool.js";
 import type { ExpertConfig } from "./config.js";
 import { paramCount, type CnnSpec } from "../model/cnn.js";
+import { errorCounts, type LossMatrix } from "../formats/losses.js";
 
 export interface TrainedExpert {
   params: Float32Array;
@@ -99,12 +100,11 @@ export async function trainExperts(opts: {
   return out;
 }
 
-export interface LossMatrices {
-  /** [R, N] u8 0-1 losses and predicted labels, C order */
+/** A cached evaluation block: [R, len] u8 losses and predicted labels of images [s, e) of a split
+ *  (the cache entry's tensors are named "losses" and "preds"). */
+export interface EvalBlock {
   losses: Uint8Array;
   preds: Uint8Array;
-  R: number;
-  N: number;
 }
 
 /** L[R, N] and predictions of every expert on images [0, N) of a split, in blocks of
@@ -118,11 +118,11 @@ export async function evaluateSplit(opts: {
   N: number;
   block?: number;
   key: (start: number, end: number) => Promise<string>;
-  cache: ResultCache<{ losses: Uint8Array; preds: Uint8Array }>;
+  cache: ResultCache<EvalBlock>;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
   warn?: (s: string) => void;
-}): Promise<LossMatrices> {
+}): Promise<Required<LossMatrix>> {
   const { R, N } = opts;
   const block = opts.block ?? 2000;
   const losses = new Uint8Array(R * N), preds = new Uint8Array(R * N);
@@ -152,23 +152,17 @@ export async function evaluateSplit(opts: {
     images += len * R;
     opts.onProgress?.({ stage: `eval ${opts.split}`, done, total: starts.length, images, imagesTotal: N * R });
   }));
-  return { losses, preds, R, N };
+  return { R, N, data: losses, preds };
 }
 
 /** Per-expert accuracy (1 - mean 0-1 loss) of an [R, N] loss matrix. */
-export function accuracies(m: { losses: Uint8Array; R: number; N: number }): number[] {
-  const out: number[] = [];
-  for (let r = 0; r < m.R; r++) {
-    let e = 0;
-    for (let i = 0; i < m.N; i++) e += m.losses[r * m.N + i]!;
-    out.push(1 - e / m.N);
-  }
-  return out;
+export function accuracies(m: LossMatrix): number[] {
+  return Array.from(errorCounts(m), (e) => 1 - e / m.N);
 }
 
 /** Pairwise disagreement: the share of images on which experts r and s predict different
  *  labels, for r < s (row-major upper triangle). */
-export function disagreements(m: { preds: Uint8Array; R: number; N: number }): number[][] {
+export function disagreements(m: Required<LossMatrix>): number[][] {
   const D = Array.from({ length: m.R }, () => new Array<number>(m.R).fill(0));
   for (let r = 0; r < m.R; r++) for (let s = r + 1; s < m.R; s++) {
     let d = 0;
@@ -189,7 +183,7 @@ export function summary(values: number[]): { min: number; median: number; max: n
 /** The statistics every report of a bank gives: per-expert accuracies on both splits, the
  *  pairwise test disagreement (summary and matrix) and the oracle test error (the share of test
  *  images on which every expert is wrong). */
-export function bankStatistics(mats: Record<"train" | "test", LossMatrices>): {
+export function bankStatistics(mats: Record<"train" | "test", Required<LossMatrix>>): {
   testAccuracy: number[];
   trainAccuracy: number[];
   disagreement: { pairs: number; min: number; median: number; max: number; mean: number; matrix: number[][] };
@@ -202,7 +196,7 @@ export function bankStatistics(mats: Record<"train" | "test", LossMatrices>): {
   let oracle = 0;
   for (let i = 0; i < N; i++) {
     let all = 1;
-    for (let r = 0; r < R; r++) all &= mats.test.losses[r * N + i]!;
+    for (let r = 0; r < R; r++) all &= mats.test.data[r * N + i]!;
     oracle += all;
   }
   return {

@@ -4,8 +4,9 @@
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { encodeSafetensors, decodeSafetensors } from "../formats/safetensors.js";
-import { writeAtomic, sha256 } from "./files.js";
-import type { ResultCache, TrainedExpert } from "./bank.js";
+import { writeAtomic } from "../io/files.js";
+import { sha256Hex } from "../io/sha256.js";
+import type { EvalBlock, ResultCache, TrainedExpert } from "./bank.js";
 
 type Arrays = Record<string, Float32Array | Uint8Array>;
 
@@ -32,7 +33,7 @@ class FsCache<T extends Arrays> implements ResultCache<T> {
         const t = tensors.get(n);
         if (!t) throw new Error(`missing ${n}`);
         out[n] = t.dtype === "F32" ? Float32Array.from(t.data as Float32Array) : Uint8Array.from(t.data as Uint8Array);
-        h.push(sha256(new Uint8Array(out[n]!.buffer)));
+        h.push(await sha256Hex(new Uint8Array(out[n]!.buffer)));
       }
       if (metadata.key !== key || metadata.content !== h.join(",")) throw new Error("content hash mismatch");
       return out as T;
@@ -47,7 +48,7 @@ class FsCache<T extends Arrays> implements ResultCache<T> {
       const d = value[n]!;
       return { name: n, dtype: (d instanceof Float32Array ? "F32" : "U8") as "F32" | "U8", shape: [d.length], data: d };
     });
-    const content = this.names.map((n) => sha256(new Uint8Array(value[n]!.buffer, value[n]!.byteOffset, value[n]!.byteLength))).join(",");
+    const content = (await Promise.all(this.names.map((n) => sha256Hex(new Uint8Array(value[n]!.buffer, value[n]!.byteOffset, value[n]!.byteLength))))).join(",");
     await writeAtomic(this.#path(key), encodeSafetensors(tensors, { key, content }));
   }
 }
@@ -56,6 +57,6 @@ export function expertCache(dir: string, warn: (s: string) => void): ResultCache
   return new FsCache<TrainedExpert & Arrays>(dir, "experts", ["params", "testLosses", "testPreds"], warn) as unknown as ResultCache<TrainedExpert>;
 }
 
-export function blockCache(dir: string, warn: (s: string) => void): ResultCache<{ losses: Uint8Array; preds: Uint8Array }> {
-  return new FsCache<{ losses: Uint8Array; preds: Uint8Array }>(dir, "eval", ["losses", "preds"], warn);
+export function blockCache(dir: string, warn: (s: string) => void): ResultCache<EvalBlock> {
+  return new FsCache<EvalBlock & Arrays>(dir, "eval", ["losses", "preds"], warn);
 }

@@ -3,7 +3,8 @@
 // core version): `expertKey` hashes exactly those, so the cache is per expert and a bank shards
 // by expert range at no cost.
 import { DEFAULT_SPEC, DEFAULT_ADAM, MNIST_GEOMETRY, validateSpec, geometryOf, geometryText, sameGeometry, type CnnSpec, type AdamConfig, type Geometry } from "../model/cnn.js";
-import { sha256Hex, type Split } from "../data/idx.js";
+import type { HashedSplit } from "../data/idx.js";
+import { sha256Hex } from "../io/sha256.js";
 import { MoeBankError, UsageError } from "../errors.js";
 
 export type SubsetMode = "distinct" | "bootstrap";
@@ -104,7 +105,7 @@ export function expertConfigOf(c: BankConfig): ExpertConfig {
 /** The cache key of expert r: sha-256 over its config, index, dataset id and core hash. */
 export async function expertKey(c: ExpertConfig, r: number, datasetId: string, coreSha256: string): Promise<string> {
   const text = canonicalJson({ kind: "expert", config: expertConfigOf({ ...c, experts: 0 }), r, datasetId, coreSha256 });
-  return sha256Hex(new TextEncoder().encode(text));
+  return sha256Hex(text);
 }
 
 /** The dataset a bank was trained on, as its manifest and the report record it. */
@@ -121,7 +122,7 @@ export interface DatasetRef {
 }
 
 /** A loaded dataset's record for a manifest or a report. */
-export function datasetRef(d: { name: string; id: string; train: Split & { sha256: { images: string; labels: string } }; test: Split & { sha256: { images: string; labels: string } } }): DatasetRef {
+export function datasetRef(d: { name: string; id: string; train: HashedSplit; test: HashedSplit }): DatasetRef {
   const g = geometryOf(d.train);
   return {
     name: d.name, id: d.id,

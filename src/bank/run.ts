@@ -1,25 +1,27 @@
 // The bank stages as library calls (Node-only: files, cache, worker threads): what
 // `moe-bank bank train|eval` and `moe-bank reproduce` run.
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Core, coreUrl } from "../../bindings/index.js";
 import { Cnn, geometryOf } from "../model/cnn.js";
-import { validateBankConfig, expertKey, canonicalJson, checkGeometry, datasetLabel, datasetRef, type BankConfig } from "./config.js";
-import { trainExperts, evaluateSplit, bankStatistics, summary, type LossMatrices, type Progress } from "./bank.js";
+import { validateBankConfig, checkGeometry, datasetLabel, datasetRef, type BankConfig } from "./config.js";
+import { bankStatistics, summary, type Progress } from "./bank.js";
 export { summary } from "./bank.js";
+import { trainBank, cachedTestLosses, evaluateBank, bankSha256, stackParams, type SplitName } from "./stage.js";
 import { expertCache, blockCache } from "./cache.js";
-import { makeManifest, encodeExperts, writeBank, openBank, paramsSha, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
-import { sha256, writeFolder, checkOutDir, BANK_FOLDER_FILE } from "./files.js";
+import { makeManifest, encodeExperts, writeBank, openBank, BANK_FOLDER_FILE, type BankExpert, type DatasetRef, type Manifest } from "./store.js";
+import { writeFolder, checkOutDir } from "../io/files.js";
+import { sha256Hex } from "../io/sha256.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
-import { checkWorkers } from "../commands/workers.js";
-import { encodeNpy } from "../formats/npy.js";
+import { checkWorkers } from "../parallel/workers.js";
+import { lossFiles, type LossMatrix } from "../formats/losses.js";
 import { MoeBankError, UsageError } from "../errors.js";
 import type { LoadedDataset } from "../data/datasets.js";
 
 /** sha-256 of the reference (simd) core: part of every cache key. */
 export async function coreSha(): Promise<string> {
-  return sha256(new Uint8Array(await readFile(fileURLToPath(coreUrl("simd")))));
+  return sha256Hex(new Uint8Array(await readFile(fileURLToPath(coreUrl("simd")))));
 }
 
 export { datasetRef } from "./config.js";
@@ -52,27 +54,30 @@ export async function trainBankDir(opts: StageOptions & { data: LoadedDataset; c
   const csha = await coreSha();
   const warn = opts.warn ?? (() => {});
   const p = await pool(data, opts.workers);
-  let trained;
+  let experts: BankExpert[];
   try {
-    trained = await trainExperts({
-      pool: p, config, start: range.start, end: range.end, testCount: data.test.count,
-      key: (r) => expertKey(config, r, data.id, csha),
+    ({ experts } = await trainBank({
+      pool: p, config, start: range.start, end: range.end, datasetId: data.id, testCount: data.test.count, coreSha256: csha,
       cache: expertCache(resolve(opts.cache), warn), warn,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    });
+    }));
   } finally {
     await p.close();
   }
-  const experts: BankExpert[] = trained.map((e, i) => {
-    const errors = e.testLosses.reduce((s, x) => s + x, 0);
-    return { r: range.start + i, params: e.params, testErrors: errors, testAccuracy: 1 - errors / data.test.count };
-  });
-  const net = new Cnn(await Core.load(), config.spec);
-  const file = encodeExperts(experts, net.layout);
-  net.free();
-  const manifest = makeManifest(config, datasetRef(data), { build: "simd", sha256: csha }, range, experts, file);
-  await writeBank(opts.out, manifest, file);
+  const manifest = await writeBankFolder(opts.out, { config, dataset: datasetRef(data), coreSha256: csha, range, experts });
   return { manifest, experts };
+}
+
+/** Writes a bank folder whole (bank/store.ts writeBank): experts.safetensors and manifest.json
+ *  of experts [range) of the bank, trained with the reference (simd) core `coreSha256`, plus
+ *  `extra` files (the loss matrices, when the bank comes with them). */
+export async function writeBankFolder(out: string, b: { config: BankConfig; dataset: DatasetRef; coreSha256: string; range: { start: number; end: number }; experts: BankExpert[]; extra?: Record<string, Uint8Array> }): Promise<Manifest> {
+  const net = new Cnn(await Core.load(), b.config.spec);
+  const file = encodeExperts(b.experts, net.layout);
+  net.free();
+  const manifest = await makeManifest(b.config, b.dataset, { build: "simd", sha256: b.coreSha256 }, b.range, b.experts, file);
+  await writeBank(out, manifest, file, b.extra);
+  return manifest;
 }
 
 export interface EvalReport {
@@ -88,10 +93,10 @@ export interface EvalReport {
 
 /** Builds L_train and L_test of a bank folder (reusing cached blocks and each expert's test
  *  rows from training) and writes the .npy files and eval.json to `out`. */
-export async function evaluateBankDir(opts: StageOptions & { bank: string; out: string; dataset: (m: Manifest) => Promise<LoadedDataset> }): Promise<{ report: EvalReport; mats: Record<"train" | "test", LossMatrices> }> {
+export async function evaluateBankDir(opts: StageOptions & { bank: string; out: string; dataset: (m: Manifest) => Promise<LoadedDataset> }): Promise<{ report: EvalReport; mats: Record<SplitName, Required<LossMatrix>> }> {
   await checkOutputs(opts.out, opts.cache);
   const core = await Core.load();
-  const { manifest, experts, size } = await openBank(core, opts.bank); // the manifest's spec is its dataset's geometry (validateManifest)
+  const { manifest, experts } = await openBank(core, opts.bank); // the manifest's spec is its dataset's geometry (validateManifest)
   if (manifest.experts.start !== 0 || manifest.experts.end !== manifest.config.experts) {
     throw new MoeBankError(`${opts.bank}: a shard (experts ${manifest.experts.start}-${manifest.experts.end - 1} of ${manifest.config.experts}); merge the shards first (moe-bank bank merge)`);
   }
@@ -99,54 +104,34 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
   checkGeometry(manifest.config.spec, geometryOf(data.train), opts.bank, datasetLabel(data));
   if (data.id !== manifest.dataset.id) throw new MoeBankError(`${opts.bank}: the bank was trained on dataset ${manifest.dataset.id.slice(0, 16)}…, not on ${data.id.slice(0, 16)}… given here`);
   const R = experts.length;
-  const params = new Float32Array(R * size);
-  experts.forEach((e, i) => params.set(e.params, i * size));
-  const bankSha = sha256(new TextEncoder().encode(canonicalJson(manifest.perExpert.map((e) => e.sha256))));
+  const bankSha = await bankSha256(manifest.perExpert.map((e) => e.sha256));
   const csha = await coreSha();
   const warn = opts.warn ?? (() => {});
-  const mats = {} as Record<"train" | "test", LossMatrices>;
-  // L_test rows are a by-product of training (each task tests its expert): reuse them from
-  // the expert cache when every entry is there and matches the manifest's parameter hash.
-  const xcache = expertCache(resolve(opts.cache), warn);
-  const rows = await Promise.all(manifest.perExpert.map(async (rec) => {
-    const hit = await xcache.get(await expertKey(manifest.config, rec.r, data.id, csha));
-    return hit && paramsSha(hit.params) === rec.sha256 && hit.testLosses.length === data.test.count ? hit : null;
-  }));
-  if (rows.every((x) => x !== null)) {
-    const N = data.test.count;
-    const losses = new Uint8Array(R * N), preds = new Uint8Array(R * N);
-    rows.forEach((x, r) => { losses.set(x!.testLosses, r * N); preds.set(x!.testPreds, r * N); });
-    mats.test = { losses, preds, R, N };
-  }
+  const mats: Partial<Record<SplitName, Required<LossMatrix>>> = {};
+  // L_test rows are a by-product of training: reused from the expert cache when every entry is there
+  const test = await cachedTestLosses({ cache: expertCache(resolve(opts.cache), warn), config: manifest.config, experts: manifest.perExpert, datasetId: data.id, testCount: data.test.count, coreSha256: csha });
+  if (test) mats.test = test;
   if (!mats.train || !mats.test) {
     const p = await pool(data, opts.workers);
     try {
       const cache = blockCache(resolve(opts.cache), warn);
+      const params = stackParams(experts.map((e) => e.params));
       for (const split of ["train", "test"] as const) {
         if (mats[split]) continue;
-        const N = split === "train" ? data.train.count : data.test.count;
-        mats[split] = await evaluateSplit({
-          pool: p, spec: manifest.config.spec, params, R, split, N, warn,
-          key: async (s, e) => sha256(new TextEncoder().encode(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split, s, e, csha }))),
-          cache, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        mats[split] = await evaluateBank({
+          pool: p, spec: manifest.config.spec, params, R, bankSha, datasetId: data.id, coreSha256: csha, split, N: data[split].count, cache, warn,
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
         });
       }
     } finally {
       await p.close();
     }
   }
+  const done = mats as Record<SplitName, Required<LossMatrix>>;
+  const written: Record<string, Uint8Array | string> = lossFiles(done);
   const files: Record<string, string> = {};
-  const written: Record<string, Uint8Array | string> = {};
-  for (const split of ["train", "test"] as const) {
-    const m = mats[split];
-    for (const [what, arr] of [["losses", m.losses], ["preds", m.preds]] as const) {
-      const bytes = encodeNpy("u8", [m.R, m.N], arr);
-      const name = `${what}-${split}.npy`;
-      written[name] = bytes;
-      files[name] = sha256(bytes);
-    }
-  }
-  const st = bankStatistics(mats);
+  for (const [name, bytes] of Object.entries(written)) files[name] = await sha256Hex(bytes as Uint8Array);
+  const st = bankStatistics(done);
   const report: EvalReport = {
     bank: { sha256OfExperts: bankSha, config: manifest.config, dataset: manifest.dataset },
     files,
@@ -158,5 +143,5 @@ export async function evaluateBankDir(opts: StageOptions & { bank: string; out: 
   written["eval.json"] = JSON.stringify(report, null, 2) + "\n";
   // the folder whole, keeping what else it holds (the bank itself when out is the bank folder)
   await writeFolder(opts.out, written, { keep: true });
-  return { report, mats };
+  return { report, mats: done };
 }

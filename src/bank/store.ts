@@ -11,7 +11,12 @@ import { TENSOR_NAMES, Cnn, geometryOf, geometryText, sameGeometry, type TensorL
 import type { Core } from "../../bindings/index.js";
 import { bankConfigProblem, datasetLabel, refGeometry, type BankConfig, type DatasetRef } from "./config.js";
 export type { DatasetRef } from "./config.js";
-import { sha256, writeFolder, readBytes, readVerified } from "./files.js";
+import { writeFolder, readBytes, readVerified } from "../io/files.js";
+import { sha256Hex } from "../io/sha256.js";
+import { paramsSha256, type StageExpert } from "./stage.js";
+
+/** The files a bank folder may hold (what bank train, merge and eval write). */
+export const BANK_FOLDER_FILE = /^(manifest\.json|experts\.safetensors|(losses|preds)-(train|test)\.npy|eval\.json)$/;
 
 
 export interface ExpertRecord {
@@ -42,16 +47,8 @@ export const STREAMS = {
   shuffle: "stream (seed, 3, r): one permutation of the subset per epoch",
 };
 
-export interface BankExpert {
-  r: number;
-  params: Float32Array;
-  testAccuracy: number;
-  testErrors: number;
-}
-
-export function paramsSha(params: Float32Array): string {
-  return sha256(new Uint8Array(params.buffer, params.byteOffset, params.byteLength));
-}
+/** An expert as a bank folder holds it: index, parameters, test error count and accuracy. */
+export type BankExpert = Omit<StageExpert, "sha256">;
 
 /** The safetensors bytes of experts (in index order), tensors `expert.{r}.<name>`. */
 export function encodeExperts(experts: BankExpert[], layout: { name: string; offset: number; length: number; shape: number[] }[]): Uint8Array {
@@ -62,7 +59,7 @@ export function encodeExperts(experts: BankExpert[], layout: { name: string; off
   return encodeSafetensors(tensors, { format: "moe-bank/bank", "format_version": "1" });
 }
 
-export function makeManifest(config: BankConfig, dataset: DatasetRef, core: { build: string; sha256: string }, range: { start: number; end: number }, experts: BankExpert[], file: Uint8Array): Manifest {
+export async function makeManifest(config: BankConfig, dataset: DatasetRef, core: { build: string; sha256: string }, range: { start: number; end: number }, experts: BankExpert[], file: Uint8Array): Promise<Manifest> {
   return {
     format: "moe-bank/bank",
     formatVersion: 1,
@@ -72,15 +69,16 @@ export function makeManifest(config: BankConfig, dataset: DatasetRef, core: { bu
     config,
     experts: range,
     streams: STREAMS,
-    files: { "experts.safetensors": { sha256: sha256(file), bytes: file.length } },
-    perExpert: experts.map((e) => ({ r: e.r, sha256: paramsSha(e.params), testAccuracy: e.testAccuracy, testErrors: e.testErrors })),
+    files: { "experts.safetensors": { sha256: await sha256Hex(file), bytes: file.length } },
+    perExpert: await Promise.all(experts.map(async (e) => ({ r: e.r, sha256: await paramsSha256(e.params), testAccuracy: e.testAccuracy, testErrors: e.testErrors }))),
   };
 }
 
 /** Writes the bank folder whole (bank/files.ts writeFolder): experts.safetensors and
- *  manifest.json of one run, never a mix of two; an earlier bank there is replaced. */
-export async function writeBank(dir: string, manifest: Manifest, file: Uint8Array): Promise<void> {
-  await writeFolder(dir, { "experts.safetensors": file, "manifest.json": JSON.stringify(manifest, null, 2) + "\n" });
+ *  manifest.json of one run (with `extra` files of the same run, e.g. its loss matrices), never
+ *  a mix of two; an earlier bank there is replaced. */
+export async function writeBank(dir: string, manifest: Manifest, file: Uint8Array, extra: Record<string, Uint8Array> = {}): Promise<void> {
+  await writeFolder(dir, { "experts.safetensors": file, "manifest.json": JSON.stringify(manifest, null, 2) + "\n", ...extra });
 }
 
 /** A manifest that breaks the schema: one line naming the file and the field. */
@@ -219,7 +217,7 @@ export async function readBank(dir: string, layout: { name: string; offset: numb
       }
       params.set(t.data as Float32Array, l.offset);
     }
-    if (paramsSha(params) !== rec.sha256) throw new MoeBankError(`${fpath}: expert ${rec.r}'s parameters do not match the sha-256 in ${mpath}`);
+    if ((await paramsSha256(params)) !== rec.sha256) throw new MoeBankError(`${fpath}: expert ${rec.r}'s parameters do not match the sha-256 in ${mpath}`);
     experts.push({ r: rec.r, params, testAccuracy: rec.testAccuracy, testErrors: rec.testErrors });
   }
   if (TENSOR_NAMES.length * manifest.perExpert.length !== tensors.size) throw new MoeBankError(`${fpath}: ${tensors.size} tensors, but ${mpath} lists ${manifest.perExpert.length} experts (${TENSOR_NAMES.length * manifest.perExpert.length} tensors)`);

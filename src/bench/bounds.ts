@@ -7,7 +7,7 @@
 // when test losses are given.
 // Without a loss matrix it synthesizes the MNIST-like 25 x 60,000 pool of src/bench/synthetic-bank.ts.
 import { Core } from "../../bindings/index.js";
-import { readLossMatrix } from "../commands/losses.js";
+import { readLossMatrix } from "../formats/losses.js";
 import { errorCounts, type LossMatrix } from "../estimators/draws.js";
 import { rstarCounts } from "../estimators/entropy.js";
 import { gapsAtScale, histBootstrap, infoEstimate, scaleRuns, settle, type GapsAtScale, type InfoEstimate, type SettleRow } from "../estimators/scale.js";
@@ -86,7 +86,7 @@ export async function runBoundsBench(o: BoundsBenchOptions = {}): Promise<Bounds
   let gap: BoundsBenchResult["gap"] = null;
   if (test !== null) {
     const t = performance.now();
-    const result = gapsAtScale(core, runs!, 0.7, errorCounts(core, test), test.N, { B, seed: 0, level: 0.95 });
+    const result = gapsAtScale(core, runs!, 0.7, errorCounts(test), test.N, { B, seed: 0, level: 0.95 });
     gap = { alpha: 0.7, ms: performance.now() - t, result };
   }
   return {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core } from "../../bindings/index.js";
 import { encodeNpy } from "../formats/npy.js";
-import { readLossMatrix } from "../commands/losses.js";
+import { readLossMatrix } from "../formats/losses.js";
 import { MoeBankError } from "../errors.js";
 import { lambdaGrid, paperRoutingN, sweep, type SweepResult } from "../routing/curve.js";
 import { RoutingProblem } from "../routing/ba.js";

@@ -3,9 +3,10 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { Core } from "../../bindings/index.js";
 import { geometryOf, specFor } from "../model/cnn.js";
 import { DEFAULT_BANK, validateBankConfig, canonicalJson, type BankConfig, type SubsetMode } from "../bank/config.js";
-import { makeManifest, encodeExperts, writeBank, openBank, paramsSha, type Manifest } from "../bank/store.js";
+import { makeManifest, encodeExperts, writeBank, openBank, BANK_FOLDER_FILE, type Manifest } from "../bank/store.js";
+import { paramsSha256 } from "../bank/stage.js";
 import { trainBankDir, evaluateBankDir, summary } from "../bank/run.js";
-import { checkOutDir, BANK_FOLDER_FILE } from "../bank/files.js";
+import { checkOutDir } from "../io/files.js";
 import { folderOption } from "./checks.js";
 import { workersOption, checkWorkers } from "./workers.js";
 import { MoeBankError, UsageError } from "../errors.js";
@@ -99,9 +100,9 @@ async function merge(a: ArgumentsCamelCase<MergeArgs>): Promise<void> {
   }
   if (next !== first.config.experts) throw new MoeBankError(`the shards cover experts 0-${next - 1}, not 0-${first.config.experts - 1}`);
   const experts = loaded.flatMap((s) => s.experts);
-  for (const e of experts) if (paramsSha(e.params) !== loaded.flatMap((s) => s.manifest.perExpert).find((p) => p.r === e.r)!.sha256) throw new MoeBankError(`expert ${e.r}: hash mismatch`);
+  for (const e of experts) if ((await paramsSha256(e.params)) !== loaded.flatMap((s) => s.manifest.perExpert).find((p) => p.r === e.r)!.sha256) throw new MoeBankError(`expert ${e.r}: hash mismatch`);
   const file = encodeExperts(experts, loaded[0]!.layout);
-  const manifest = makeManifest(first.config, first.dataset, first.core, { start: 0, end: first.config.experts }, experts, file);
+  const manifest = await makeManifest(first.config, first.dataset, first.core, { start: 0, end: first.config.experts }, experts, file);
   await writeBank(a.out, manifest, file);
   emit(a, { out: a.out, experts: experts.length, shards: a.shards }, (r) => `merged ${r.shards.length} shards (${r.experts} experts) into ${r.out}`);
 }

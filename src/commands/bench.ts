@@ -6,11 +6,12 @@ import { runCoreBench, renderCoreBench } from "../bench/core.js";
 import { runBankBench, renderBankBench } from "../bench/bank.js";
 import { runRouteBench, renderRouteBench } from "../bench/route.js";
 import { runBoundsBench, renderBoundsBench } from "../bench/bounds.js";
+import { runMeasurementsBench, renderMeasurementsBench } from "../bench/measurements.js";
 import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import { UsageError } from "../errors.js";
 
 interface BenchArgs extends GlobalOptions {
-  suite: "kernels" | "core" | "bank" | "route" | "bounds" | "all";
+  suite: "kernels" | "core" | "bank" | "route" | "bounds" | "measurements" | "all";
   workers: number;
   build: Build;
   time: number;
@@ -21,7 +22,7 @@ interface BenchArgs extends GlobalOptions {
 
 async function bench(args: ArgumentsCamelCase<BenchArgs>): Promise<void> {
   const log = progressEnabled(args) ? (s: string) => process.stderr.write(`bench: ${s}\n`) : undefined;
-  const result: { kernels?: Awaited<ReturnType<typeof runKernelBench>>; core?: Awaited<ReturnType<typeof runCoreBench>>; bank?: Awaited<ReturnType<typeof runBankBench>>; route?: Awaited<ReturnType<typeof runRouteBench>>; bounds?: Awaited<ReturnType<typeof runBoundsBench>> } = {};
+  const result: { kernels?: Awaited<ReturnType<typeof runKernelBench>>; core?: Awaited<ReturnType<typeof runCoreBench>>; bank?: Awaited<ReturnType<typeof runBankBench>>; route?: Awaited<ReturnType<typeof runRouteBench>>; bounds?: Awaited<ReturnType<typeof runBoundsBench>>; measurements?: Awaited<ReturnType<typeof runMeasurementsBench>> } = {};
   const all = args.suite === "all";
   if (args.testLosses !== undefined && !all && args.suite !== "route" && args.suite !== "bounds") throw new UsageError("--test-losses is for --suite route or bounds (or all)");
   if (args.trainLosses !== undefined && !all && args.suite !== "bounds") throw new UsageError("--train-losses is for --suite bounds (or all)");
@@ -31,7 +32,8 @@ async function bench(args: ArgumentsCamelCase<BenchArgs>): Promise<void> {
   if (args.suite === "bank") result.bank = await runBankBench({ workers: args.workers, peer: args.peer, build: args.build, ...(log ? { log } : {}) });
   if (all || args.suite === "route") result.route = await runRouteBench({ peer: args.peer, ...(args.testLosses !== undefined ? { lossesPath: args.testLosses } : {}), ...(log ? { log } : {}) });
   if (all || args.suite === "bounds") result.bounds = await runBoundsBench({ ...(args.trainLosses !== undefined ? { trainLosses: args.trainLosses } : {}), ...(args.testLosses !== undefined ? { testLosses: args.testLosses } : {}), ...(log ? { log } : {}) });
-  emit(args, result, (r) => [r.kernels ? renderKernelBench(r.kernels) : "", r.core ? renderCoreBench(r.core) : "", r.bank ? renderBankBench(r.bank) : "", r.route ? renderRouteBench(r.route) : "", r.bounds ? renderBoundsBench(r.bounds) : ""].filter(Boolean).join("\n\n"));
+  if (all || args.suite === "measurements") result.measurements = await runMeasurementsBench(log ? { log } : {});
+  emit(args, result, (r) => [r.kernels ? renderKernelBench(r.kernels) : "", r.core ? renderCoreBench(r.core) : "", r.bank ? renderBankBench(r.bank) : "", r.route ? renderRouteBench(r.route) : "", r.bounds ? renderBoundsBench(r.bounds) : "", r.measurements ? renderMeasurementsBench(r.measurements) : ""].filter(Boolean).join("\n\n"));
 }
 
 export function benchCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
@@ -40,7 +42,7 @@ export function benchCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     "benchmark the core on this machine: GEMM GFLOP/s, forward and train-step images/s vs the SIMD peak and PyTorch",
     (c) =>
       c
-        .option("suite", { choices: ["kernels", "core", "bank", "route", "bounds", "all"] as const, default: "kernels" as const, describe: "kernels: GEMMs and the CNN; core: PRNG and math; bank: the default bank trained and evaluated (minutes; not in all); route: the 25-point Blahut-Arimoto sweep on 2000 x 25 vs numpy plain BA (bench/ba_peer.py; seconds, in all); bounds: M = 10^6 runs of the protocol, I_hat with its bootstrap interval and corrections, and how they settle from M = 300 (seconds, in all)" })
+        .option("suite", { choices: ["kernels", "core", "bank", "route", "bounds", "measurements", "all"] as const, default: "kernels" as const, describe: "kernels: GEMMs and the CNN; core: PRNG and math; bank: the default bank trained and evaluated (minutes; not in all); route: the 25-point Blahut-Arimoto sweep on 2000 x 25 vs numpy plain BA (bench/ba_peer.py; seconds, in all); bounds: M = 10^6 runs of the protocol, I_hat with its bootstrap interval and corrections, and how they settle from M = 300 (seconds, in all); measurements: every measurement of the registry at its quick defaults on a synthetic bank (seconds, in all)" })
         .option("workers", { type: "number", default: 2, describe: "workers for --suite bank (PyTorch gets as many threads)" })
         .option("build", { choices: BUILDS, default: "simd" as Build, describe: "which wasm build to measure; relaxed (fused multiply-add, non-portable; Node 20's flag is switched on for you): --suite kernels measures it alone, --suite bank runs the portable bank and then the relaxed one in the same run" })
         .option("time", { type: "number", default: 1500, describe: "milliseconds per measured task" })

@@ -5,6 +5,7 @@ import { labelHistogram } from "../data/idx.js";
 import { UsageError } from "../errors.js";
 import { emit, type GlobalOptions } from "../output.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
+import { textTable } from "../plot/table.js";
 
 interface InfoArgs extends GlobalOptions, DatasetArgs {
   images?: string;
@@ -35,10 +36,6 @@ interface Info {
   cifar?: { fileSha256: Record<string, string>; archive?: { path: string; md5: string } };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
-}
 
 function render(info: Info): string {
   const splits = Object.entries(info.splits);
@@ -47,13 +44,13 @@ function render(info: Info): string {
   const lines = [
     info.id === null ? "one IDX split (a dataset's id needs both splits)" : `dataset ${info.dataset}  sha-256 ${info.id}`,
     "",
-    table([
+    textTable([
       ["split", "images", "size", "channels", "classes", cifar ? "records sha-256" : "images sha-256", "labels sha-256"],
       ...splits.map(([name, s]) => [name, String(s.count), `${s.rows}x${s.cols}`, String(s.channels), String(s.classes), s.sha256.images, s.sha256.labels]),
     ]),
     "",
     "label histogram",
-    table([
+    textTable([
       ["split", ...Array.from({ length: classes }, (_, c) => String(c))],
       ...splits.map(([name, s]) => [name, ...s.labelHistogram.map(String)]),
     ]),

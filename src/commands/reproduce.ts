@@ -4,19 +4,16 @@
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { join, resolve } from "node:path";
 import { Core } from "../../bindings/index.js";
-import { coreSha, datasetRef } from "../bank/run.js";
+import { coreSha, writeBankFolder } from "../bank/run.js";
+import { datasetRef } from "../bank/config.js";
 import { expertCache, blockCache } from "../bank/cache.js";
-import { encodeExperts, makeManifest, writeBank } from "../bank/store.js";
-import { checkOutDir, writeAtomic } from "../bank/files.js";
-import { Cnn, geometryOf } from "../model/cnn.js";
+import { checkOutDir, writeAtomic } from "../io/files.js";
+import { geometryOf } from "../model/cnn.js";
 import { WorkerPool, defaultWorkers } from "../parallel/pool.js";
 import { runPipeline, pipelineConfig } from "../report/pipeline.js";
 import { runGrid } from "../experiments/grid.js";
-import { gatingOptions, runGating } from "../synth/gating.js";
-import { runConstants } from "../synth/constants.js";
-import { DEFAULT_RHOS } from "../experiments/scaling.js";
-import { scalingConfig, scalingRun } from "./scaling.js";
-import { gridBankLosses } from "../experiments/grid-banks.js";
+import { cachedBanks, gridBankLosses } from "../experiments/grid-banks.js";
+import { companion } from "../measurements/companion.js";
 import { renderReport, type RunInfo } from "../report/report.js";
 import { VERSION } from "../version.js";
 import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-options.js";
@@ -55,26 +52,13 @@ async function reproduce(a: ArgumentsCamelCase<ReproduceArgs>): Promise<void> {
       caches: { experts: expertCache(resolve(a.cache), warn), blocks: blockCache(resolve(a.cache), warn) },
       onProgress: progressReporter(a), onStage: say,
       ...(a.sensitivity ? { sensitivity: () => runGrid(core, (n, R) => gridBankLosses(n, R, { data, cache: a.cache, seed: a.seed, warn, workers, onProgress: progressReporter(a) }), { seed: a.seed }) } : {}),
-      ...(a.companion
-        ? {
-            companion: async () => ({
-              gating: runGating(core, gatingOptions(a.quick, a.seed)),
-              constants: runConstants(core, { quick: a.quick, seed: a.seed }),
-              scaling: await scalingRun(core, { ...scalingConfig(a.quick), data, cache: a.cache, workers, bankSeed: a.seed, seed: a.seed, rhos: DEFAULT_RHOS, onTrain: progressReporter(a), warn }),
-            }),
-          }
-        : {}),
+      ...(a.companion ? { companion: () => companion(cachedBanks(core, { data, cache: a.cache, workers, seed: a.seed, onProgress: progressReporter(a), warn }), a.quick, a.seed) } : {}),
     });
   } finally {
     await pool.close();
   }
   // the bank folder (manifest + safetensors) and its loss matrices, as `bank train/eval` write them
-  const bankDir = join(a.out, "bank");
-  const net = new Cnn(core, config.bank.spec);
-  const file = encodeExperts(out.experts, net.layout);
-  net.free();
-  await writeBank(bankDir, makeManifest(config.bank, datasetRef(data), { build: "simd", sha256: await coreSha() }, { start: 0, end: config.bank.experts }, out.experts, file), file);
-  for (const [name, bytes] of Object.entries(out.npy)) await writeAtomic(join(bankDir, name), bytes);
+  await writeBankFolder(join(a.out, "bank"), { config: config.bank, dataset: datasetRef(data), coreSha256: await coreSha(), range: { start: 0, end: config.bank.experts }, experts: out.experts, extra: out.npy });
   const timings = { dataset: tData, ...out.timings };
   const run: RunInfo = { tool: `moe-bank ${VERSION}`, node: process.version, userAgent: null, coreSha256: await coreSha(), workers, quick: a.quick, timings };
   for (const [name, svg] of Object.entries(out.figures)) await writeAtomic(join(a.out, name), svg);

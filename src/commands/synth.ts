@@ -1,17 +1,16 @@
 // `moe-bank synth gating` and `moe-bank synth constants`: the companion papers' synthetic
-// experiments (src/synth/gating.ts, src/synth/constants.ts). Both are deterministic functions of
-// their options and seed; --out writes the result as JSON, a markdown section and the figures.
+// experiments (src/measurements/synth-gating, src/measurements/synth-constants). Both are
+// deterministic functions of their options and seed; --out writes the result as JSON, a markdown
+// section and the figures.
 import type { Argv, ArgumentsCamelCase } from "yargs";
-import { join } from "node:path";
 import { Core } from "../../bindings/index.js";
-import { detMath, log10Of } from "../math.js";
-import { UsageError } from "../errors.js";
-import { checkOutDir, writeAtomic } from "../bank/files.js";
-import { emit, progressEnabled, type GlobalOptions } from "../output.js";
-import { gatingOptions, runGating, type GatingResult } from "../synth/gating.js";
-import { gatingFigures, renderGating } from "../synth/gating-report.js";
-import { runConstants, renderConstants, constantsFigures, type ConstantsResult } from "../synth/constants.js";
+import { checkOutDir } from "../io/files.js";
+import type { GlobalOptions } from "../output.js";
+import { synthGating } from "../measurements/synth-gating/index.js";
+import { synthConstants } from "../measurements/synth-constants/index.js";
 import { checkOptionalInt, checkSeed, folderOption } from "./checks.js";
+import { emitExperiment, measure } from "./measure.js";
+import { UsageError } from "../errors.js";
 
 interface CommonArgs extends GlobalOptions {
   quick: boolean;
@@ -28,27 +27,8 @@ interface GatingArgs extends CommonArgs {
   sampleSize?: number;
 }
 
-/** Writes `${name}.json`, `${name}.md` and the figures into `out` (each file atomically). */
-export async function writeExperiment(out: string, name: string, result: unknown, md: string, figures: Record<string, string>): Promise<string[]> {
-  for (const [file, svg] of Object.entries(figures)) await writeAtomic(join(out, file), svg);
-  await writeAtomic(join(out, `${name}.json`), JSON.stringify(result, null, 2) + "\n");
-  await writeAtomic(join(out, `${name}.md`), md);
-  return [`${name}.json`, `${name}.md`, ...Object.keys(figures)];
-}
-
-/** Progress "label: done/total" lines on stderr (when enabled). */
-export function counter(a: GlobalOptions, label: string): ((done: number, total: number) => void) | undefined {
-  if (!progressEnabled(a)) return undefined;
-  let last = 0;
-  return (done, total) => {
-    const now = Date.now();
-    if (done < total && now - last < 2000) return;
-    last = now;
-    process.stderr.write(`${label}: ${done}/${total}\n`);
-  };
-}
-
 async function gating(a: ArgumentsCamelCase<GatingArgs>): Promise<void> {
+  // the flags are checked as given (before they override the defaults), in the order of --help
   checkSeed(a.seed);
   checkOptionalInt("experts", a.experts, 2, 100);
   checkOptionalInt("candidates", a.candidates, 1, 4096);
@@ -56,30 +36,25 @@ async function gating(a: ArgumentsCamelCase<GatingArgs>): Promise<void> {
   checkOptionalInt("sample-size", a.sampleSize, 1, 1_000_000);
   if (a.spacing !== undefined && !(a.spacing > 0 && Number.isFinite(a.spacing))) throw new UsageError(`--spacing must be > 0, got ${a.spacing}`);
   if (a.noise !== undefined && !(a.noise >= 0 && a.noise < 0.5)) throw new UsageError(`--noise must be in [0, 0.5), got ${a.noise}`);
+  const d = a.quick ? synthGating.defaults.quick : synthGating.defaults.full;
+  const o = {
+    ...d, seed: a.seed,
+    model: { ...d.model, ...(a.experts !== undefined ? { experts: a.experts } : {}), ...(a.spacing !== undefined ? { spacing: a.spacing } : {}), ...(a.noise !== undefined ? { noise: a.noise } : {}) },
+    ...(a.candidates !== undefined ? { candidates: a.candidates } : {}),
+    ...(a.runs !== undefined ? { M: a.runs } : {}),
+    ...(a.sampleSize !== undefined ? { m: a.sampleSize } : {}),
+  };
   if (a.out !== undefined) await checkOutDir(a.out);
-  const o = gatingOptions(a.quick, a.seed);
-  if (a.experts !== undefined) o.model.experts = a.experts;
-  if (a.spacing !== undefined) o.model.spacing = a.spacing;
-  if (a.noise !== undefined) o.model.noise = a.noise;
-  if (a.candidates !== undefined) o.candidates = a.candidates;
-  if (a.runs !== undefined) o.M = a.runs;
-  if (a.sampleSize !== undefined) o.m = a.sampleSize;
   const core = await Core.load();
-  const r = runGating(core, o, counter(a, "synth gating: gates"));
-  await finish(a, "synth-gating", r, renderGating(r), gatingFigures(r, log10Of(detMath(core))));
+  await emitExperiment(a, synthGating, await measure(synthGating, a, o, async () => ({ core })), core);
 }
 
 async function constants(a: ArgumentsCamelCase<CommonArgs>): Promise<void> {
   checkSeed(a.seed);
   if (a.out !== undefined) await checkOutDir(a.out);
   const core = await Core.load();
-  const r = runConstants(core, { quick: a.quick, seed: a.seed }, counter(a, "synth constants"));
-  await finish(a, "synth-constants", r, renderConstants(r), constantsFigures(r, log10Of(detMath(core))));
-}
-
-async function finish(a: CommonArgs, name: string, r: GatingResult | ConstantsResult, md: string, figures: Record<string, string>): Promise<void> {
-  const files = a.out !== undefined ? await writeExperiment(a.out, name, r, md, figures) : [];
-  emit(a, r, () => (a.out !== undefined ? `${md}\nwritten to ${a.out}: ${files.join(", ")}` : md));
+  const o = { ...(a.quick ? synthConstants.defaults.quick : synthConstants.defaults.full), seed: a.seed };
+  await emitExperiment(a, synthConstants, await measure(synthConstants, a, o, async () => ({ core })), core);
 }
 
 export function synthCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
@@ -92,7 +67,7 @@ export function synthCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     b
       .command(
         "gating",
-        "finite-rate gating: D(R_g) by Blahut-Arimoto on a discretized Gaussian mixture with exact I(X;T), softmax/MAP gates against it, and each term of E[R(W)] <= D(R_g) + delta_m + sqrt((2/m) I(S;W)) for an alpha-mixture learner",
+        synthGating.title,
         (c) =>
           common(c)
             .option("experts", { type: "number", describe: "n, components = experts (default 4)" })
@@ -107,7 +82,7 @@ export function synthCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
       )
       .command(
         "constants",
-        "zero-compute constant experts (Dar 2025): test error vs the number of experts K for several n, optimal (companded) vs uniform segmentations, against the high-rate predictions A/K^2 + K sigma^2/n and K* = (2 A n / sigma^2)^(1/3); a 2-D case with an upper bound",
+        synthConstants.title,
         (c) =>
           common(c)
             .example("$0 synth constants --out synth", "the full run, with synth-constants.{json,md} and the figures")

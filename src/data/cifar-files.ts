@@ -11,6 +11,7 @@ import { gunzip as gunzipCallback } from "node:zlib";
 import { promisify } from "node:util";
 import { readTar } from "./tar.js";
 import { readDataFile, type LoadedSplit } from "./files.js";
+import { sha256Hex } from "../io/sha256.js";
 import {
   CIFAR10_FILES, CIFAR10_FOLDER, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, CIFAR10_WANTED, CIFAR100_FILES, CIFAR100_FOLDER,
   cifar100Refusal, cifarSplit,
@@ -44,18 +45,12 @@ async function kind(path: string): Promise<"file" | "dir" | null> {
   return st === null ? null : st.isDirectory() ? "dir" : "file";
 }
 
-function sha(parts: Uint8Array[]): string {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return h.digest("hex");
-}
-
-function split(names: readonly string[], batches: Map<string, { where: string; bytes: Uint8Array }>): LoadedSplit {
+async function split(names: readonly string[], batches: Map<string, { where: string; bytes: Uint8Array }>): Promise<LoadedSplit> {
   const list = names.map((n) => ({ file: batches.get(n)!.where, bytes: batches.get(n)!.bytes }));
   const s = cifarSplit(list);
   // the split's identity: its record bytes (the files, in order) and its labels, as an IDX
   // dataset's are its images file and its labels file (the dataset id is datasetId of the four)
-  return { ...s, sha256: { images: sha(list.map((b) => b.bytes)), labels: sha([s.labels]) } };
+  return { ...s, sha256: { images: await sha256Hex(list.map((b) => b.bytes)), labels: await sha256Hex(s.labels) } };
 }
 
 /**
@@ -125,13 +120,13 @@ async function fromArchive(path: string, archiveMd5: string | null | undefined):
   return done({ kind: "archive", path, md5 }, batches);
 }
 
-function done(source: CifarSource, batches: Map<string, { where: string; bytes: Uint8Array }>): LoadedCifar {
-  const train = split(CIFAR10_TRAIN_FILES, batches);
-  const test = split(CIFAR10_TEST_FILES, batches);
+async function done(source: CifarSource, batches: Map<string, { where: string; bytes: Uint8Array }>): Promise<LoadedCifar> {
+  const train = await split(CIFAR10_TRAIN_FILES, batches);
+  const test = await split(CIFAR10_TEST_FILES, batches);
   const files: Record<string, string> = {}, fileSha256: Record<string, string> = {};
   for (const f of CIFAR10_FILES) {
     files[f] = batches.get(f)!.where;
-    fileSha256[f] = sha([batches.get(f)!.bytes]);
+    fileSha256[f] = await sha256Hex(batches.get(f)!.bytes);
   }
   return { source, train, test, files, fileSha256 };
 }

@@ -7,7 +7,7 @@ import { IdxError, MoeBankError, UsageError } from "../errors.js";
 import { defaultMnistPaths, fashionMnistPaths, loadSplit, type DatasetPaths, type LoadedSplit } from "./files.js";
 import { loadCifar10, CIFAR10_ARCHIVE, CIFAR10_PAGE } from "./cifar-files.js";
 import { CIFAR10_FOLDER } from "./cifar.js";
-import { datasetId } from "./idx.js";
+import { datasetId, idxDataset } from "./idx.js";
 
 export const DATASETS = ["mnist", "fashion-mnist", "cifar10"] as const;
 export type DatasetName = (typeof DATASETS)[number];
@@ -64,11 +64,7 @@ export interface LoadedDataset {
 export async function loadDataset(name: string, paths: DatasetPaths): Promise<LoadedDataset> {
   const train = await loadSplit(paths.train.images, paths.train.labels);
   const test = await loadSplit(paths.test.images, paths.test.labels);
-  if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new MoeBankError(`${paths.test.images}: test images are ${test.rows}x${test.cols} but train images are ${train.rows}x${train.cols}`);
-  }
-  const id = await datasetId([train.sha256.images, train.sha256.labels, test.sha256.images, test.sha256.labels]);
-  return { name, id, train, test, files: { train: { ...paths.train }, test: { ...paths.test } } };
+  return { ...(await idxDataset(name, train, test, paths.test.images)), files: { train: { ...paths.train }, test: { ...paths.test } } };
 }
 
 /** Loads a named dataset: from its default place, or from `dataDir` (MNIST and Fashion-MNIST:

@@ -6,8 +6,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { IdxError, MoeBankError } from "../errors.js";
 import { readInput, InputFileError } from "../input.js";
-import { makeDataset, parseIdx, rawIdxBytes, sha256Hex } from "./idx.js";
-import type { IdxArray, IdxKind, Split } from "./idx.js";
+import { loadIdxSplit, readIdxSource } from "./idx.js";
+import type { HashedSplit, IdxArray, IdxKind, IdxSource } from "./idx.js";
 
 export { datasetId } from "./idx.js";
 
@@ -17,9 +17,7 @@ export interface IdxFile extends IdxArray {
 }
 
 /** A split read from disk, with the SHA-256 of each file's decompressed bytes. */
-export interface LoadedSplit extends Split {
-  sha256: { images: string; labels: string };
-}
+export type LoadedSplit = HashedSplit;
 
 /** The images and labels files of one split. */
 export interface SplitPaths {
@@ -49,22 +47,20 @@ export async function readDataFile(path: string): Promise<Uint8Array> {
  * the same identity. Every failure, including a missing file, a directory or a permission
  * problem, is an IdxError naming `path`.
  */
-export async function readIdxFile(path: string, expect?: IdxKind): Promise<IdxFile> {
-  const raw = await rawIdxBytes(await readDataFile(path), path);
-  const parsed = parseIdx(raw, path, expect);
-  return { ...parsed, sha256: await sha256Hex(raw) };
+export function readIdxFile(path: string, expect?: IdxKind): Promise<IdxFile> {
+  return readIdxSource(fileSource(path), expect);
 }
 
 /**
  * Reads an images file and a labels file (each raw or gzipped) and pairs them into a Split
  * (see makeDataset), with the SHA-256 of each file's decompressed bytes.
  */
-export async function loadSplit(imagesPath: string, labelsPath: string, classes = 10): Promise<LoadedSplit> {
-  // In order, not in parallel: when both files are bad, the error names the images file.
-  const images = await readIdxFile(imagesPath, "images");
-  const labels = await readIdxFile(labelsPath, "labels");
-  const split = makeDataset(images, labels, { images: imagesPath, labels: labelsPath }, classes);
-  return { ...split, sha256: { images: images.sha256, labels: labels.sha256 } };
+export function loadSplit(imagesPath: string, labelsPath: string, classes = 10): Promise<LoadedSplit> {
+  return loadIdxSplit(fileSource(imagesPath), fileSource(labelsPath), classes);
+}
+
+function fileSource(path: string): IdxSource {
+  return { name: path, bytes: () => readDataFile(path) };
 }
 
 /**

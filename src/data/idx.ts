@@ -1,5 +1,5 @@
 // IDX files (the MNIST format), read and written in memory. Browser-safe: no Node imports; gzip
-// goes through the global DecompressionStream and hashing through globalThis.crypto.subtle, both
+// goes through the global DecompressionStream and hashing through src/io/sha256.ts (WebCrypto), both
 // present in Node 20+, Bun, Deno and browsers. Every problem with a file is an IdxError naming
 // the file and saying, on one line, what is wrong with it.
 //
@@ -7,7 +7,8 @@
 // the data, row-major, with exactly product(dims) elements. Only unsigned bytes (dtype 0x08) are
 // supported: that is what MNIST and Fashion-MNIST images and labels are.
 
-import { IdxError } from "../errors.js";
+import { IdxError, MoeBankError } from "../errors.js";
+import { sha256Hex } from "../io/sha256.js";
 
 /** A parsed IDX file of unsigned bytes: `data.length` is the product of `dims`. */
 export interface IdxArray {
@@ -253,14 +254,6 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array
   return out;
 }
 
-/** The SHA-256 of `bytes` as 64 lowercase hex digits (globalThis.crypto.subtle). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  let s = "";
-  for (let i = 0; i < digest.length; i++) s += digest[i]!.toString(16).padStart(2, "0");
-  return s;
-}
-
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
@@ -275,5 +268,43 @@ export async function datasetId(hashes: readonly string[]): Promise<string> {
   for (const h of hashes) {
     if (!HEX64.test(h)) throw new RangeError(`datasetId: ${JSON.stringify(h)} is not a lowercase hex SHA-256`);
   }
-  return sha256Hex(new TextEncoder().encode(hashes.join("")));
+  return sha256Hex(hashes.join(""));
+}
+
+/** An IDX file to read: its name (in messages) and its bytes, raw or gzipped, fetched on demand. */
+export interface IdxSource {
+  name: string;
+  bytes: () => Promise<Uint8Array>;
+}
+
+/** A split with the SHA-256 of each of its files' DECOMPRESSED bytes (its part of the dataset id). */
+export interface HashedSplit extends Split {
+  sha256: { images: string; labels: string };
+}
+
+/** Reads one IDX file (raw or gzipped, told by its magic): the parsed array and the SHA-256 of
+ *  its decompressed bytes, so a .gz file and its raw form have the same identity. */
+export async function readIdxSource(f: IdxSource, expect?: IdxKind): Promise<IdxArray & { sha256: string }> {
+  const raw = await rawIdxBytes(await f.bytes(), f.name);
+  const parsed = parseIdx(raw, f.name, expect);
+  return { ...parsed, sha256: await sha256Hex(raw) };
+}
+
+/** A split from its images and labels files (see makeDataset), read and parsed in that order (when
+ *  both are bad, the error names the images file). Node reads paths through this (data/files.ts
+ *  loadSplit), the page its fetched or chosen files. */
+export async function loadIdxSplit(images: IdxSource, labels: IdxSource, classes = 10): Promise<HashedSplit> {
+  const im = await readIdxSource(images, "images");
+  const lb = await readIdxSource(labels, "labels");
+  const split = makeDataset(im, lb, { images: images.name, labels: labels.name }, classes);
+  return { ...split, sha256: { images: im.sha256, labels: lb.sha256 } };
+}
+
+/** An IDX dataset from its two splits: the test images must have the train images' size
+ *  (`testImages` names their file); its id is datasetId of the four files' hashes. */
+export async function idxDataset<S extends HashedSplit>(name: string, train: S, test: S, testImages: string): Promise<{ name: string; id: string; train: S; test: S }> {
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new MoeBankError(`${testImages}: test images are ${test.rows}x${test.cols} but train images are ${train.rows}x${train.cols}`);
+  }
+  return { name, id: await datasetId([train.sha256.images, train.sha256.labels, test.sha256.images, test.sha256.labels]), train, test };
 }

@@ -3,24 +3,9 @@
 // that draw W ~ q_alpha. Everything the estimators need comes back as flat typed arrays.
 import type { Core, ScopedAlloc, Tensor } from "../../bindings/index.js";
 import { seedWords } from "../prng.js";
-import { MoeBankError } from "../errors.js";
-
-/** A 0-1 loss matrix: data[r * N + n] = loss of expert r on item n (uint8 0 or 1, C order). */
-export interface LossMatrix {
-  readonly R: number;
-  readonly N: number;
-  readonly data: Uint8Array;
-}
-
-/** Checks shape and values (0 or 1 only) and returns the matrix; `what` names it in errors. */
-export function lossMatrix(data: Uint8Array, R: number, N: number, what = "loss matrix"): LossMatrix {
-  if (!Number.isInteger(R) || R < 1 || !Number.isInteger(N) || N < 1) throw new MoeBankError(`${what}: shape [${R}, ${N}] is empty`);
-  if (data.length !== R * N) throw new MoeBankError(`${what}: ${data.length} values for shape [${R}, ${N}]`);
-  for (let k = 0; k < data.length; k++) {
-    if (data[k]! > 1) throw new MoeBankError(`${what}: value ${data[k]} at [${Math.floor(k / N)}, ${k % N}] is not a 0-1 loss`);
-  }
-  return { R, N, data };
-}
+import type { LossMatrix } from "../formats/losses.js";
+/** The estimators read the bank's loss matrix (src/formats/losses.ts). */
+export { lossMatrix, errorCounts, type LossMatrix } from "../formats/losses.js";
 
 /** Where each run's sample comes from: the paper's protocol (m distinct items of the training
  *  pool) or reading (c) (m items drawn i.i.d. with replacement from the pool). */
@@ -95,15 +80,5 @@ export function drawUniforms(core: Core, seed: number | bigint, M: number, R: nu
     const u = alloc("f64", M), v = alloc("i32", M), st = alloc("u8", 48);
     core.exports.select_draws(lo, hi, 0, M, R, u.ptr, v.ptr, st.ptr);
     return { u: u.toArray(), v: v.toArray() };
-  });
-}
-
-/** Each expert's error count on a whole split: out[r] = sum_n data[r N + n] (row sums, in the core). */
-export function errorCounts(core: Core, losses: LossMatrix): Int32Array {
-  return core.scoped((alloc) => {
-    const l = alloc("u8", losses.R * losses.N).set(losses.data);
-    const out = alloc("i32", losses.R);
-    core.exports.select_row_sums(l.ptr, losses.R, losses.N, out.ptr);
-    return out.toArray();
   });
 }

@@ -136,8 +136,8 @@ export function runSelection(core: Core, train: LossMatrix, test: LossMatrix, op
   const { M, m, seed, bootstrap: B, level, alphas } = config;
   const R = train.R;
   const math = detMath(core);
-  const poolErrors = errorCounts(core, train);
-  const testErrors = errorCounts(core, test);
+  const poolErrors = errorCounts(train);
+  const testErrors = errorCounts(test);
   const [paperRuns, poolRuns] = drawSamples(core, train, { M, m, seed }, ["distinct", "iid"]) as [SampleRuns, SampleRuns];
   const uniforms = drawUniforms(core, seed, M, R);
   const idx = resampleIndices(core, seed, B, M);

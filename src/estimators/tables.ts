@@ -4,6 +4,9 @@ import type { Interval } from "./bootstrap.js";
 import type { Maybe } from "./bounds.js";
 import { PAPER_TABLE_I, PAPER_TABLE_II } from "./paper.js";
 import type { AlphaResult, ReadingResult, SelectionResult, TieShare } from "./sweep.js";
+import { markdownTable } from "../plot/table.js";
+/** Markdown tables are drawn by src/plot/table.ts; re-exported for the estimators' callers. */
+export { markdownTable };
 
 export interface TableIRow {
   quantity: string;
@@ -88,13 +91,6 @@ function fmtInt(x: number): string {
 }
 
 /** A Markdown table (pipes aligned for reading in a terminal; a | inside a cell is escaped). */
-export function markdownTable(header: string[], rows: string[][]): string {
-  const all = [header, ...rows].map((r) => r.map((cell) => cell.replace(/\|/g, "\\|")));
-  const widths = all[0]!.map((_, c) => Math.max(3, ...all.map((r) => r[c]!.length)));
-  const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(" | ")} |`;
-  return [line(all[0]!), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...all.slice(1).map(line)].join("\n");
-}
-
 function range(xs: number[]): string {
   if (xs.length === 0) return "n/a";
   return `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}x`;

@@ -35,7 +35,7 @@ import { rstarCounts } from "./entropy.js";
 import { ismiEstimates, ismiTables, lossPatterns } from "./ismi.js";
 import { klInverseUpper, klToUniform, pacBayesKlEpsilon } from "./pacbayes.js";
 import { gapsAtScale, histBootstrap, infoEstimate, scaleRuns, type GapsAtScale, type ScaleRuns } from "./scale.js";
-import { TABLE_II_ALPHAS, type Estimate, type SelectionConfig } from "./sweep.js";
+import { TABLE_II_ALPHAS, type Estimate, type SelectionConfig, type SelectionResult } from "./sweep.js";
 import { markdownTable, percentSe } from "./tables.js";
 import { testSetBounds } from "./testset.js";
 
@@ -178,7 +178,7 @@ export function runBounds(core: Core, train: LossMatrix, test: LossMatrix, optio
     options.signal?.throwIfAborted();
     options.onProgress?.(s);
   };
-  const poolErrors = errorCounts(core, train), testErrors = errorCounts(core, test);
+  const poolErrors = errorCounts(train), testErrors = errorCounts(test);
   const poolRisk = Array.from(poolErrors, (c) => c / train.N), testRisk = Array.from(testErrors, (c) => c / test.N);
   const testUpper = testSetBounds(math, testErrors, test.N, delta);
 
@@ -243,7 +243,7 @@ const f4 = (x: number) => x.toFixed(4);
 const ci4 = (e: Estimate) => (e.ci === null ? f4(e.value) : `${f4(e.value)} [${f4(e.ci.lo)}, ${f4(e.ci.hi)}]`);
 
 /** The two tables (information terms; bounds against the gaps) and the notes, as Markdown. */
-export function renderBounds(res: BoundsResult): string {
+export function renderBounds(res: BoundsResult, options: { bias?: boolean } = {}): string {
   const c = res.config;
   const info = markdownTable(
     ["alpha", "I(S;W) paper", "I(S;W) reading (c)", "I(W;Z_1) x m", "CMI (corrected)", "KL(q||unif)"],
@@ -277,19 +277,56 @@ export function renderBounds(res: BoundsResult): string {
     ...Object.entries(d).map(([k, v]) => `- ${k}: ${v}`),
     `- G (paper) = mean R_test(W) - R_hat_S(W), S = m distinct training images; G_abs its absolute form (eq. 33); G_pool = mean R_pool(W) - R_hat_S(W), S i.i.d. from the pool (reading (c)).`,
     `- Ties for r* (share of runs, +- standard error): ${percentSe(res.ties.paper)} of the paper's runs, ${percentSe(res.ties.pool)} of reading (c)'s (M = ${c.M} each).`,
-    "",
-    renderResampledBias(res.bias),
+    ...(options.bias === false ? [] : ["", renderMeasuredBias(res.bias)]),
   ].join("\n");
 }
 
-/** The measured bias of H(p_hat) at M runs beside what each correction adds on average there. */
-export function renderResampledBias(b: ResampledBias): string {
+const CORRECTIONS = [
+  ["paper", "(R-1)/(2M) (paper)"],
+  ["millerMadow", "(K-1)/(2M) (Miller-Madow)"],
+  ["delta", "the delta method"],
+] as const;
+
+/** For each alpha of a run's paper reading, the correction of that run nearest the measured bias. */
+export function closestCorrections(sel: SelectionResult, bias: ResampledBias): { alpha: number; name: string }[] {
+  return sel.readings.paper.alphas.flatMap((a) => {
+    const b = bias.alphas.find((x) => x.alpha === a.alpha);
+    if (b === undefined) return [];
+    let best: (typeof CORRECTIONS)[number] = CORRECTIONS[0];
+    for (const c of CORRECTIONS) if (Math.abs(a.corrections[c[0]] - b.exact) < Math.abs(a.corrections[best[0]] - b.exact)) best = c;
+    return [{ alpha: a.alpha, name: best[1] }];
+  });
+}
+
+/** "the delta method at alpha = 0, 0.25, 0.5; (R-1)/(2M) (paper) at alpha = 1": which correction
+ *  of a run is closest to the measured bias, where. */
+export function closestText(sel: SelectionResult, bias: ResampledBias): string {
+  const groups = new Map<string, number[]>();
+  for (const { alpha, name } of closestCorrections(sel, bias)) groups.set(name, [...(groups.get(name) ?? []), alpha]);
+  return [...groups].map(([name, as]) => `${name} at alpha = ${as.map((a) => String(a)).join(", ")}`).join("; ");
+}
+
+/**
+ * The measured bias of H(p_hat) (so of I_hat, eq. 16) at M runs, the one table of it: beside each
+ * alpha's measured bias, the mean over the same resamples of each correction and the delta method
+ * at the true f; with `run` (a selection at the same M: Table II extended), also the corrections
+ * that run added and which of them is closest to the measured bias.
+ */
+export function renderMeasuredBias(b: ResampledBias, run?: SelectionResult): string {
+  const closest = run ? new Map(closestCorrections(run, b).map((c) => [c.alpha, c.name])) : null;
+  const header = ["alpha", "measured bias", "(R-1)/2M (paper)", "mean (K-1)/2M", "mean delta method", "delta method at the true f", ...(run ? ["this run: (K-1)/2M", "this run: delta method", "closest"] : [])];
+  const rows = b.alphas.map((a) => {
+    const mine = run?.readings.paper.alphas.find((x) => x.alpha === a.alpha);
+    const extra = run ? (mine ? [f4(mine.corrections.millerMadow), f4(mine.corrections.delta), closest!.get(a.alpha)!] : ["—", "—", "—"]) : [];
+    return [a.alpha.toFixed(2), `${f4(a.exact)} +- ${f4(a.se)}`, f4(a.paper), f4(a.meanMillerMadow), f4(a.meanDelta), f4(a.deltaAtTruth), ...extra];
+  });
   return [
-    `The bias of H(p_hat) (so of I_hat) at M = ${b.M} runs, measured: ${b.resamples} resamples of M runs drawn with replacement from the ${b.truthRuns} runs of the paper's protocol (their r* distribution, K = ${b.truthK} experts, taken as the truth); the amount to add to I_hat, +- its Monte Carlo standard error, beside the mean over the same resamples of each correction:`,
+    `The bias of H(p_hat) (so of I_hat, eq. 16) at M = ${b.M} runs, measured: ${b.resamples} resamples of M runs drawn with replacement from the ${b.truthRuns} runs of the paper's protocol${run ? " in the tighter bounds" : ""} (their r* distribution, K = ${b.truthK} experts, taken as the truth); the amount to add to I_hat, +- its Monte Carlo standard error, beside the mean over the same resamples of each correction` +
+      (run ? " and the corrections this run adds in Table II extended:" : ":"),
     "",
-    markdownTable(
-      ["alpha", "measured bias", "(R-1)/2M (paper)", "mean (K-1)/2M", "mean delta method", "delta method at the true f"],
-      b.alphas.map((a) => [a.alpha.toFixed(2), `${f4(a.exact)} +- ${f4(a.se)}`, f4(a.paper), f4(a.meanMillerMadow), f4(a.meanDelta), f4(a.deltaAtTruth)]),
-    ),
+    markdownTable(header, rows),
+    ...(run
+      ? ["", `Closest to the measured bias: ${closestText(run, b)}. The delta method evaluated at the observed shares f_hat drops the experts this run never selected, which matters most at alpha = 1, where it equals (K-1)/(2M).`]
+      : []),
   ].join("\n");
 }

@@ -80,7 +80,7 @@ export function gridCell(core: Core, train: LossMatrix, test: LossMatrix, R: num
   const t = trend(alphas.map((a) => a.I.value), 1e-12);
   let ties = 0;
   for (let i = 0; i < c.M; i++) if (runs.nmin[i]! > 1) ties++;
-  const acc = Array.from(errorCounts(core, te), (e) => 1 - e / te.N).sort((a, b) => a - b);
+  const acc = Array.from(errorCounts(te), (e) => 1 - e / te.N).sort((a, b) => a - b);
   const mid = acc.length >> 1;
   return {
     R, n, logR,

@@ -2,7 +2,7 @@
 //   scaling-experts.svg   D(rho) over the number of experts R, per rho, with the fitted laws
 //   scaling-width.svg     D(rho) over the parameters per expert at fixed R, with the fitted laws
 //   scaling-capacity.svg  more experts vs wider experts on the axis of total parameters
-import { chart, PALETTE, type Series } from "../report/svg.js";
+import { chart, PALETTE, type Series } from "../plot/svg.js";
 import { log10Of, type DetMath } from "../math.js";
 import type { ScalingFit, ScalingResult, ScalingRow } from "./scaling.js";
 

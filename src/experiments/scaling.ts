@@ -20,10 +20,11 @@
 import type { Core } from "../../bindings/index.js";
 import { detMath, type DetMath } from "../math.js";
 import { stream } from "../prng.js";
-import { RoutingProblem, type RoutingLosses } from "../routing/ba.js";
+import { RoutingProblem } from "../routing/ba.js";
 import { constrainedD, curveEnds } from "../routing/curve.js";
 import { fitPowerLaw, fitSaturatingLaw, type PowerLaw, type SaturatingLaw } from "../fit.js";
 import { meanSe } from "../stats.js";
+import type { LossMatrix } from "../formats/losses.js";
 
 /** A bank's test losses with its architecture. */
 export interface ScalingBank {
@@ -33,7 +34,7 @@ export interface ScalingBank {
   conv2: number;
   /** parameters per expert */
   params: number;
-  losses: RoutingLosses;
+  losses: LossMatrix;
 }
 
 export interface ScalingOptions {
@@ -92,7 +93,7 @@ export interface ScalingResult {
 }
 
 /** Rows `rows` of a loss matrix [R, N] (first n items) as a new matrix [rows.length, n]. */
-export function subsetLosses(L: RoutingLosses, rows: ArrayLike<number>, n: number = L.N): RoutingLosses {
+export function subsetLosses(L: LossMatrix, rows: ArrayLike<number>, n: number = L.N): LossMatrix {
   const data = new Uint8Array(rows.length * n);
   for (let k = 0; k < rows.length; k++) data.set(L.data.subarray(rows[k]! * L.N, rows[k]! * L.N + n), k * n);
   return { R: rows.length, N: n, data };
@@ -100,7 +101,7 @@ export function subsetLosses(L: RoutingLosses, rows: ArrayLike<number>, n: numbe
 
 /** D(rho) of eq. 27 at each budget (null: the oracle error, the curve's small-lambda end), and
  *  the least rate reaching the oracle error. */
-export function distortionAtRates(core: Core, L: RoutingLosses, rhos: (number | null)[]): { d: number[]; leastRate: number } {
+export function distortionAtRates(core: Core, L: LossMatrix, rhos: (number | null)[]): { d: number[]; leastRate: number } {
   const p = RoutingProblem.create(core, L);
   try {
     const ends = curveEnds(core, p);

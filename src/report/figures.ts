@@ -4,9 +4,9 @@
 //   alpha-bounds        B_MI under both constants, B_UB, G and G_pool with CIs, G_abs
 //   d-rho               the in-sample routing curve D(rho) (eq. 27's lower envelope) with its closed-form ends
 //   bank-accuracy       each expert's test accuracy beside the paper's 0.89-0.92
-import { chart, COLORS as C, type Series } from "./svg.js";
+import { chart, COLORS as C, type Series } from "../plot/svg.js";
 import type { SelectionResult } from "../estimators/sweep.js";
-import type { RouteJson } from "../commands/route.js";
+import type { RouteJson } from "../routing/json.js";
 
 /** Fig. 2 of the paper: histogram of the per-run gaps G_i at `alpha` (paper's reading). */
 export function figGaps(sel: SelectionResult, alpha = 0.7, bins = 24): string {

@@ -4,26 +4,29 @@
 // pool, the caches (files in Node, memory in a browser) and the dataset bytes.
 import type { Core } from "../../bindings/index.js";
 import type { WorkerPool } from "../parallel/pool.js";
-import { DEFAULT_BANK, canonicalJson, checkGeometry, datasetLabel, datasetRef, expertKey, validateBankConfig, type BankConfig } from "../bank/config.js";
+import { DEFAULT_BANK, checkGeometry, datasetLabel, datasetRef, validateBankConfig, type BankConfig } from "../bank/config.js";
 import { MNIST_GEOMETRY, geometryOf, specFor, type Geometry } from "../model/cnn.js";
-import { trainExperts, evaluateSplit, bankStatistics, type LossMatrices, type Progress, type ResultCache, type TrainedExpert } from "../bank/bank.js";
-import { sha256Hex, type Split } from "../data/idx.js";
-import { encodeNpy } from "../formats/npy.js";
-import { runSelection } from "../estimators/sweep.js";
-import { lossMatrix } from "../estimators/draws.js";
-import { RoutingProblem, paperRoutingN, routingCurve, type RoutingLosses } from "../routing/index.js";
+import { bankStatistics, type Progress } from "../bank/bank.js";
+import { buildBank, type BankCaches, type StageExpert, type StageFn } from "../bank/stage.js";
+export type { StageFn } from "../bank/stage.js";
+import type { HashedSplit } from "../data/idx.js";
+import { sha256Hex } from "../io/sha256.js";
+import { lossFiles, type LossMatrix } from "../formats/losses.js";
 import { detMath } from "../math.js";
-import { routeJson, type RouteJson } from "../commands/route.js";
+import type { RouteJson } from "../routing/json.js";
 import { companionFigures, figures, resultsSha256, type BankResults, type CompanionResults, type Results } from "./report.js";
-import { runBounds } from "../estimators/tighter.js";
+import { select } from "../measurements/select/index.js";
+import { bounds as boundsMeasurement } from "../measurements/bounds/index.js";
+import { route } from "../measurements/route/index.js";
+import type { PairInputs } from "../measurements/measurement.js";
 import type { GridResult } from "../experiments/grid.js";
 
 /** A dataset in memory: both splits with their files' sha-256, and the dataset id. */
 export interface PipelineDataset {
   name: string;
   id: string;
-  train: Split & { sha256: { images: string; labels: string } };
-  test: Split & { sha256: { images: string; labels: string } };
+  train: HashedSplit;
+  test: HashedSplit;
 }
 
 export interface PipelineConfig {
@@ -51,7 +54,7 @@ export interface PipelineInput {
   config: PipelineConfig;
   /** sha-256 of the reference core's bytes: part of every cache key */
   coreSha256: string;
-  caches: { experts: ResultCache<TrainedExpert>; blocks: ResultCache<{ losses: Uint8Array; preds: Uint8Array }> };
+  caches: BankCaches;
   onProgress?: (p: Progress) => void;
   /** called as each stage starts; a promise it returns is awaited (the browser app paints then) */
   onStage?: (stage: string) => void;
@@ -69,13 +72,11 @@ export interface PipelineOutput {
   sha: string;
   figures: Record<string, string>;
   timings: Record<string, number>;
-  experts: { r: number; params: Float32Array; testAccuracy: number; testErrors: number }[];
-  mats: Record<"train" | "test", LossMatrices>;
+  experts: StageExpert[];
+  mats: Record<"train" | "test", Required<LossMatrix>>;
   /** the .npy bytes of the four matrices, by file name */
   npy: Record<string, Uint8Array>;
 }
-
-const text = (s: string) => new TextEncoder().encode(s);
 
 /** The rates (nats) at which the report gives D(rho) of eq. 27. */
 export const REPORT_RHOS: readonly number[] = [0.05, 0.1, 0.2];
@@ -85,68 +86,40 @@ export const REPORT_RHOS: readonly number[] = [0.05, 0.1, 0.2];
  * paper's rows, the first min(2000, N) test images, and every number of the section (the sweep,
  * its ends, D(rho) at REPORT_RHOS, the figure) comes from it.
  */
-export function reportRouting(core: Core, test: RoutingLosses): RouteJson {
-  const problem = RoutingProblem.create(core, test, paperRoutingN(test.N));
-  try {
-    return routeJson("losses-test.npy", routingCurve(core, problem, { rho: REPORT_RHOS }));
-  } finally {
-    problem.free();
-  }
+export function reportRouting(core: Core, test: LossMatrix): Promise<RouteJson> {
+  return route.run({ core, test, names: { test: "losses-test.npy" } }, { ...route.defaults.full, rho: [...REPORT_RHOS] });
 }
 
-export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
-  const { core, pool, data, config } = inp;
-  const now = inp.now ?? (() => performance.now());
-  const timings: Record<string, number> = {};
-  const stage = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    await inp.onStage?.(name);
-    inp.signal?.throwIfAborted();
-    const t0 = now();
-    const r = await fn();
-    timings[name] = (now() - t0) / 1000;
-    return r;
-  };
-  validateBankConfig(config.bank, data.train.count);
-  checkGeometry(config.bank.spec, geometryOf(data.train), "the pipeline's bank", datasetLabel(data));
-  const R = config.bank.experts;
-  const progress = inp.onProgress ? { onProgress: inp.onProgress } : {};
-  const signal = inp.signal ? { signal: inp.signal } : {};
+/** The bank of a run, trained and evaluated through the caches: its experts, loss matrices, their
+ *  .npy bytes and the report's bank section. */
+export interface BankStage {
+  experts: StageExpert[];
+  mats: Record<"train" | "test", Required<LossMatrix>>;
+  npy: Record<string, Uint8Array>;
+  bank: BankResults;
+}
 
-  const trained = await stage("bank: train", () => trainExperts({
-    pool, config: config.bank, start: 0, end: R, testCount: data.test.count, key: (r) => expertKey(config.bank, r, data.id, inp.coreSha256), cache: inp.caches.experts, ...progress, ...signal,
-  }));
-  const experts = await Promise.all(trained.map(async (e, r) => {
-    const errors = e.testLosses.reduce((s, x) => s + x, 0);
-    return { r, params: e.params, testErrors: errors, testAccuracy: 1 - errors / data.test.count, sha256: await sha256Hex(new Uint8Array(e.params.buffer, e.params.byteOffset, e.params.byteLength)) };
-  }));
-
-  const mats = await stage("bank: loss matrices", async () => {
-    const N = data.test.count;
-    const test = { losses: new Uint8Array(R * N), preds: new Uint8Array(R * N), R, N };
-    trained.forEach((e, r) => { test.losses.set(e.testLosses, r * N); test.preds.set(e.testPreds, r * N); });
-    const params = new Float32Array(R * trained[0]!.params.length);
-    trained.forEach((e, r) => params.set(e.params, r * e.params.length));
-    const bankSha = await sha256Hex(text(canonicalJson(experts.map((e) => e.sha256))));
-    const train = await evaluateSplit({
-      pool, spec: config.bank.spec, params, R, split: "train", N: data.train.count,
-      key: (s, e) => sha256Hex(text(canonicalJson({ kind: "eval", bankSha, datasetId: data.id, split: "train", s, e, csha: inp.coreSha256 }))),
-      cache: inp.caches.blocks, ...progress, ...signal,
-    });
-    return { train, test };
+/** The stages "bank: train" and "bank: loss matrices" of a reproduction (src/bank/stage.ts
+ *  buildBank) and the report's bank section. */
+export async function bankStage(
+  inp: Pick<PipelineInput, "pool" | "data" | "coreSha256" | "caches" | "onProgress" | "signal">,
+  bankConfig: BankConfig,
+  stage?: StageFn,
+): Promise<BankStage> {
+  const { data } = inp;
+  validateBankConfig(bankConfig, data.train.count);
+  checkGeometry(bankConfig.spec, geometryOf(data.train), "the pipeline's bank", datasetLabel(data));
+  const { experts, mats } = await buildBank({
+    pool: inp.pool, config: bankConfig, data, coreSha256: inp.coreSha256, caches: inp.caches,
+    ...(inp.onProgress ? { onProgress: inp.onProgress } : {}), ...(inp.signal ? { signal: inp.signal } : {}), ...(stage ? { stage } : {}),
   });
-  const npy: Record<string, Uint8Array> = {};
+  const npy = lossFiles(mats);
   const matrices: Record<string, string> = {};
-  for (const split of ["train", "test"] as const) {
-    for (const [what, arr] of [["losses", mats[split].losses], ["preds", mats[split].preds]] as const) {
-      const name = `${what}-${split}.npy`;
-      npy[name] = encodeNpy("u8", [R, mats[split].N], arr);
-      matrices[name] = await sha256Hex(npy[name]!);
-    }
-  }
+  for (const [name, bytes] of Object.entries(npy)) matrices[name] = await sha256Hex(bytes);
   const st = bankStatistics(mats);
   const { matrix: _matrix, ...disagreement } = st.disagreement;
   const bank: BankResults = {
-    config: config.bank,
+    config: bankConfig,
     experts: experts.map((e) => ({ r: e.r, sha256: e.sha256, testAccuracy: e.testAccuracy, testErrors: e.testErrors })),
     testAccuracy: st.testAccuracy,
     trainAccuracy: st.trainAccuracy,
@@ -154,20 +127,36 @@ export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
     oracleTestError: st.oracleTestError,
     matrices,
   };
+  return { experts, mats, npy, bank };
+}
 
-  const selection = await stage("selection and estimators", async () =>
-    runSelection(core, lossMatrix(mats.train.losses, R, mats.train.N, "L_train"), lossMatrix(mats.test.losses, R, mats.test.N, "L_test"), {
-      M: config.M, bootstrap: config.bootstrap, seed: config.seed, ...signal,
-    }));
-  const routing = await stage("routing", async () => reportRouting(core, { R, N: mats.test.N, data: mats.test.losses }));
-  const L = (m: LossMatrices, what: string) => lossMatrix(m.losses, R, m.N, what);
-  const bounds = await stage("tighter bounds", async () => runBounds(core, L(mats.train, "L_train"), L(mats.test, "L_test"), { M: config.boundsM, seed: config.seed, biasM: config.M, ...signal }));
+export async function runPipeline(inp: PipelineInput): Promise<PipelineOutput> {
+  const { core, data, config } = inp;
+  const now = inp.now ?? (() => performance.now());
+  const timings: Record<string, number> = {};
+  const stage: StageFn = async (name, fn) => {
+    await inp.onStage?.(name);
+    inp.signal?.throwIfAborted();
+    const t0 = now();
+    const r = await fn();
+    timings[name] = (now() - t0) / 1000;
+    return r;
+  };
+  const signal = inp.signal ? { signal: inp.signal } : {};
+  const { experts, mats, npy, bank } = await bankStage(inp, config.bank, stage);
+
+  // the report's measurements are the registry's entries, at the pipeline's configuration
+  const pair: PairInputs = { core, train: mats.train, test: mats.test, names: { train: "losses-train.npy", test: "losses-test.npy" } };
+  const hooks = inp.signal ? { signal: inp.signal } : {};
+  const selection = await stage("selection and estimators", () => select.run(pair, { ...select.defaults.full, M: config.M, bootstrap: config.bootstrap, seed: config.seed }, hooks));
+  const routing = await stage("routing", () => reportRouting(core, mats.test));
+  const bounds = await stage("tighter bounds", () => boundsMeasurement.run(pair, { ...boundsMeasurement.defaults.full, M: config.boundsM, seed: config.seed, biasM: config.M }, hooks));
   const sensitivity = inp.sensitivity ? await stage("sensitivity grid", inp.sensitivity) : undefined;
   const companion = inp.companion ? await stage("companion experiments", inp.companion) : undefined;
   const t0 = now();
   const figs = { ...figures(bank, selection, routing), ...(companion ? companionFigures(companion, detMath(core)) : {}) };
   const figureShas: Record<string, string> = {};
-  for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(text(svg));
+  for (const [name, svg] of Object.entries(figs)) figureShas[name] = await sha256Hex(svg);
   const dataset = datasetRef(data);
   const results: Results = { format: "moe-bank/report", formatVersion: 1, dataset, bank, selection, bounds, routing, ...(sensitivity ? { sensitivity } : {}), ...(companion ? { companion } : {}), figures: figureShas };
   const sha = await resultsSha256(results);

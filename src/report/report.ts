@@ -3,16 +3,16 @@
 // paths, so its sha-256 is the same on every engine and machine) beside a separate `run` object
 // (versions and timings). report.md renders the same results as tables beside the paper's values.
 import { canonicalJson } from "../bank/config.js";
-import { sha256Hex } from "../data/idx.js";
+import { sha256Hex } from "../io/sha256.js";
 import { renderTables } from "../estimators/tables.js";
-import { renderRoute, routingSummary, type RouteJson } from "../commands/route.js";
+import { renderRoute, routingSummary } from "../measurements/route/render.js";
+import type { RouteJson } from "../routing/json.js";
 import type { SelectionResult } from "../estimators/sweep.js";
 import type { BankConfig } from "../bank/config.js";
 import type { DatasetRef, ExpertRecord } from "../bank/store.js";
 import { figAccuracy, figBounds, figDRho, figGaps, figInformation } from "./figures.js";
-import { renderBounds, type BoundsResult } from "../estimators/tighter.js";
+import { closestText, renderBounds, renderMeasuredBias, type BoundsResult } from "../estimators/tighter.js";
 import { markdownTable, percentSe } from "../estimators/tables.js";
-import type { ResampledBias } from "../estimators/bias.js";
 import { renderGrid, type GridResult } from "../experiments/grid.js";
 import { log10Of, type DetMath } from "../math.js";
 import type { GatingResult } from "../synth/gating.js";
@@ -22,12 +22,8 @@ import type { ScalingResult } from "../experiments/scaling.js";
 import { renderScaling, scalingFigures } from "../experiments/scaling-report.js";
 
 /** The companion papers' experiments (reproduce --companion). */
-export interface CompanionResults {
-  gating: GatingResult;
-  constants: ConstantsResult;
-  /** Node only: its banks are trained through the cache */
-  scaling?: ScalingResult;
-}
+import type { CompanionResults } from "../measurements/companion.js";
+export type { CompanionResults };
 
 /** The companion experiments' figures: file name -> SVG text. */
 export function companionFigures(c: CompanionResults, math: DetMath): Record<string, string> {
@@ -104,52 +100,11 @@ export function figures(bank: BankResults, selection: SelectionResult, routing: 
 
 /** sha-256 of the canonical JSON of the results: the number that must agree across engines. */
 export async function resultsSha256(results: Results): Promise<string> {
-  return sha256Hex(new TextEncoder().encode(canonicalJson(results)));
+  return sha256Hex(canonicalJson(results));
 }
 
 function f4(x: number): string {
   return x.toFixed(4);
-}
-
-const CORRECTIONS = [
-  ["paper", "(R-1)/(2M) (paper)"],
-  ["millerMadow", "(K-1)/(2M) (Miller-Madow)"],
-  ["delta", "the delta method"],
-] as const;
-
-/** For each alpha of the paper's reading, the correction of this run nearest the measured bias. */
-function closestCorrections(sel: SelectionResult, bias: ResampledBias): { alpha: number; name: string }[] {
-  return sel.readings.paper.alphas.flatMap((a) => {
-    const b = bias.alphas.find((x) => x.alpha === a.alpha);
-    if (b === undefined) return [];
-    let best: (typeof CORRECTIONS)[number] = CORRECTIONS[0];
-    for (const c of CORRECTIONS) if (Math.abs(a.corrections[c[0]] - b.exact) < Math.abs(a.corrections[best[0]] - b.exact)) best = c;
-    return [{ alpha: a.alpha, name: best[1] }];
-  });
-}
-
-/** "the delta method at alpha = 0, 0.25, 0.5; (R-1)/(2M) (paper) at alpha = 1": which correction
- *  of this run is closest to the measured bias, where. */
-export function closestText(sel: SelectionResult, bias: ResampledBias): string {
-  const groups = new Map<string, number[]>();
-  for (const { alpha, name } of closestCorrections(sel, bias)) groups.set(name, [...(groups.get(name) ?? []), alpha]);
-  return [...groups].map(([name, as]) => `${name} at alpha = ${as.map((a) => String(a)).join(", ")}`).join("; ");
-}
-
-/** The three corrections of this run (Table II extended) beside the measured bias at its M. */
-function renderBiasComparison(sel: SelectionResult, bias: ResampledBias): string {
-  const closest = new Map(closestCorrections(sel, bias).map((c) => [c.alpha, c.name]));
-  const rows = sel.readings.paper.alphas.flatMap((a) => {
-    const b = bias.alphas.find((x) => x.alpha === a.alpha);
-    return b === undefined ? [] : [[a.alpha.toFixed(2), `${f4(b.exact)} +- ${f4(b.se)}`, f4(a.corrections.paper), f4(a.corrections.millerMadow), f4(a.corrections.delta), closest.get(a.alpha)!]];
-  });
-  return [
-    `The amount to add to I_hat (the bias of H(p_hat), eq. 16) at this run's M = ${bias.M}, measured by drawing ${bias.resamples} resamples of M runs from the ${bias.truthRuns} runs of the paper's protocol in the tighter bounds (+- Monte Carlo standard error), beside the three corrections this run adds in Table II extended:`,
-    "",
-    markdownTable(["alpha", "measured bias", "(R-1)/(2M)", "(K-1)/(2M)", "delta method", "closest"], rows),
-    "",
-    `Closest to the measured bias: ${closestText(sel, bias)}. The delta method evaluated at the observed shares f_hat drops the experts this run never selected, which matters most at alpha = 1, where it equals (K-1)/(2M).`,
-  ].join("\n");
 }
 
 /** report.md: the results as tables and figures, beside the paper's values. */
@@ -160,6 +115,9 @@ export function renderReport(results: Results, sha: string, run: RunInfo): strin
   // The paper's printed values are MNIST's: on another dataset they are context, never a target.
   const mnist = results.dataset.name === "mnist";
   const paperColumn = mnist ? "paper" : "paper (MNIST)";
+  // the measured bias of H(p_hat) is printed once: beside Table II when it was measured at the
+  // selection's M, else with the tighter bounds
+  const biasHere = results.bounds.bias.M === results.selection.config.M;
   const lines = [
     "# moe-bank: the finite-expert-bank experiment, reproduced",
     "",
@@ -183,8 +141,8 @@ export function renderReport(results: Results, sha: string, run: RunInfo): strin
     renderTables(results.selection).replace(/^## /gm, "## "),
     `- Ties at M = ${results.bounds.config.M} runs (tighter bounds, same protocols): ${percentSe(results.bounds.ties.paper)} of the paper's runs, ${percentSe(results.bounds.ties.pool)} of reading (c)'s.`,
     "",
-    ...(results.bounds.bias.M === results.selection.config.M
-      ? [`## The bias of H(p_hat) at M = ${results.bounds.bias.M}, measured, beside the three corrections`, "", renderBiasComparison(results.selection, results.bounds.bias), ""]
+    ...(biasHere
+      ? [`## The bias of H(p_hat) at M = ${results.bounds.bias.M}, measured, beside the three corrections`, "", renderMeasuredBias(results.bounds.bias, results.selection), ""]
       : []),
     "![Fig. 2: the per-sample gaps at alpha = 0.7 with the mean and +-B_MI](fig2-gaps.svg)",
     "",
@@ -194,7 +152,7 @@ export function renderReport(results: Results, sha: string, run: RunInfo): strin
     "",
     "## Tighter bounds (Section VII-B names them; computed from the loss matrices)",
     "",
-    renderBounds(results.bounds),
+    renderBounds(results.bounds, { bias: !biasHere }),
     "",
     ...(results.sensitivity ? ["## Sensitivity grid (Section III-C)", "", renderGrid(results.sensitivity), ""] : []),
     "## Routing: the accuracy-rate curve D(rho) (Section V)",

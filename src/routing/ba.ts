@@ -12,13 +12,7 @@
 // c <= 0 only at the optimum and  objective - L* <= lambda log(1 + c)  (gapBound).
 import { MAX_ALLOC_BYTES, type Core, type Tensor } from "../../bindings/index.js";
 import { detMath } from "../math.js";
-
-/** A loss matrix: data u8 [R, N] (row t = expert t's losses on the N items), C order. */
-export interface RoutingLosses {
-  readonly R: number;
-  readonly N: number;
-  readonly data: Uint8Array;
-}
+import type { LossMatrix } from "../formats/losses.js";
 
 /** How the marginal is iterated: "none" = plain BA (eqs. 28-29); "squarem" = squared
  *  extrapolation on log pi (Varadhan & Roland 2008) with a monotone safeguard; "newton" = exact
@@ -89,7 +83,7 @@ export function resolveMethod(accelerate: BaOptions["accelerate"]): BaMethod {
 }
 
 /** Checks a loss matrix and the number of its first rows to use. */
-export function checkLosses(losses: RoutingLosses, n: number = losses.N): void {
+export function checkLosses(losses: LossMatrix, n: number = losses.N): void {
   const { R, N, data } = losses;
   if (!Number.isInteger(R) || R < 1 || !Number.isInteger(N) || N < 1) throw new RangeError(`losses: shape [${R}, ${N}] is empty`);
   if (data.length !== R * N) throw new RangeError(`losses: ${data.length} values for shape [${R}, ${N}]`);
@@ -97,7 +91,7 @@ export function checkLosses(losses: RoutingLosses, n: number = losses.N): void {
 }
 
 /** True if every loss of the first n items is 0 or 1. */
-export function isZeroOne(losses: RoutingLosses, n: number = losses.N): boolean {
+export function isZeroOne(losses: LossMatrix, n: number = losses.N): boolean {
   const { R, N, data } = losses;
   for (let t = 0; t < R; t++) for (let i = 0; i < n; i++) if (data[t * N + i]! > 1) return false;
   return true;
@@ -165,7 +159,7 @@ export class RoutingProblem {
   #mbar = 0;
   #freed = false;
 
-  private constructor(core: Core, losses: RoutingLosses | RealDistortions, n: number) {
+  private constructor(core: Core, losses: LossMatrix | RealDistortions, n: number) {
     this.core = core;
     const { R } = losses;
     const e = core.exports;
@@ -231,7 +225,7 @@ export class RoutingProblem {
   }
 
   /** Groups the first n items (default all) of `losses` into distinct patterns. */
-  static create(core: Core, losses: RoutingLosses, n: number = losses.N): RoutingProblem {
+  static create(core: Core, losses: LossMatrix, n: number = losses.N): RoutingProblem {
     checkLosses(losses, n);
     return new RoutingProblem(core, losses, n);
   }

@@ -3,10 +3,11 @@
 // the curve in closed form.
 import type { Core } from "../../bindings/index.js";
 import { detMath } from "../math.js";
-import { RoutingProblem, resolveMethod, type BaMethod, type BaOptions, type BaResult, type RoutingLosses } from "./ba.js";
+import { RoutingProblem, resolveMethod, type BaMethod, type BaOptions, type BaResult } from "./ba.js";
+import type { LossMatrix } from "../formats/losses.js";
 
 /** A loss matrix, or a RoutingProblem already built from one (reused, not freed). */
-export type RoutingSource = RoutingLosses | RoutingProblem;
+export type RoutingSource = LossMatrix | RoutingProblem;
 
 /** Runs fn on the problem of `source`: the RoutingProblem itself, or one built from every row of
  *  a loss matrix (and freed afterwards). The rows are a property of the problem, never an option

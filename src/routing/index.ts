@@ -3,6 +3,6 @@
 // closed-form ends of the curve.
 export { expertMarginal, routingInformation } from "./information.js";
 export { RoutingProblem, WARM_MIX, checkLosses, isZeroOne, resolveMethod } from "./ba.js";
-export type { RoutingLosses, RealDistortions, BaMethod, BaOptions, BaResult, GateStats } from "./ba.js";
+export type { RealDistortions, BaMethod, BaOptions, BaResult, GateStats } from "./ba.js";
 export { blahutArimoto, curveEnds, lambdaMaxClosedForm, expertLossSums, lambdaGrid, sweep, constrainedD, routingCurve, paperRoutingN, PAPER_ROUTING_N } from "./curve.js";
 export type { RoutingSource, LambdaMax, CurveEnds, EndsOptions, BlahutArimotoOptions, SweepOptions, SweepResult, ConstrainedOptions, ConstrainedD, BracketPoint, RoutingCurve, CurveOptions } from "./curve.js";

@@ -9,7 +9,7 @@
 import type { Core } from "../../bindings/index.js";
 import { Cnn, CoreDataset, DEFAULT_ADAM, type CnnSpec } from "../model/cnn.js";
 import { stream } from "../prng.js";
-import type { RoutingLosses } from "./ba.js";
+import type { LossMatrix } from "../formats/losses.js";
 import { paperRoutingN } from "./curve.js";
 
 export interface LearnedGateOptions {
@@ -44,7 +44,7 @@ export interface LearnedGatePoint {
 }
 
 /** Gate rate and distortion over images idx (rows of L), in batches of B, with the core kernel. */
-function evaluate(core: Core, net: Cnn, data: CoreDataset, L: RoutingLosses, from: number, to: number, B: number): { rate: number; distortion: number } {
+function evaluate(core: Core, net: Cnn, data: CoreDataset, L: LossMatrix, from: number, to: number, B: number): { rate: number; distortion: number } {
   const n = to - from, R = L.R;
   return core.scoped((alloc) => {
     const logits = alloc("f32", n * R);
@@ -69,7 +69,7 @@ function evaluate(core: Core, net: Cnn, data: CoreDataset, L: RoutingLosses, fro
  * Trains one learned gate at lambda on the test images [trainFrom, trainTo) with their expert
  * losses L (u8 [R, N] over the test split, N = the test images) and evaluates it on [0, evalN).
  */
-export function trainLearnedGate(core: Core, images: Uint8Array, imageSpec: Pick<CnnSpec, "channels" | "height" | "width">, L: RoutingLosses, options: LearnedGateOptions): LearnedGatePoint {
+export function trainLearnedGate(core: Core, images: Uint8Array, imageSpec: Pick<CnnSpec, "channels" | "height" | "width">, L: LossMatrix, options: LearnedGateOptions): LearnedGatePoint {
   const { lambda } = options;
   const evalN = options.evalN ?? paperRoutingN(L.N), trainFrom = options.trainFrom ?? evalN, trainTo = options.trainTo ?? L.N;
   const epochs = options.epochs ?? 3, B = options.batch ?? 64, seed = options.seed ?? 0, index = options.index ?? 0;

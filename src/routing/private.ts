@@ -5,7 +5,7 @@
 import type { Core } from "../../bindings/index.js";
 import { detMath } from "../math.js";
 import { routingInformation } from "./information.js";
-import type { RoutingLosses } from "./ba.js";
+import { errorCounts, type LossMatrix } from "../formats/losses.js";
 
 /**
  * The best-expert choice b(x_i) under the gate: the overall best expert b* (least total loss over
@@ -14,15 +14,10 @@ import type { RoutingLosses } from "./ba.js";
  * right on row i, else the lowest-index right expert, else (every expert wrong) b*.
  * Returns the choices (length N) and b*.
  */
-export function bestExpertChoice(losses: RoutingLosses, n: number = losses.N): { choice: Int32Array; best: number } {
+export function bestExpertChoice(losses: LossMatrix, n: number = losses.N): { choice: Int32Array; best: number } {
   const { R, N, data } = losses;
   if (!Number.isInteger(n) || n < 1 || n > N) throw new RangeError(`n must be in [1, ${N}], got ${n}`);
-  const sums = new Float64Array(R);
-  for (let t = 0; t < R; t++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += data[t * N + i]!;
-    sums[t] = s;
-  }
+  const sums = errorCounts(losses, n);
   let best = 0;
   for (let t = 1; t < R; t++) if (sums[t]! < sums[best]!) best = t;
   const choice = new Int32Array(n);
@@ -82,7 +77,7 @@ export function privateGateMatrix(core: Core, choice: Int32Array, R: number, eps
 }
 
 /** The distortion (1/n) sum_i sum_t p(t|x_i) L[t, i] of any gate [n, R] on the first n rows. */
-export function gateDistortion(losses: RoutingLosses, pGate: ArrayLike<number>, n: number): number {
+export function gateDistortion(losses: LossMatrix, pGate: ArrayLike<number>, n: number): number {
   const { R, N, data } = losses;
   if (pGate.length !== n * R) throw new RangeError(`gate: ${pGate.length} values for shape [${n}, ${R}]`);
   let d = 0;
@@ -98,7 +93,7 @@ export function gateDistortion(losses: RoutingLosses, pGate: ArrayLike<number>, 
 export const PRIVATE_EPSILONS: readonly number[] = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4, 5, 6, 8];
 
 /** The private gate's (rate, distortion) for each epsilon, on the first n rows (default all). */
-export function privateGateSweep(core: Core, losses: RoutingLosses, epsilons: readonly number[] = PRIVATE_EPSILONS, n: number = losses.N): { best: number; points: PrivateGatePoint[] } {
+export function privateGateSweep(core: Core, losses: LossMatrix, epsilons: readonly number[] = PRIVATE_EPSILONS, n: number = losses.N): { best: number; points: PrivateGatePoint[] } {
   const { choice, best } = bestExpertChoice(losses, n);
   const points = epsilons.map((epsilon) => {
     const p = privateGateMatrix(core, choice, losses.R, epsilon);

@@ -1,6 +1,6 @@
 // Zero-compute experts as Markdown and SVG (browser-safe; pure functions of the result of
 // runConstants in src/synth/constants.ts).
-import { chart, COLORS as C, type Series } from "../report/svg.js";
+import { chart, COLORS as C, type Series } from "../plot/svg.js";
 import { markdownTable } from "../estimators/tables.js";
 import type { ConstantsResult } from "./constants.js";
 

@@ -4,7 +4,7 @@
 //                           MoE's E[R(W)] beside both readings of the bound (GB), over R_g = I(X;T)
 //   synth-gating-alpha.svg  the gap E[R(W)] - E[L_S(W)] over alpha beside sqrt(2I/m), sqrt(I/2m)
 //   synth-gating-m.svg      the same at alpha = 1 over the sample size m
-import { chart, COLORS as C } from "../report/svg.js";
+import { chart, COLORS as C } from "../plot/svg.js";
 import type { GatingResult, LearnedPoint } from "./gating.js";
 
 const f4 = (x: number): string => x.toFixed(4);

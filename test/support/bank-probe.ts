@@ -1,12 +1,13 @@
 // The bank probe: train a small bank on a worker pool and build its loss matrices, then report
 // sha-256 digests of every expert's parameters and of the [R, N] loss and prediction matrices.
-// Browser-safe (only src/bank/bank.ts, src/bank/config.ts, src/parallel/pool.ts and
+// Browser-safe (only src/bank/bank.ts, src/bank/config.ts, src/parallel/pool.ts, src/io/sha256.ts and
 // src/data/idx.ts): test/bank.test.ts runs it in Node (worker_threads) and, through
 // test/pages/bank.html, in Chromium (module Web Workers), and the digests must match.
 import { trainExperts, evaluateSplit, MemoryCache, type TrainedExpert } from "../../src/bank/bank.js";
 import { DEFAULT_BANK, expertKey, type BankConfig } from "../../src/bank/config.js";
 import { WorkerPool } from "../../src/parallel/pool.js";
-import { readIdxBytes, makeDataset, sha256Hex, type Split } from "../../src/data/idx.js";
+import { readIdxBytes, makeDataset, type Split } from "../../src/data/idx.js";
+import { sha256Hex } from "../../src/io/sha256.js";
 
 /** The bank both sides build: the CLI's `bank train --count 3 --subset-size 400` (seed 0). */
 export const BANK_PROBE = {
@@ -78,9 +79,9 @@ export async function bankProbe(bytes: Record<(typeof BANK_PROBE.files)[number],
     const mTest = await evaluate("test", test.count);
     return {
       experts: await Promise.all(trained.map((e) => hex(e.params))),
-      lossesTrain: await hex(mTrain.losses),
+      lossesTrain: await hex(mTrain.data),
       predsTrain: await hex(mTrain.preds),
-      lossesTest: await hex(mTest.losses),
+      lossesTest: await hex(mTest.data),
       predsTest: await hex(mTest.preds),
       trainTaskTestLosses: await hex(concat(trained.map((e) => e.testLosses), (n) => new Uint8Array(n))),
       testErrors: trained.map((e) => e.testLosses.reduce((s, x) => s + x, 0)),

@@ -1,6 +1,6 @@
 // Deterministic synthetic inputs shared by the tests (no dependence on the core's PRNG, so a
 // change there cannot hide a bug in what is tested with these).
-import type { RoutingLosses } from "../../src/routing/ba.js";
+import type { LossMatrix } from "../../src/formats/losses.js";
 
 /** xorshift32 uniforms in [0, 1). */
 export function rng(seed: number): () => number {
@@ -18,7 +18,7 @@ export function rng(seed: number): () => number {
 /** A 0-1 loss matrix [R, N] with item difficulty d_i = u^power and expert skill e_t uniform in
  *  [skillMin, 1]: expert t is wrong on item i with probability d_i e_t (errors correlated through
  *  the items, as in a bank). */
-export function bankLike(R: number, N: number, seed: number, power = 4, skillMin = 0.4): RoutingLosses {
+export function bankLike(R: number, N: number, seed: number, power = 4, skillMin = 0.4): LossMatrix {
   const u = rng(seed);
   const d = Array.from({ length: N }, () => u() ** power);
   const e = Array.from({ length: R }, () => skillMin + (1 - skillMin) * u());

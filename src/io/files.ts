@@ -4,13 +4,10 @@
 import { open, rename, unlink, mkdir, stat, access, constants, readdir, rm, link, copyFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, basename, join, resolve } from "node:path";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { MoeBankError, UsageError } from "../errors.js";
 import { readInput, fsProblem } from "../input.js";
-
-export function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
+import { sha256Hex } from "./sha256.js";
 
 /** This host in temporary names (so stale ones are told from a live writer's on a shared
  *  filesystem): letters, digits and dashes only. */
@@ -184,13 +181,10 @@ export const readBytes = readInput;
 /** Reads a file and checks it against its recorded sha-256 (`recordedIn` names the record). */
 export async function readVerified(path: string, expected: string, recordedIn = "the manifest"): Promise<Uint8Array> {
   const bytes = await readBytes(path);
-  const got = sha256(bytes);
+  const got = await sha256Hex(bytes);
   if (got !== expected) throw new MoeBankError(`${path}: sha-256 ${got.slice(0, 16)}… does not match ${recordedIn}'s ${expected.slice(0, 16)}…: the file is corrupt or was changed; refusing to use it`);
   return bytes;
 }
-
-/** The files a bank folder may hold (what bank train, merge and eval write). */
-export const BANK_FOLDER_FILE = /^(manifest\.json|experts\.safetensors|(losses|preds)-(train|test)\.npy|eval\.json)$/;
 
 async function writableFolder(p: string): Promise<boolean> {
   return access(p, constants.W_OK).then(() => true, () => false);
