@@ -12,12 +12,16 @@ import { selectCommand } from "./commands/select.js";
 import { tablesCommand } from "./commands/tables.js";
 import { routeCommand } from "./commands/route.js";
 import { gatesCommand } from "./commands/gates.js";
+import { gateCommand } from "./commands/gate.js";
+import { routeRowsCommand, topkCommand } from "./commands/route-rows.js";
 import { reproduceCommand } from "./commands/reproduce.js";
 import { boundsCommand } from "./commands/bounds.js";
 import { gridCommand } from "./commands/grid.js";
 import { serveCommand } from "./commands/serve.js";
 import { synthCommand } from "./commands/synth.js";
 import { scalingCommand } from "./commands/scaling.js";
+import { sweepCommand } from "./commands/sweep.js";
+import { sweepTaskCommand, sweepFinishCommand, sweepStatusCommand } from "./commands/sweep-cluster.js";
 import { VERSION } from "./version.js";
 
 export function buildCli(argv: string[]) {
@@ -47,7 +51,7 @@ export function buildCli(argv: string[]) {
       throw new UsageError(line.startsWith("Did you mean") ? `unknown command. ${line}` : line);
     });
   // in the order --help lists them: the main job first, then stage by stage, then tools
-  const commands = [reproduceCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];
+  const commands = [reproduceCommand, sweepCommand, sweepTaskCommand, sweepFinishCommand, sweepStatusCommand, dataCommand, bankCommand, selectCommand, tablesCommand, boundsCommand, gridCommand, routeCommand, routeRowsCommand, topkCommand, gateCommand, gatesCommand, synthCommand, scalingCommand, serveCommand, benchCommand];
   return commands.reduce((acc, add) => add(acc), y as unknown as Argv<GlobalOptions>);
 }
 

@@ -20,6 +20,9 @@ export const Purpose = {
   synthConstants: 12, // zero-compute constant experts: training sets of trial `index` (src/synth/constants.ts)
   scaling: 13, // expert scaling: the random expert subsets of size R (src/experiments/scaling.ts)
   biasResample: 14, // resample b of M runs from the large-M runs: the measured bias of H(p_hat) (src/estimators/bias.ts)
+  gateBootstrap: 15, // resample b of a measured gate's rows (src/routing/gate-measure.ts)
+  routeBootstrap: 16, // resample b of the routing rows of a D(rho) curve (src/routing/curve-uncertainty.ts)
+  routeRows: 17, // the random subset of routing rows (src/routing/curve-uncertainty.ts)
   test: 0x7e57, // tests and examples
 } as const;
 export type PurposeName = keyof typeof Purpose;

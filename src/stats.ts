@@ -17,3 +17,17 @@ export function meanSe(xs: readonly number[]): MeanSe {
   for (const v of xs) q += (v - mean) * (v - mean);
   return { mean, se: Math.sqrt(q / (T - 1) / T) };
 }
+
+/** The p-quantile of ascending `sorted` (length n >= 1) by linear interpolation between order
+ *  statistics (numpy's default, Hyndman-Fan type 7): h = (n - 1) p, x[floor h] + (h - floor h)
+ *  (x[floor h + 1] - x[floor h]). */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) throw new RangeError("quantile of an empty set");
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile level must be in [0, 1], got ${p}`);
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  if (lo >= n - 1) return sorted[n - 1]!;
+  const x0 = sorted[lo]!, x1 = sorted[lo + 1]!;
+  return x0 === x1 ? x0 : x0 + (h - lo) * (x1 - x0);
+}

@@ -32,7 +32,9 @@ test("the registry: unique kebab-case names, each a command of the CLI with its 
   for (const m of registry) {
     assert.match(m.name, /^[a-z]+(-[a-z]+)*$/);
     assert.ok(m.title.length > 10 && !m.title.includes("\n"));
-    const args = m.name.startsWith("synth-") ? ["synth", m.name.slice(6)] : [m.name];
+    // the synth-* and gate-* entries are sub-commands of `synth` and `gate`
+    const group = ["synth", "gate"].find((g) => m.name.startsWith(`${g}-`));
+    const args = group !== undefined ? [group, m.name.slice(group.length + 1)] : [m.name];
     const r = runCli(...args, "--help");
     assert.equal(r.code, 0, `${args.join(" ")} --help: ${r.stderr}`);
     assert.ok(r.stdout.replace(/\s+/g, " ").includes(m.title.slice(0, 40)), `${m.name}: --help shows its title`);

@@ -21,6 +21,8 @@ import { detMath, type DetMath } from "../src/math.js";
 import { VERSION } from "../src/version.js";
 import { MoeBankError } from "../src/errors.js";
 import { geometryOf } from "../src/model/cnn.js";
+import { measureGate } from "../src/routing/gate-measure.js";
+import { bytesSource, npyGateFile } from "../src/routing/gate-rows.js";
 
 // ---- page elements ------------------------------------------------------------------------------
 
@@ -66,6 +68,8 @@ const ui = {
   moreFigs: el("more-figs"),
   timings: el<HTMLTableElement>("timings"),
   env: el("env"),
+  gateFile: el<HTMLInputElement>("gate-file"),
+  gateReadout: el("gate-readout"),
 };
 
 type State = "loading" | "idle" | "running" | "done" | "error" | "cancelled";
@@ -338,7 +342,7 @@ function show(out: PipelineOutput, config: PipelineConfig, run: RunInfo): void {
     h("tbody", {}, ...rhoRows(results.routing).map((r) => h("tr", {}, ...r.map((c) => h("td", {}, c))))),
   );
   showSvg(ui.figGaps, out.figures["fig2-gaps.svg"]!);
-  ui.moreFigs.replaceChildren(...["alpha-bounds.svg", "alpha-information.svg", "bank-accuracy.svg", "d-rho.svg"].map((f) => {
+  ui.moreFigs.replaceChildren(...["alpha-bounds.svg", "alpha-information.svg", "bank-accuracy.svg", "d-rho.svg", ...("d-rho-rows.svg" in out.figures ? ["d-rho-rows.svg"] : [])].map((f) => {
     const img = h("img", { alt: f });
     showSvg(img, out.figures[f]!);
     return h("figure", {}, img);
@@ -448,6 +452,28 @@ function updateLambda(): void {
   showSvg(ui.figDRho, figDRho(last.out.results.routing, { rate: p.rate, distortion: p.distortion, label: `lambda = ${label}: rate ${p.rate.toFixed(4)} nats, D = ${p.distortion.toFixed(4)} (slider)` }));
 }
 
+/** A dropped gate (`moe-bank gate measure` in the page): its numbers against the frontier on the
+ *  same rows, and its point on the D(rho) figure when its rows are the curve's. */
+async function measureDroppedGate(): Promise<void> {
+  const file = ui.gateFile.files?.[0];
+  if (last === null || file === undefined) return;
+  try {
+    const f = await npyGateFile(bytesSource(new Uint8Array(await file.arrayBuffer())), file.name);
+    const L = last.out.mats.test, n = f.N;
+    if (f.R !== L.R || (n !== last.routing.N && n !== L.N)) throw new MoeBankError(`${file.name}: [N, R] = [${n}, ${f.R}], expected R = ${L.R} and N = ${last.routing.N} (the routing rows) or ${L.N}`);
+    const data = new Uint8Array(L.R * n);
+    for (let t = 0; t < L.R; t++) data.set(L.data.subarray(t * L.N, t * L.N + n), t * n);
+    const m = await measureGate(core, f.layer(0), { R: L.R, N: n, data }, { bootstrap: 100, label: file.name });
+    const fr = m.frontier!;
+    ui.gateReadout.textContent = `${file.name}: I(X;T) = ${m.rate.toFixed(4)} nats (bias-corrected ${m.rateCorrected.toFixed(4)}, 95% [${m.interval?.lo.toFixed(4)}, ${m.interval?.hi.toFixed(4)}]) · ` +
+      `H(T) = ${m.entropy.toFixed(3)}, ${m.effectiveExperts.toFixed(1)} effective experts, ${m.dead.length} dead · loss ${m.expectedLoss!.toFixed(4)} against the frontier's ${fr.atRate.lower.toFixed(4)} at its rate ` +
+      `(${fr.lossGap.toFixed(4)} left); the frontier needs ${fr.rateNeeded.rate.toFixed(4)} nats for its loss`;
+    if (n === last.routing.N) showSvg(ui.figDRho, figDRho(last.out.results.routing, { rate: m.rate, distortion: m.expectedLoss!, label: `${file.name}: rate ${m.rate.toFixed(4)} nats, D = ${m.expectedLoss!.toFixed(4)}` }));
+  } catch (e) {
+    ui.gateReadout.textContent = e instanceof MoeBankError ? e.message : `cannot measure ${file.name}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
 // ---- wiring -------------------------------------------------------------------------------------------------
 
 ui.form.addEventListener("change", () => (ui.files.hidden = choice("dataset") !== "files"));
@@ -458,6 +484,7 @@ ui.form.addEventListener("submit", (e) => {
 ui.cancel.addEventListener("click", () => cancel?.());
 ui.alpha.addEventListener("input", throttled(updateAlpha));
 ui.lambda.addEventListener("input", throttled(updateLambda));
+ui.gateFile.addEventListener("change", () => void measureDroppedGate());
 ui.downloadJson.addEventListener("click", () => {
   if (last) download("report.json", JSON.stringify(last.report, null, 2) + "\n", "application/json");
 });

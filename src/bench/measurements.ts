@@ -4,7 +4,9 @@
 // (test/measurements.test.ts).
 import { Core } from "../../bindings/index.js";
 import { registry } from "../measurements/registry.js";
-import type { BanksInputs, CoreInputs, InputKind, PairInputs, TestInputs } from "../measurements/measurement.js";
+import type { BanksInputs, CoreInputs, GateInputs, InputKind, PairInputs, TestInputs } from "../measurements/measurement.js";
+import type { LossMatrix } from "../formats/losses.js";
+import { gateRowsOf } from "../routing/gate-rows.js";
 import { firstExperts } from "../experiments/grid.js";
 import { DEFAULT_SPEC, MNIST_GEOMETRY, specFor } from "../model/cnn.js";
 import { markdownTable } from "../plot/table.js";
@@ -14,13 +16,37 @@ import { syntheticBank } from "./synthetic-bank.js";
 export const SMOKE_BANK = { R: 12, nPool: 3000, nTest: 1000 };
 
 /** Inputs of the given kind from synthetic loss matrices. */
-export function syntheticInputs(core: Core, kind: InputKind, seed = 5): CoreInputs | TestInputs | PairInputs | BanksInputs {
+/** Predicted classes consistent with 0-1 losses: label 0 everywhere; a wrong expert t says
+ *  1 + (t + i) mod 9. */
+export function syntheticPreds(test: LossMatrix): { R: number; N: number; data: Uint8Array } {
+  const { R, N, data } = test;
+  const preds = new Uint8Array(R * N);
+  for (let t = 0; t < R; t++) for (let i = 0; i < N; i++) preds[t * N + i] = data[t * N + i] === 0 ? 0 : 1 + ((t + i) % 9);
+  return { R, N, data: preds };
+}
+
+/** A gate on the synthetic test items: row i puts weight 1 + 3 [expert t right on i] + (t mod 3)
+ *  on expert t, normalized (a gate that knows a little about the losses). */
+export function syntheticGate(test: LossMatrix): Float64Array {
+  const { R, N, data } = test;
+  const p = new Float64Array(N * R);
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    for (let t = 0; t < R; t++) s += p[i * R + t] = 1 + 3 * (1 - data[t * N + i]!) + (t % 3);
+    for (let t = 0; t < R; t++) p[i * R + t] = p[i * R + t]! / s;
+  }
+  return p;
+}
+
+export function syntheticInputs(core: Core, kind: InputKind, seed = 5): CoreInputs | TestInputs | PairInputs | BanksInputs | GateInputs {
   const { train, test } = syntheticBank(core, { ...SMOKE_BANK, seed });
   switch (kind) {
     case "core":
       return { core };
     case "test":
-      return { core, test, names: { test: "losses-test.npy" } };
+      return { core, test: { ...test, preds: syntheticPreds(test).data }, names: { test: "losses-test.npy" } };
+    case "gate":
+      return { core, layers: [gateRowsOf(syntheticGate(test), test.N, test.R)], losses: test, preds: syntheticPreds(test), names: { probs: "gate.npy", losses: "losses-test.npy" } };
     case "pair":
       return { core, train, test, names: { train: "losses-train.npy", test: "losses-test.npy" } };
     case "banks": {

@@ -11,7 +11,7 @@ import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-opti
 import { grid } from "../measurements/grid/index.js";
 import type { BanksInputs } from "../measurements/measurement.js";
 import { cachedBanks } from "../experiments/grid-banks.js";
-import { checkSeed, folderOption } from "./checks.js";
+import { checkSeed, folderOption, listOption } from "./checks.js";
 import { checkWorkers, workersOption } from "./workers.js";
 import { measureAndEmit, selectionFlags, selectionOf, type SelectionArgs } from "./measure.js";
 
@@ -66,8 +66,8 @@ export function gridCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     (c) =>
       selectionFlags(
         datasetOptions(c)
-          .option("counts", { alias: "R", type: "number", array: true, default: [...d.counts], describe: "bank sizes R (the banks are the first R experts of one bank per n)" })
-          .option("sizes", { alias: "n", type: "number", array: true, default: [...d.sizes], describe: "training images per expert n" })
+          .option("counts", listOption("counts", "int", "bank sizes R (the banks are the first R experts of one bank per n)", { alias: "R", default: [...d.counts] }))
+          .option("sizes", listOption("sizes", "int", "training images per expert n", { alias: "n", default: [...d.sizes] }))
           .option("bank", { type: "string", array: true, describe: "n=DIR: read DIR/losses-{train,test}.npy for that n instead of training (at least max R experts)" })
           .option("cache", folderOption("cache", "where trained experts and evaluation blocks are kept (shared with moe-bank bank)", { default: ".moe-bank-cache" }))
           .option("workers", workersOption)

@@ -10,6 +10,7 @@ import { emit, progressEnabled, type GlobalOptions } from "../output.js";
 import type { Hooks, Measurement } from "../measurements/measurement.js";
 import type { SelectionConfig } from "../estimators/sweep.js";
 import { readLossMatrix, readLossPair } from "../formats/losses.js";
+import { listOption } from "./checks.js";
 import type { PairInputs, TestInputs } from "../measurements/measurement.js";
 
 /** Progress and log lines on stderr, prefixed with the measurement's name (when enabled). */
@@ -87,7 +88,7 @@ export function selectionFlags<T>(c: Argv<T>, d: SelectionConfig, say: { runs: s
   const base = c
     .option("runs", { alias: "M", type: "number", default: d.M, describe: say.runs })
     .option("sample-size", { alias: "m", type: "number", default: d.m, describe: say.sampleSize ?? "sample size m = |S|" });
-  const withAlpha = say.alpha === undefined ? base : base.option("alpha", { type: "number", array: true, default: [...d.alphas], describe: say.alpha });
+  const withAlpha = say.alpha === undefined ? base : base.option("alpha", listOption("alpha", "number", say.alpha, { default: [...d.alphas] }));
   return withAlpha
     .option("seed", { type: "number", default: d.seed, describe: say.seed })
     .option("bootstrap", { alias: "B", type: "number", default: d.bootstrap, describe: say.bootstrap })

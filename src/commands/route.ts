@@ -1,17 +1,17 @@
 // `moe-bank route`: the routing rate-distortion curve of a bank (paper Section V-A) from its 0-1
 // loss matrix on the test split (src/measurements/route).
 import type { Argv, ArgumentsCamelCase } from "yargs";
-import { UsageError } from "../errors.js";
 import type { GlobalOptions } from "../output.js";
 import type { BaMethod } from "../routing/ba.js";
 import { PAPER_ROUTING_N } from "../routing/curve.js";
 import { route } from "../measurements/route/index.js";
 import { measureAndEmit, testInputs } from "./measure.js";
+import { listOption } from "./checks.js";
 
 interface RouteArgs extends GlobalOptions {
   testLosses: string;
   n?: number;
-  lambdas?: string;
+  lambdas?: number[];
   points: number;
   lambdaMin: number;
   lambdaMax: number;
@@ -26,17 +26,11 @@ interface RouteArgs extends GlobalOptions {
  *  after 300 s, on a loaded 2-core machine; the issue's report: 183 s vs 1.2 s). */
 export const ROUTE_HINT_R = 200;
 
-function parseLambdas(s: string): number[] {
-  const xs = s.split(",").map((x) => x.trim()).filter((x) => x !== "").map(Number);
-  if (xs.length === 0) throw new UsageError("--lambdas needs at least one value, e.g. --lambdas 0.01,0.1,1");
-  return xs;
-}
-
 async function routeCmd(a: ArgumentsCamelCase<RouteArgs>): Promise<void> {
   const d = route.defaults.full;
   const o = {
     ...(a.n !== undefined ? { n: a.n } : {}),
-    ...(a.lambdas !== undefined ? { lambdas: parseLambdas(a.lambdas) } : {}),
+    ...(a.lambdas !== undefined ? { lambdas: a.lambdas } : {}),
     points: a.points, lambdaMin: a.lambdaMin, lambdaMax: a.lambdaMax, rho: a.rho ?? [], tol: a.tol, maxIter: a.maxIter, method: a.method ?? d.method,
   };
   await measureAndEmit(route, a, o, () => testInputs(a.testLosses), ({ test }) => {
@@ -55,11 +49,11 @@ export function routeCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
       c
         .option("test-losses", { type: "string", demandOption: true, describe: "0-1 losses on the test split: .npy, uint8 or bool, shape [R, N]" })
         .option("n", { type: "number", describe: `use the first n items (default: ${PAPER_ROUTING_N}, or all if fewer)` })
-        .option("lambdas", { type: "string", describe: "comma-separated lambdas (default: --points log-spaced in [--lambda-min, --lambda-max])" })
+        .option("lambdas", listOption("lambdas", "number", "lambdas (default: --points log-spaced in [--lambda-min, --lambda-max])"))
         .option("points", { type: "number", default: d.points, describe: "number of log-spaced lambdas" })
         .option("lambda-min", { type: "number", default: d.lambdaMin, describe: "smallest lambda of the grid" })
         .option("lambda-max", { type: "number", default: d.lambdaMax, describe: "largest lambda of the grid" })
-        .option("rho", { type: "number", array: true, describe: "also solve eq. 27, D(rho) = min D subject to I <= rho (nats), by bisection on lambda" })
+        .option("rho", listOption("rho", "number", "also solve eq. 27, D(rho) = min D subject to I <= rho (nats), by bisection on lambda"))
         .option("tol", { type: "number", default: d.tol, describe: "stop when the certificate max_t c_t - 1 <= tol" })
         .option("max-iter", { type: "number", default: d.maxIter, describe: "at most this many evaluations per lambda" })
         .option("method", { choices: ["newton", "squarem", "none"] as const, describe: `newton (SQP on the simplex; the default), squarem (extrapolated BA, often faster from R = ${ROUTE_HINT_R} experts on) or none (plain BA, eqs. 28-29)` })

@@ -10,7 +10,7 @@ import { datasetOptions, resolveDataset, type DatasetArgs } from "./dataset-opti
 import { cachedBanks } from "../experiments/grid-banks.js";
 import { DEFAULT_RHOS } from "../experiments/scaling.js";
 import { scaling, type ScalingConfig } from "../measurements/scaling/index.js";
-import { checkSeed, folderOption } from "./checks.js";
+import { checkSeed, folderOption, listOption } from "./checks.js";
 import { checkWorkers, workersOption } from "./workers.js";
 import { emitExperiment, measure } from "./measure.js";
 
@@ -58,12 +58,12 @@ export function scalingCommand(y: Argv<GlobalOptions>): Argv<GlobalOptions> {
     (c) =>
       datasetOptions(c)
         .option("quick", { type: "boolean", default: false, describe: `small banks (n = ${q.subsetSize}, R up to ${Math.max(...q.counts)}, widths ${q.widths.join(" ")} at R = ${q.widthExperts}): seconds` })
-        .option("counts", { alias: "R", type: "number", array: true, describe: `expert counts (default ${d.counts.join(" ")})` })
-        .option("widths", { type: "string", array: true, describe: `conv1/conv2 filter counts of the width banks (default ${d.widths.join(" ")})` })
+        .option("counts", listOption("counts", "int", `expert counts (default ${d.counts.join(" ")})`, { alias: "R" }))
+        .option("widths", listOption("widths", "string", `conv1/conv2 filter counts of the width banks (default ${d.widths.join(" ")})`))
         .option("width-experts", { type: "number", describe: `experts per width bank (default ${d.widthExperts})` })
         .option("subset-size", { alias: "n", type: "number", describe: `training images per expert (default ${d.subsetSize})` })
         .option("subsets", { type: "number", describe: `random subsets of R experts averaged per R (default ${d.subsets})` })
-        .option("rho", { type: "number", array: true, describe: `rate budgets in nats; the unconstrained oracle is always added (default ${DEFAULT_RHOS.filter((x) => x !== null).join(" ")})` })
+        .option("rho", listOption("rho", "number", `rate budgets in nats; the unconstrained oracle is always added (default ${DEFAULT_RHOS.filter((x) => x !== null).join(" ")})`))
         .option("cache", folderOption("cache", "where trained experts are kept (shared with bank, grid and reproduce)", { default: ".moe-bank-cache" }))
         .option("workers", workersOption)
         .option("bank-seed", { type: "number", default: 0, describe: "the banks' seed" })

@@ -3,6 +3,9 @@
 // keeps its S_i, r*(S_i) and W draw together), and the interval is the percentile interval.
 import type { Core } from "../../bindings/index.js";
 import { stream } from "../prng.js";
+import { quantileSorted } from "../stats.js";
+
+export { quantileSorted };
 
 /** A two-sided percentile interval at `level` (e.g. 0.95). */
 export interface Interval {
@@ -25,20 +28,6 @@ export function resampleIndices(core: Core, seed: number | bigint, B: number, M:
     }
   }
   return out;
-}
-
-/** The p-quantile of ascending `sorted` (length n >= 1) by linear interpolation between order
- *  statistics (numpy's default, Hyndman-Fan type 7): h = (n - 1) p, x[floor h] + (h - floor h)
- *  (x[floor h + 1] - x[floor h]). */
-export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) throw new RangeError("quantile of an empty set");
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile level must be in [0, 1], got ${p}`);
-  const h = (n - 1) * p;
-  const lo = Math.floor(h);
-  if (lo >= n - 1) return sorted[n - 1]!;
-  const x0 = sorted[lo]!, x1 = sorted[lo + 1]!;
-  return x0 === x1 ? x0 : x0 + (h - lo) * (x1 - x0);
 }
 
 /** The percentile interval of bootstrap replicates at `level`: the (1 - level)/2 and

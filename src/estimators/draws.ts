@@ -31,9 +31,12 @@ export interface DrawOptions {
   seed: number | bigint;
 }
 
+/** The largest sample size m the draws take (counts per item fit a u16). */
+export const SAMPLE_SIZE_MAX = 65535;
+
 function checkRuns(M: number, m: number, N: number, scheme: SampleScheme): void {
   if (!Number.isInteger(M) || M < 1 || M > 0x7fffffff) throw new RangeError(`M must be a positive integer, got ${M}`);
-  if (!Number.isInteger(m) || m < 1 || m > 65535) throw new RangeError(`m must be an integer in [1, 65535], got ${m}`);
+  if (!Number.isInteger(m) || m < 1 || m > SAMPLE_SIZE_MAX) throw new RangeError(`m must be an integer in [1, 65535], got ${m}`);
   if (scheme === "distinct" && m > N) throw new RangeError(`m = ${m} exceeds the pool (${N} items) for samples without replacement`);
 }
 

@@ -10,7 +10,8 @@
 // The writer emits version 1.0 (2.0 only if the header would not fit a u16), exactly numpy's
 // dict text with keys in sorted order. The reader accepts versions 1.0, 2.0 and 3.0 with descr
 // '|u1', '|b1', '<f4', '<f8' or '<i4' in C order, and refuses anything else with a MoeBankError
-// `${file}: ${problem}` on one line.
+// `${file}: ${problem}` on one line. parseNpyHeader reads the header alone and decodeNpyFloats
+// float16/32/64 data, so a file larger than memory can be read in blocks (src/input.ts opens it).
 
 import { MoeBankError } from "../errors.js";
 import { formatShape, quoteForMessage } from "./safetensors.js";
@@ -236,15 +237,10 @@ function typedAt(bytes: Uint8Array, at: number, count: number, size: number): Ar
   return copy.buffer;
 }
 
-/**
- * Reads an .npy file. `file` names it in error messages. Multi-byte data is a view into `bytes`
- * when aligned (sharing its memory), else an aligned copy; u8 and bool data are views. Throws a
- * MoeBankError (`${file}: ${problem}`, one line) on a short file, a wrong magic, a version other
- * than 1.0/2.0/3.0, a header running past the end or not a dict with exactly 'descr',
- * 'fortran_order' and 'shape', Fortran order, a big-endian or unsupported dtype, a bad shape, a
- * data section longer or shorter than the shape needs, or a bool byte other than 0 or 1.
- */
-export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
+/** The bytes an .npy preamble and header take (magic, version, header length, header): read this
+ *  many bytes from the start of a file to parse its header alone. `bytes` must hold at least the
+ *  first 12 bytes of the file (or the whole file if shorter); one-line MoeBankError otherwise. */
+export function npyHeaderBytes(bytes: Uint8Array, file: string): number {
   const bad = (problem: string): never => {
     throw new MoeBankError(`${file}: ${problem}`);
   };
@@ -259,16 +255,34 @@ export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
   const minor = bytes[7]!;
   if (major < 1 || major > 3 || minor !== 0) bad(`unsupported NPY format version ${major}.${minor} (supported: 1.0, 2.0, 3.0)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let prefix = 10;
-  let headerLen: number;
-  if (major === 1) headerLen = dv.getUint16(8, true);
-  else {
-    if (bytes.length < 12) bad(`file shorter than a version ${major}.0 NPY preamble: ${bytes.length} bytes, need at least 12`);
-    headerLen = dv.getUint32(8, true);
-    prefix = 12;
-  }
-  if (prefix + headerLen > bytes.length) bad(`header length ${headerLen} runs past the end of the file (${bytes.length} bytes)`);
-  const hb = bytes.subarray(prefix, prefix + headerLen);
+  if (major === 1) return 10 + dv.getUint16(8, true);
+  if (bytes.length < 12) bad(`file shorter than a version ${major}.0 NPY preamble: ${bytes.length} bytes, need at least 12`);
+  return 12 + dv.getUint32(8, true);
+}
+
+/** An .npy header: the element type as written ('<f4', ...), the shape and where the data start. */
+export interface NpyHeader {
+  descr: string;
+  shape: number[];
+  dataStart: number;
+}
+
+/**
+ * Parses the header of an .npy file from its first bytes (at least npyHeaderBytes of them; the
+ * data need not be there). Same checks and messages as decodeNpy up to the data: C order, a
+ * plain descr (any string: the caller says which it accepts through `checkDescr`, called before
+ * the shape is read), a shape of non-negative ints.
+ */
+export function parseNpyHeader(bytes: Uint8Array, file: string, checkDescr: (descr: string) => void = () => {}): NpyHeader {
+  const bad = (problem: string): never => {
+    throw new MoeBankError(`${file}: ${problem}`);
+  };
+  const dataStart = npyHeaderBytes(bytes, file);
+  const major = bytes[6]!;
+  const prefix = major === 1 ? 10 : 12;
+  const headerLen = dataStart - prefix;
+  if (dataStart > bytes.length) bad(`header length ${headerLen} runs past the end of the file (${bytes.length} bytes)`);
+  const hb = bytes.subarray(prefix, dataStart);
   let text: string;
   if (major === 3) {
     try {
@@ -300,13 +314,7 @@ export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
   if (fortran) bad("Fortran-order arrays are not supported: save the array in C order");
   const descr = root.get("descr")!;
   if (typeof descr !== "string") return bad(`'descr' is ${describePy(descr)}: structured dtypes are not supported`);
-  const dtype = Object.hasOwn(FROM_DESCR, descr) ? FROM_DESCR[descr] : undefined;
-  if (dtype === undefined) {
-    if (/^>[a-zA-Z]\d+$/.test(descr) && !descr.endsWith("1")) {
-      bad(`big-endian dtype ${quoteForMessage(descr)} is not supported (supported: |u1, |b1, <f4, <f8, <i4)`);
-    }
-    bad(`unsupported dtype ${quoteForMessage(descr)} (supported: |u1, |b1, <f4, <f8, <i4)`);
-  }
+  checkDescr(descr);
   const shapeP = root.get("shape")!;
   if (!(shapeP instanceof PyTuple)) return bad(`'shape' is ${describePy(shapeP)}, expected a tuple of non-negative ints`);
   const shape: number[] = [];
@@ -314,15 +322,42 @@ export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
     if (!(d instanceof PyInt) || !Number.isSafeInteger(d.value)) return bad(`'shape' holds ${describePy(d)}, expected non-negative ints`);
     shape.push(d.value);
   }
-  const dt = dtype as NpyDtype;
-  const size = SIZE[dt];
-  const dataStart = prefix + headerLen;
-  const have = bytes.length - dataStart;
+  return { descr, shape, dataStart };
+}
+
+/** The data bytes a shape of elements of `size` bytes needs (Infinity past 2^53). */
+export function npyDataBytes(shape: readonly number[], size: number): number {
   let need = shape.includes(0) ? 0 : size;
   for (const d of shape) {
     need *= d;
-    if (need > Number.MAX_SAFE_INTEGER) break;
+    if (need > Number.MAX_SAFE_INTEGER) return Number.POSITIVE_INFINITY;
   }
+  return need;
+}
+
+/**
+ * Reads an .npy file. `file` names it in error messages. Multi-byte data is a view into `bytes`
+ * when aligned (sharing its memory), else an aligned copy; u8 and bool data are views. Throws a
+ * MoeBankError (`${file}: ${problem}`, one line) on a short file, a wrong magic, a version other
+ * than 1.0/2.0/3.0, a header running past the end or not a dict with exactly 'descr',
+ * 'fortran_order' and 'shape', Fortran order, a big-endian or unsupported dtype, a bad shape, a
+ * data section longer or shorter than the shape needs, or a bool byte other than 0 or 1.
+ */
+export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
+  const bad = (problem: string): never => {
+    throw new MoeBankError(`${file}: ${problem}`);
+  };
+  const { descr, shape, dataStart } = parseNpyHeader(bytes, file, (d) => {
+    if (Object.hasOwn(FROM_DESCR, d)) return;
+    if (/^>[a-zA-Z]\d+$/.test(d) && !d.endsWith("1")) {
+      bad(`big-endian dtype ${quoteForMessage(d)} is not supported (supported: |u1, |b1, <f4, <f8, <i4)`);
+    }
+    bad(`unsupported dtype ${quoteForMessage(d)} (supported: |u1, |b1, <f4, <f8, <i4)`);
+  });
+  const dt = FROM_DESCR[descr]!;
+  const size = SIZE[dt];
+  const have = bytes.length - dataStart;
+  const need = npyDataBytes(shape, size);
   if (need !== have) {
     const needs = need > Number.MAX_SAFE_INTEGER ? "over 2^53" : String(need);
     bad(`shape ${formatShape(shape)} of ${descr} needs ${needs} data bytes, the file has ${have}`);
@@ -350,4 +385,44 @@ export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
       return { dtype: dt, shape, data: Array.isArray(r) ? new Int32Array(r[0], r[1], count) : new Int32Array(r) };
     }
   }
+}
+
+// ---- floating-point data read in blocks ---------------------------------------------------------
+// A gate's probabilities or logits come as float16, float32 or float64 (PyTorch and JAX log all
+// three); they are read block by block into f64 (every f16 and f32 value is exact in f64).
+
+/** The float element types readable in blocks, by descr, and their sizes in bytes. */
+export const NPY_FLOAT_DESCR: Readonly<Record<string, number>> = { "<f2": 2, "<f4": 4, "<f8": 8 };
+
+/** 2^(e - 25) for the f16 exponents e = 1..30, built by exact doublings. */
+const HALF_SCALE: Float64Array = (() => {
+  const out = new Float64Array(31);
+  let v = 1;
+  for (let k = 0; k < 24; k++) v /= 2; // 2^-24
+  for (let e = 1; e <= 30; e++) {
+    out[e] = v; // 2^(e - 25)
+    v *= 2;
+  }
+  return out;
+})();
+
+/** The value of an IEEE-754 binary16 bit pattern, exactly. */
+export function halfToNumber(h: number): number {
+  const e = (h >>> 10) & 31, f = h & 1023;
+  const v = e === 0 ? f * HALF_SCALE[1]! : e === 31 ? (f === 0 ? Number.POSITIVE_INFINITY : Number.NaN) : (1024 + f) * HALF_SCALE[e]!;
+  return h & 0x8000 ? -v : v;
+}
+
+/** `count` little-endian float elements of type `descr` (a key of NPY_FLOAT_DESCR) from the start
+ *  of `bytes`, as f64 (exact). */
+export function decodeNpyFloats(bytes: Uint8Array, descr: string, count: number): Float64Array {
+  const size = NPY_FLOAT_DESCR[descr];
+  if (size === undefined || !Object.hasOwn(NPY_FLOAT_DESCR, descr)) throw new RangeError(`decodeNpyFloats: ${quoteForMessage(descr)} is not a float descr`);
+  if (bytes.length < count * size) throw new RangeError(`decodeNpyFloats: ${bytes.length} bytes for ${count} elements of ${descr}`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, count * size);
+  const out = new Float64Array(count);
+  if (size === 2) for (let k = 0; k < count; k++) out[k] = halfToNumber(dv.getUint16(2 * k, true));
+  else if (size === 4) for (let k = 0; k < count; k++) out[k] = dv.getFloat32(4 * k, true);
+  else for (let k = 0; k < count; k++) out[k] = dv.getFloat64(8 * k, true);
+  return out;
 }

@@ -7,6 +7,8 @@ import type { Core } from "../../bindings/index.js";
 import type { LossMatrix } from "../formats/losses.js";
 import type { CnnSpec } from "../model/cnn.js";
 import type { Split } from "../data/idx.js";
+import type { GateLosses } from "../routing/gate-measure.js";
+import type { GateRows } from "../routing/gate-rows.js";
 
 /** What a run may report while it works; every hook is optional and never changes the result. */
 export interface Hooks {
@@ -50,13 +52,27 @@ export interface BanksInputs extends CoreInputs {
   spec(widths?: { conv1: number; conv2: number }): CnnSpec;
 }
 
+/** Inputs of a measurement of one gate's router (any MoE gate, `gate measure`): its rows
+ *  p(t|x_i) (or logits), one GateRows per layer, and optionally the experts' losses [R, N] on the
+ *  same items (and their predicted classes, for a top-k vote). */
+export interface GateInputs extends CoreInputs {
+  layers: GateRows[];
+  losses: GateLosses | null;
+  preds?: { R: number; N: number; data: Uint8Array };
+  names: { probs: string; losses: string | null };
+  /** the element type of the rows as stored ('<f2', '<f4', '<f8'): float16 rows sum to 1 only
+   *  within about R 2^-11 */
+  descr?: string;
+}
+
 /** Which inputs a measurement takes: how a generic caller (smoke test, page) builds them. */
-export type InputKind = "core" | "test" | "pair" | "banks";
+export type InputKind = "core" | "test" | "pair" | "banks" | "gate";
 export interface InputsOf {
   core: CoreInputs;
   test: TestInputs;
   pair: PairInputs;
   banks: BanksInputs;
+  gate: GateInputs;
 }
 
 export interface Measurement<Inputs, Options, Result> {

@@ -8,11 +8,14 @@ import { bounds } from "./bounds/index.js";
 import { grid } from "./grid/index.js";
 import { route } from "./route/index.js";
 import { gates } from "./gates/index.js";
+import { gateMeasure } from "./gate-measure/index.js";
+import { routeRows } from "./route-rows/index.js";
+import { topk } from "./topk/index.js";
 import { scaling } from "./scaling/index.js";
 import { synthGating } from "./synth-gating/index.js";
 import { synthConstants } from "./synth-constants/index.js";
 
-export const registry = [select, tables, bounds, grid, route, gates, scaling, synthGating, synthConstants] as const;
+export const registry = [select, tables, bounds, grid, route, routeRows, topk, gates, gateMeasure, scaling, synthGating, synthConstants] as const;
 
 export type RegisteredMeasurement = (typeof registry)[number];
 export type MeasurementName = RegisteredMeasurement["name"];

@@ -9,7 +9,8 @@ import { renderRoute, routingSummary } from "../measurements/route/render.js";
 import type { RouteJson } from "../routing/json.js";
 import type { SelectionResult } from "../estimators/sweep.js";
 import type { BankConfig } from "../bank/config.js";
-import type { DatasetRef, ExpertRecord } from "../bank/store.js";
+import type { DatasetRef } from "../bank/store.js";
+import type { BankResults } from "../measurements/reproduction.js";
 import { figAccuracy, figBounds, figDRho, figGaps, figInformation } from "./figures.js";
 import { closestText, renderBounds, renderMeasuredBias, type BoundsResult } from "../estimators/tighter.js";
 import { markdownTable, percentSe } from "../estimators/tables.js";
@@ -20,6 +21,7 @@ import { gatingFigures, renderGating } from "../synth/gating-report.js";
 import { constantsFigures, renderConstants, type ConstantsResult } from "../synth/constants.js";
 import type { ScalingResult } from "../experiments/scaling.js";
 import { renderScaling, scalingFigures } from "../experiments/scaling-report.js";
+import { renderRoutingStudy, type RoutingStudy } from "./routing-study.js";
 
 /** The companion papers' experiments (reproduce --companion). */
 import type { CompanionResults } from "../measurements/companion.js";
@@ -48,16 +50,7 @@ function renderCompanion(c: CompanionResults, figureNames: string[]): string[] {
   ];
 }
 
-export interface BankResults {
-  config: BankConfig;
-  experts: ExpertRecord[];
-  testAccuracy: number[];
-  trainAccuracy: number[];
-  disagreement: { pairs: number; min: number; median: number; max: number; mean: number };
-  oracleTestError: number;
-  /** sha-256 of each loss/prediction matrix (.npy bytes) */
-  matrices: Record<string, string>;
-}
+export type { BankResults } from "../measurements/reproduction.js";
 
 export interface Results {
   format: "moe-bank/report";
@@ -68,6 +61,8 @@ export interface Results {
   /** the tighter bounds (individual-sample MI, CMI, PAC-Bayes-kl, test set) beside Xu-Raginsky and the union bound */
   bounds: BoundsResult;
   routing: RouteJson;
+  /** the routing study: the learned gate out of sample, the curve's rows, top-k (full configuration only) */
+  routingStudy?: RoutingStudy;
   /** the Section III-C grid (with --sensitivity) */
   sensitivity?: GridResult;
   /** the companion papers' experiments (with --companion) */
@@ -165,6 +160,7 @@ export function renderReport(results: Results, sha: string, run: RunInfo): strin
     "",
     "![D(rho), the in-sample lower envelope of eq. 27](d-rho.svg)",
     "",
+    ...(results.routingStudy ? [renderRoutingStudy(results.routingStudy)] : []),
     ...(results.companion ? renderCompanion(results.companion, Object.keys(results.figures)) : []),
     "## Where the paper's conventions are off (both readings are reported above)",
     "",

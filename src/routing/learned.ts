@@ -28,6 +28,9 @@ export interface LearnedGateOptions {
   /** the run's index: its initialisation is stream (seed, "init", 1_000_000 + index), far from the
    *  experts' indices, and its minibatch order (seed, "gate", index) */
   index?: number;
+  /** Called with the gate's logits f32 [evalN, R] on the evaluation rows (e.g. to save them for
+   *  `gate measure --logits`); never changes the result. */
+  onEvalLogits?: (logits: Float32Array) => void;
 }
 
 export interface LearnedGatePoint {
@@ -44,7 +47,7 @@ export interface LearnedGatePoint {
 }
 
 /** Gate rate and distortion over images idx (rows of L), in batches of B, with the core kernel. */
-function evaluate(core: Core, net: Cnn, data: CoreDataset, L: LossMatrix, from: number, to: number, B: number): { rate: number; distortion: number } {
+function evaluate(core: Core, net: Cnn, data: CoreDataset, L: LossMatrix, from: number, to: number, B: number, onLogits?: (z: Float32Array) => void): { rate: number; distortion: number } {
   const n = to - from, R = L.R;
   return core.scoped((alloc) => {
     const logits = alloc("f32", n * R);
@@ -54,6 +57,7 @@ function evaluate(core: Core, net: Cnn, data: CoreDataset, L: LossMatrix, from: 
       for (let k = 0; k < b; k++) idx.view[k] = s + k;
       core.exports.cnn_forward(net.specPtr, net.params.ptr, data.images.ptr, 0, idx.ptr, b, ws, logits.ptr + (s - from) * R * 4, 0, 0);
     }
+    onLogits?.(logits.toArray());
     const lt = alloc("f32", n * R);
     const lv = lt.view;
     for (let i = 0; i < n; i++) for (let t = 0; t < R; t++) lv[i * R + t] = L.data[t * L.N + from + i]!;
@@ -111,7 +115,7 @@ export function trainLearnedGate(core: Core, images: Uint8Array, imageSpec: Pick
         objective = sum / batches;
       }
     });
-    const ev = evaluate(core, net, data, L, 0, evalN, 250);
+    const ev = evaluate(core, net, data, L, 0, evalN, 250, options.onEvalLogits);
     const tr = evaluate(core, net, data, L, trainFrom, trainTo, 250);
     return { lambda, rate: ev.rate, distortion: ev.distortion, trainRate: tr.rate, trainDistortion: tr.distortion, objective, steps: step };
   } finally {
