@@ -331,10 +331,11 @@ function pack_col_b(xpad: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, pad: 
 
 // The weight-gradient micro-kernel over one image (SIMD128): C[r, j] (5 x 8, row stride ldc) +=
 // sum over the n pixels, in order, of dy[pixel, r] * x[pixel, j]: the splat operand is the 5
-// consecutive floats at a (advancing sa bytes a pixel), the vector operand the 8 at bp (advancing
-// sb a pixel, and `jump` more after every W pixels: the padded input's border).
+// consecutive floats at a (advancing sa bytes a pixel, and ajump more after every W pixels: dy's
+// border, if it has one), the vector operand the 8 at bp (advancing sb a pixel, and `jump` more
+// after every W pixels: the padded input's border).
 // @ts-ignore: decorator
-@inline function wgrad_image_simd(n: i32, W: i32, a: usize, sa: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
+@inline function wgrad_image_simd(n: i32, W: i32, a: usize, sa: usize, ajump: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
   const ld = <usize>ldc << 2;
   let c00 = v128.load(c), c01 = v128.load(c, 16);
   let c10 = v128.load(c + ld), c11 = v128.load(c + ld, 16);
@@ -356,7 +357,7 @@ function pack_col_b(xpad: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, pad: 
     c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
     a += sa;
     bp += sb;
-    if (++w == W) { w = 0; bp += jump; }
+    if (++w == W) { w = 0; bp += jump; a += ajump; }
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
@@ -365,9 +366,9 @@ function pack_col_b(xpad: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, pad: 
   v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
 }
 
-function wgrad_image(n: i32, W: i32, a: usize, sa: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
+function wgrad_image(n: i32, W: i32, a: usize, sa: usize, ajump: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
   if (ASC_FEATURE_SIMD) {
-    wgrad_image_simd(n, W, a, sa, bp, sb, jump, c, ldc);
+    wgrad_image_simd(n, W, a, sa, ajump, bp, sb, jump, c, ldc);
   } else {
     for (let r = 0; r < MR; r++) {
       const crow = c + (<usize>(r * ldc) << 2);
@@ -378,7 +379,7 @@ function wgrad_image(n: i32, W: i32, a: usize, sa: usize, bp: usize, sb: usize, 
           acc = acc + load<f32>(pa) * load<f32>(pb);
           pa += sa;
           pb += sb;
-          if (++w == W) { w = 0; pb += jump; }
+          if (++w == W) { w = 0; pb += jump; pa += ajump; }
         }
         store<f32>(crow + (<usize>j << 2), acc);
       }
@@ -421,35 +422,8 @@ export function conv2d_backward_indirect_dw_dx(
 ): void {
   const P = B * H * W, K = KH * KW * C;
   if (Co >= MR) {
-    // dW' [Co, K] read in place: the splat operand is 5 consecutive channels of dy (one pointer),
-    // the vector operand 8 consecutive window floats of xpad; one call per image and tile, the
-    // chain over p ascending (the packed path's bits). A ragged last group of channels starts
-    // earlier (rows computed twice, the same values) and only its new rows are kept.
-    const run = KW * C, Hp = H + 2 * pad, Wp = W + 2 * pad;
-    const rowStride = <usize>(Wp * C) << 2, jump = <usize>(2 * pad * C) << 2;
-    const tile = changetype<usize>(edgeTile);
     memory.fill(dwT, 0, <usize>(Co * K) << 2);
-    // image by image (its dy and window rows, ~40 KB for conv2, stay in L1/L2 over all tiles);
-    // each tile's chain continues from the previous image's partial sums in dwT
-    for (let b = 0; b < B; b++) {
-      const ab = dy + (<usize>(b * H * W * Co) << 2);
-      const xb = xpad + <usize>(b * Hp) * rowStride;
-      for (let g = 0; g < Co; g += MR) {
-        const co0 = min(g, Co - MR), skip = g - co0;
-        for (let jr = 0; jr < K; jr += NR) {
-          const kh = jr / run, off = (<usize>(jr - kh * run) << 2) + <usize>kh * rowStride;
-          if (skip == 0) {
-            wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, xb + off, cell(C), jump, dwT + (<usize>(co0 * K + jr) << 2), K);
-          } else {
-            for (let r = 0; r < MR; r++) for (let j = 0; j < NR; j++)
-              store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2)));
-            wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, xb + off, cell(C), jump, tile, NR);
-            for (let r = skip; r < MR; r++) for (let j = 0; j < NR; j++)
-              store<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
-          }
-        }
-      }
-    }
+    conv_wgrad_indirect_acc(dy, 0, xpad, B, H, W, C, Co, KH, KW, pad, dwT);
   } else {
     const packBcol = pack, packAdy = pack + (<usize>(256 * K) << 2);
     // dW' [Co, K] (k in (kh, kw, c) order) = dy^T · col, reduction over p in blocks of 256
@@ -466,17 +440,72 @@ export function conv2d_backward_indirect_dw_dx(
       }
     }
   }
-  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(co * K + (kh * KW + kw) * C + c) << 2)));
-  }
+  conv_dwT_unpack(dwT, C, Co, KH, KW, dw);
   if (dx != 0) {
     pad_copy(dy, B, H, W, Co, pad, dypad);
-    conv_weight_flip(w, C, Co, KH, KW, wflip);
-    // zero bias: the chain starts at +0
-    const zeros = changetype<usize>(zeroBias);
-    assert(C <= 256, "conv2d_backward_indirect: C <= 256");
-    conv2d_forward_indirect(dypad, B, H, W, Co, wflip, zeros, C, KH, KW, pad, wp2, bpack2, dx);
+    conv_transposed_pack(w, C, Co, KH, KW, wflip, wp2, bpack2);
+    conv_transposed_packed(dypad, B, H, W, C, Co, KH, KW, pad, bpack2, dx);
   }
 }
 
+/** dw[co, c, kh, kw] = dwT[co, (kh*KW + kw)*C + c] (dW' [Co, K] back to PyTorch's layout). */
+export function conv_dwT_unpack(dwT: usize, C: i32, Co: i32, KH: i32, KW: i32, dw: usize): void {
+  const K = KH * KW * C;
+  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(co * K + (kh * KW + kw) * C + c) << 2)));
+  }
+}
+
+/** Packs the transposed convolution of w [Co, C, KH, KW] (the map from an output gradient back
+ *  to the input, C and Co swapping roles) for conv_transposed_packed: wflip (C*Co*KH*KW scratch),
+ *  wp2 (K*C scratch), then bpack2 (conv_indirect_pack_bytes(Co, C, KH, KW)). */
+export function conv_transposed_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wflip: usize, wp2: usize, bpack2: usize): void {
+  conv_weight_flip(w, C, Co, KH, KW, wflip);
+  conv_indirect_pack(wflip, Co, C, KH, KW, wp2, bpack2);
+}
+
+/** The input gradient dx [B*H*W, C] of conv2d_forward_indirect from dypad (the output gradient
+ *  with a zero border of pad, [B, H+2pad, W+2pad, Co]): each element the chain from +0 over
+ *  (kh, kw, co) ascending, the indirect GEMM on the weights packed by conv_transposed_pack. */
+export function conv_transposed_packed(dypad: usize, B: i32, H: i32, W: i32, C: i32, Co: i32, KH: i32, KW: i32, pad: i32, bpack2: usize, dx: usize): void {
+  assert(C <= 256, "conv2d_backward_indirect: C <= 256");
+  conv_indirect_packed(dypad, B, H, W, Co, bpack2, changetype<usize>(zeroBias), C, KH, KW, pad, dx, false);
+}
+
 const zeroBias = new StaticArray<f32>(256);
+
+/** The weight-gradient chains of conv2d_forward_indirect over images 0 .. B-1, continued in
+ *  dwT [Co, K] (k in (kh, kw, c) order): dwT[co, k] += dy[p, co] * xpad[window(p), k] for p
+ *  ascending (images in order, so calls on successive chunks of images continue each chain in
+ *  order). dy [B, H+2dypad, W+2dypad, Co] (its interior read), xpad [B, H+2pad, W+2pad, C];
+ *  requires Co >= MR and KW*C % NR == 0. dW' is read in place: the splat operand is 5 consecutive
+ *  channels of dy (one pointer), the vector operand 8 consecutive window floats of xpad; one call
+ *  per image and tile. A ragged last group of channels starts earlier (rows computed twice, the
+ *  same values) and only its new rows are kept. */
+export function conv_wgrad_indirect_acc(dy: usize, dypad: i32, xpad: usize, B: i32, H: i32, W: i32, C: i32, Co: i32, KH: i32, KW: i32, pad: i32, dwT: usize): void {
+  const K = KH * KW * C, run = KW * C, Hp = H + 2 * pad, Wp = W + 2 * pad;
+  const rowStride = <usize>(Wp * C) << 2, jump = <usize>(2 * pad * C) << 2;
+  const dyRow = <usize>((W + 2 * dypad) * Co) << 2, ajump = <usize>(2 * dypad * Co) << 2;
+  const tile = changetype<usize>(edgeTile);
+  // image by image (its dy and window rows, ~40 KB for conv2, stay in L1/L2 over all tiles);
+  // each tile's chain continues from the previous image's partial sums in dwT
+  for (let b = 0; b < B; b++) {
+    const ab = dy + <usize>(b * (H + 2 * dypad) + dypad) * dyRow + (<usize>(dypad * Co) << 2);
+    const xb = xpad + <usize>(b * Hp) * rowStride;
+    for (let g = 0; g < Co; g += MR) {
+      const co0 = min(g, Co - MR), skip = g - co0;
+      for (let jr = 0; jr < K; jr += NR) {
+        const kh = jr / run, off = (<usize>(jr - kh * run) << 2) + <usize>kh * rowStride;
+        if (skip == 0) {
+          wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, ajump, xb + off, cell(C), jump, dwT + (<usize>(co0 * K + jr) << 2), K);
+        } else {
+          for (let r = 0; r < MR; r++) for (let j = 0; j < NR; j++)
+            store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2)));
+          wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, ajump, xb + off, cell(C), jump, tile, NR);
+          for (let r = skip; r < MR; r++) for (let j = 0; j < NR; j++)
+            store<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
+        }
+      }
+    }
+  }
+}

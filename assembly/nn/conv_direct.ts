@@ -218,10 +218,24 @@ const wgTile = new StaticArray<f32>(40);
  *  (its KC blocking stores and reloads exactly), then dw[co, c, kh, kw] = dwT[k, co].
  *  xpad [B, H+KH-1, W+KW-1, C]; dy [B*H*W, Co] with Co % 8 == 0. */
 export function conv_wgrad_direct(xpad: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, dy: usize, Co: i32, dwT: usize, dw: usize): void {
+  memory.fill(dwT, 0, <usize>(KH * KW * C * Co) << 2);
+  conv_wgrad_direct_acc(xpad, B, H, W, C, KH, KW, dy, Co, dwT);
+  conv_wgrad_unpack(dwT, C, Co, KH, KW, dw);
+}
+
+/** dw[co, c, kh, kw] = dwT[(kh*KW + kw)*C + c, co] (conv_weight_pack's layout back to PyTorch's). */
+export function conv_wgrad_unpack(dwT: usize, C: i32, Co: i32, KH: i32, KW: i32, dw: usize): void {
+  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(((kh * KW + kw) * C + c) * Co + co) << 2)));
+  }
+}
+
+/** conv_wgrad_direct's chains continued in dwT over images 0 .. B-1 (calls on successive chunks
+ *  of images continue each chain in order: the bits of one call over all of them). */
+export function conv_wgrad_direct_acc(xpad: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, dy: usize, Co: i32, dwT: usize): void {
   assert(Co % 8 == 0, "conv_wgrad_direct: Co % 8 == 0");
   const K = KH * KW * C, Hp = H + KH - 1, Wp = W + KW - 1;
   const cell = <usize>C << 2, xrow = <usize>(Wp * C) << 2, sb = <usize>Co << 2;
-  memory.fill(dwT, 0, <usize>(K * Co) << 2);
   const tile = changetype<usize>(wgTile);
   for (let k0 = 0; k0 < K; k0 += 5) {
     const rows = min(5, K - k0);
@@ -239,14 +253,13 @@ export function conv_wgrad_direct(xpad: usize, B: i32, H: i32, W: i32, C: i32, K
       if (rows == 5) {
         wgrad_rows(xpad, B, H, W, Hp, xrow, o0, o1, o2, o3, o4, cell, dy, Co, jp, sb, dwT + (<usize>(k0 * Co + jp) << 2), Co);
       } else {
-        for (let r = 0; r < 5; r++) for (let j = 0; j < 8; j++) store<f32>(tile + (<usize>(r * 8 + j) << 2), 0);
+        // the kept rows continue from dwT; the repeated taps' rows are computed and dropped
+        for (let r = 0; r < 5; r++) for (let j = 0; j < 8; j++)
+          store<f32>(tile + (<usize>(r * 8 + j) << 2), r < rows ? load<f32>(dwT + (<usize>((k0 + r) * Co + jp + j) << 2)) : 0);
         wgrad_rows(xpad, B, H, W, Hp, xrow, o0, o1, o2, o3, o4, cell, dy, Co, jp, sb, tile, 8);
         for (let r = 0; r < rows; r++) for (let j = 0; j < 8; j++)
           store<f32>(dwT + (<usize>((k0 + r) * Co + jp + j) << 2), load<f32>(tile + (<usize>(r * 8 + j) << 2)));
       }
     }
-  }
-  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(((kh * KW + kw) * C + c) * Co + co) << 2)));
   }
 }

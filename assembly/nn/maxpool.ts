@@ -175,27 +175,29 @@ export function maxpool2_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: us
  *  of ypad ([B, H/2 + 2ypad, W/2 + 2ypad, C]); true = dy and y in flatten_forward's layout
  *  [B, C*(H/2)*(W/2)] (ypad unused), arg NHWC. */
 export function maxpool2_relu_backward(dy: usize, y: usize, ypad: i32, flat: bool, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize): void {
-  maxpool2_relu_backward_db(dy, y, ypad, flat, arg, B, H, W, C, dx, 0);
+  maxpool2_relu_backward_db(dy, y, ypad, flat, arg, B, H, W, C, dx, 0, 0);
 }
 
-/** maxpool2_relu_backward, and (if db != 0) the bias gradient of the layer below it in the same
- *  pass: db [C] = bias_grad(dx, B*H*W, C, db)'s bits, the chain over the pixels p ascending from
- *  +0. Each pooling window's row pair is added while it is in L1, row 2ho then row 2ho + 1, and of
- *  a window's two pixels in a row only one term per row: dx holds +0 (all bits clear) at every
- *  pixel but the argmax, so the bitwise or of the two is the nonzero term or +0. Leaving out +0
- *  terms keeps the bits: x + (+0) = x for every x but -0, and a chain that starts at +0 is never
- *  -0 (round to nearest gives -0 only for -0 + -0). The pixels the floor pool drops are +0. */
-export function maxpool2_relu_backward_db(dy: usize, y: usize, ypad: i32, flat: bool, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize, db: usize): void {
+/** maxpool2_relu_backward into the interior of dx [B, H + 2dxpad, W + 2dxpad, C] (its border is
+ *  not written: the caller keeps it zero, e.g. the padded input of a transposed convolution), and
+ *  (if db != 0) the bias gradient of the layer below it in the same pass: db [C] continues
+ *  bias_grad(dx, B*H*W, C, db)'s chain over the pixels p ascending (the caller starts it at +0;
+ *  successive calls on successive images continue it in order). Each pooling window's row pair is
+ *  added while it is in L1, row 2ho then row 2ho + 1, and of a window's two pixels in a row only
+ *  one term per row: dx holds +0 (all bits clear) at every pixel but the argmax, so the bitwise or
+ *  of the two is the nonzero term or +0. Leaving out +0 terms keeps the bits: x + (+0) = x for
+ *  every x but -0, and a chain that starts at +0 is never -0 (round to nearest gives -0 only for
+ *  -0 + -0). The pixels the floor pool drops are +0. */
+export function maxpool2_relu_backward_db(dy: usize, y: usize, ypad: i32, flat: bool, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize, dxpad: i32, db: usize): void {
   const Ho = H >> 1, Wo = W >> 1, S = Ho * Wo;
-  const Hy = Ho + 2 * ypad, Wy = Wo + 2 * ypad;
+  const Hy = Ho + 2 * ypad, Wy = Wo + 2 * ypad, Hx = H + 2 * dxpad, Wx = W + 2 * dxpad;
   // every input of a window is written below; only the rows and columns the floor pool drops
   // need zeros first
-  if ((H | W) & 1) memory.fill(dx, 0, <usize>(B * H * W * C) << 2);
-  if (db != 0) memory.fill(db, 0, <usize>C << 2);
-  const cell = <usize>C << 2, rowBytes = <usize>(W * C) << 2, sBytes = <usize>S << 2;
+  if ((H | W) & 1) memory.fill(dx, 0, <usize>(B * Hx * Wx * C) << 2);
+  const cell = <usize>C << 2, rowBytes = <usize>(Wx * C) << 2, sBytes = <usize>S << 2;
   let o = 0;
   for (let b = 0; b < B; b++) {
-    const xb = dx + (<usize>(b * H * W * C) << 2);
+    const xb = dx + <usize>(b * Hx + dxpad) * rowBytes + <usize>dxpad * cell;
     for (let ho = 0; ho < Ho; ho++) {
       for (let wo = 0; wo < Wo; wo++) {
         const s = ho * Wo + wo;
