@@ -11,8 +11,7 @@
 //   3 conv2.bias [c2]   4 fc1.weight [hidden, c2*H4*W4]   5 fc1.bias [hidden]
 //   6 fc2.weight [classes, hidden]   7 fc2.bias [classes]
 // The workspace for a batch size is planned once (cnn_workspace_bytes) and passed to every call.
-import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect_dw_dx, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col, conv_transposed_pack, conv_transposed_packed, conv_wgrad_indirect_acc, conv_dwT_unpack } from "./conv2d";
-import { MR } from "./gemm";
+import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect_dw_dx, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col, conv_transposed_pack, conv_transposed_packed, conv_wgrad_indirect_acc, conv_dwT_unpack, WG_ROWS } from "./conv2d";
 import { conv_relu_pool2_direct, conv_wgrad_direct, conv_wgrad_direct_acc, conv_wgrad_unpack } from "./conv_direct";
 import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_relu_backward, maxpool2_relu_backward_db } from "./maxpool";
 import { relu_forward, relu_backward } from "./relu";
@@ -273,7 +272,7 @@ function backward(params: usize, grads: usize, B: i32, ws: usize): void {
   dense_backward(at(ws, wdz), at(ws, wh), B, hidden, tp(params, 6), classes, tp(grads, 6), tp(grads, 7), at(ws, wdh));
   relu_backward(at(ws, wh), at(ws, wdh), B * hidden);
   dense_backward(at(ws, wdh), at(ws, wf), B, flat, tp(params, 4), hidden, tp(grads, 4), tp(grads, 5), at(ws, wdf));
-  if (indirect2() && c2 >= MR && c1 % 8 == 0) {
+  if (indirect2() && c2 >= WG_ROWS && c1 % 8 == 0) {
     backward_convs(params, grads, B, ws);
     return;
   }
@@ -324,7 +323,7 @@ function chunkImagesBwd(): i32 {
 // order, continued from chunk to chunk, and every input gradient is per image: the bits of the
 // whole-batch passes (maxpool2_relu_backward_db, conv2d_backward_indirect_dw_dx,
 // conv_wgrad_direct), with one chunk's gradients in L2 instead of the batch's in memory.
-// Requires c2 >= MR, c1 % 8 == 0 and indirect2().
+// Requires c2 >= WG_ROWS, c1 % 8 == 0 and indirect2().
 function backward_convs(params: usize, grads: usize, B: i32, ws: usize): void {
   const Hq = H2 + 2 * pad, Wq = W2 + 2 * pad, Hp = H + 2 * pad, Wp = W + 2 * pad;
   const dwT2 = at(ws, wdwT), dwT1 = at(ws, wdwT1), db2 = tp(grads, 3), db1 = tp(grads, 1);

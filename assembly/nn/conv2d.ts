@@ -329,11 +329,18 @@ function pack_col_b(xpad: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, pad: 
 // @ts-ignore: decorator
 @inline function cell(C: i32): usize { return <usize>C << 2; }
 
-// The weight-gradient micro-kernel over one image (SIMD128): C[r, j] (5 x 8, row stride ldc) +=
-// sum over the n pixels, in order, of dy[pixel, r] * x[pixel, j]: the splat operand is the 5
-// consecutive floats at a (advancing sa bytes a pixel, and ajump more after every W pixels: dy's
-// border, if it has one), the vector operand the 8 at bp (advancing sb a pixel, and `jump` more
-// after every W pixels: the padded input's border).
+// The weight-gradient micro-kernel over one image (SIMD128), shapes:
+//   C [4, 8] (row stride ldc) += sum over the image's H*W pixels, in order, of dy[pixel, r] * x[pixel, j]
+// the splat operand the 4 consecutive floats at a (4 channels of dy: advancing sa bytes a pixel,
+// and ajump more after each of the H rows of W pixels: dy's border, if it has one), the vector
+// operand the 8 at bp (8 floats of the pixel's window row: advancing sb a pixel, and `jump` more
+// after each row: the padded input's border). A loop over the rows around a loop over the
+// pixels of a row (no per-pixel row-end test); 8 accumulators leave V8 room for its peeled
+// copy of the inner loop without spills. 4 rows, not the GEMM's 5: conv2's 32 channels are 8
+// whole groups (5-row groups computed the ragged last group twice, 35 rows for 32).
+/** Rows (output channels) of a weight-gradient tile of conv_wgrad_indirect_acc. */
+export const WG_ROWS: i32 = 4;
+
 // @ts-ignore: decorator
 @inline function wgrad_image_simd(n: i32, W: i32, a: usize, sa: usize, ajump: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
   const ld = <usize>ldc << 2;
@@ -341,36 +348,33 @@ function pack_col_b(xpad: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, pad: 
   let c10 = v128.load(c + ld), c11 = v128.load(c + ld, 16);
   let c20 = v128.load(c + 2 * ld), c21 = v128.load(c + 2 * ld, 16);
   let c30 = v128.load(c + 3 * ld), c31 = v128.load(c + 3 * ld, 16);
-  let c40 = v128.load(c + 4 * ld), c41 = v128.load(c + 4 * ld, 16);
-  let w = 0;
-  for (let i = 0; i < n; i++) {
-    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let x = v128.load32_splat(a);
-    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
-    x = v128.load32_splat(a, 4);
-    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
-    x = v128.load32_splat(a, 8);
-    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
-    x = v128.load32_splat(a, 12);
-    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
-    x = v128.load32_splat(a, 16);
-    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
-    a += sa;
-    bp += sb;
-    if (++w == W) { w = 0; bp += jump; a += ajump; }
+  for (let h = 0; h < n; h += W) {
+    const rowEnd = bp + <usize>W * sb;
+    for (; bp < rowEnd; bp += sb) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      let x = v128.load32_splat(a);
+      c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+      x = v128.load32_splat(a, 4);
+      c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+      x = v128.load32_splat(a, 8);
+      c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+      x = v128.load32_splat(a, 12);
+      c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+      a += sa;
+    }
+    bp += jump; a += ajump;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
   v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
   v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
-  v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
 }
 
 function wgrad_image(n: i32, W: i32, a: usize, sa: usize, ajump: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
   if (ASC_FEATURE_SIMD) {
     wgrad_image_simd(n, W, a, sa, ajump, bp, sb, jump, c, ldc);
   } else {
-    for (let r = 0; r < MR; r++) {
+    for (let r = 0; r < WG_ROWS; r++) {
       const crow = c + (<usize>(r * ldc) << 2);
       for (let j = 0; j < NR; j++) {
         let acc = load<f32>(crow + (<usize>j << 2));
@@ -421,7 +425,7 @@ export function conv2d_backward_indirect_dw_dx(
   dypad: usize, wflip: usize, wp2: usize, bpack2: usize, dx: usize,
 ): void {
   const P = B * H * W, K = KH * KW * C;
-  if (Co >= MR) {
+  if (Co >= WG_ROWS) {
     memory.fill(dwT, 0, <usize>(Co * K) << 2);
     conv_wgrad_indirect_acc(dy, 0, xpad, B, H, W, C, Co, KH, KW, pad, dwT);
   } else {
@@ -478,7 +482,7 @@ const zeroBias = new StaticArray<f32>(256);
  *  dwT [Co, K] (k in (kh, kw, c) order): dwT[co, k] += dy[p, co] * xpad[window(p), k] for p
  *  ascending (images in order, so calls on successive chunks of images continue each chain in
  *  order). dy [B, H+2dypad, W+2dypad, Co] (its interior read), xpad [B, H+2pad, W+2pad, C];
- *  requires Co >= MR and KW*C % NR == 0. dW' is read in place: the splat operand is 5 consecutive
+ *  requires Co >= WG_ROWS and KW*C % NR == 0. dW' is read in place: the splat operand is 4 consecutive
  *  channels of dy (one pointer), the vector operand 8 consecutive window floats of xpad; one call
  *  per image and tile. A ragged last group of channels starts earlier (rows computed twice, the
  *  same values) and only its new rows are kept. */
@@ -492,17 +496,17 @@ export function conv_wgrad_indirect_acc(dy: usize, dypad: i32, xpad: usize, B: i
   for (let b = 0; b < B; b++) {
     const ab = dy + <usize>(b * (H + 2 * dypad) + dypad) * dyRow + (<usize>(dypad * Co) << 2);
     const xb = xpad + <usize>(b * Hp) * rowStride;
-    for (let g = 0; g < Co; g += MR) {
-      const co0 = min(g, Co - MR), skip = g - co0;
+    for (let g = 0; g < Co; g += WG_ROWS) {
+      const co0 = min(g, Co - WG_ROWS), skip = g - co0;
       for (let jr = 0; jr < K; jr += NR) {
         const kh = jr / run, off = (<usize>(jr - kh * run) << 2) + <usize>kh * rowStride;
         if (skip == 0) {
           wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, ajump, xb + off, cell(C), jump, dwT + (<usize>(co0 * K + jr) << 2), K);
         } else {
-          for (let r = 0; r < MR; r++) for (let j = 0; j < NR; j++)
+          for (let r = 0; r < WG_ROWS; r++) for (let j = 0; j < NR; j++)
             store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2)));
           wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, ajump, xb + off, cell(C), jump, tile, NR);
-          for (let r = skip; r < MR; r++) for (let j = 0; j < NR; j++)
+          for (let r = skip; r < WG_ROWS; r++) for (let j = 0; j < NR; j++)
             store<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
         }
       }
