@@ -13,7 +13,7 @@
 // The workspace for a batch size is planned once (cnn_workspace_bytes) and passed to every call.
 import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect_dw_dx, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col, conv_transposed_pack, conv_transposed_packed, conv_wgrad_indirect_acc, conv_dwT_unpack, WG_ROWS } from "./conv2d";
 import { conv_relu_pool2_direct, conv_wgrad_direct, conv_wgrad_direct_acc, conv_wgrad_unpack } from "./conv_direct";
-import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_relu_backward, maxpool2_relu_backward_db } from "./maxpool";
+import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_flatten_relu, maxpool2_relu_backward, maxpool2_relu_backward_db } from "./maxpool";
 import { relu_forward, relu_backward } from "./relu";
 import { dense_forward, dense_backward } from "./dense";
 import { softmax_xent_forward_backward, argmax_rows, argmax_row } from "./softmax_xent";
@@ -190,7 +190,7 @@ function forward_fused(params: usize, B: i32, ws: usize, keep: bool, padded: boo
     const arg2 = keep ? at(ws, warg2) + <usize>(b0 * H4 * W4 * c2) : 0;
     conv_relu_pool2_direct(at(ws, wxpad) + (<usize>(b0 * Hp * Wp * C) << 2), n, H, W, C, at(ws, wwp1), tp(params, 1), c1, K, K, p1, pad, arg1);
     conv_indirect_packed(p1, n, H2, W2, c1, at(ws, wbpack), tp(params, 3), c2, K, K, pad, a2, true);
-    maxpool2_flatten(a2, n, H2, W2, c2, at(ws, wf) + (<usize>(b0 * flat) << 2), arg2);
+    maxpool2_flatten_relu(a2, n, H2, W2, c2, at(ws, wf) + (<usize>(b0 * flat) << 2), arg2);
   }
 }
 

@@ -45,14 +45,14 @@ export function conv_relu_pool2_direct(
   const yrowBytes = <usize>(Wy * Co) << 2, ycell = <usize>Co << 2;
   const wrow = <usize>Co << 2; // bytes between consecutive k rows of wp
   const full = ASC_FEATURE_SIMD ? Co - Co % 8 : 0;
-  // byte offset of window tap k = (kh, kw, c) from the window's top-left input
-  // for each window tap k = (kh, kw, c) in order, the byte offsets of its input for the 4 output
-  // pixels of a pool cell, (0, 0), (0, 1), (1, 0), (1, 1), from the cell's top-left input
-  const taps = tapTable(4 * KH * run), tapEnd = taps + (<usize>(KH * run) << 4);
+  // for each window tap k = (kh, kw, c) in order, the byte offset of its input from the window's
+  // top-left input; the 4 output pixels of a pool cell, (0, 0), (0, 1), (1, 0), (1, 1), read it
+  // at that offset from p00 plus 0, cell, xrow and xrow + cell
+  const taps = tapTable(KH * run), tapEnd = taps + (<usize>(KH * run) << 2);
   for (let kh = 0; kh < KH; kh++) for (let t = 0; t < run; t++) {
-    const o = <u32>(<usize>kh * xrow + (<usize>t << 2)), e = taps + (<usize>(kh * run + t) << 4);
-    store<u32>(e, o); store<u32>(e, o + <u32>cell, 4); store<u32>(e, o + <u32>xrow, 8); store<u32>(e, o + <u32>(xrow + cell), 12);
+    store<u32>(taps + (<usize>(kh * run + t) << 2), <u32>(<usize>kh * xrow + (<usize>t << 2)));
   }
+  const xrc = xrow + cell;
   for (let b = 0; b < B; b++) {
     const yb = y + <usize>(b * Hy) * yrowBytes;
     for (let h = 0; h < ypad; h++) {
@@ -79,39 +79,44 @@ export function conv_relu_pool2_direct(
             let s00 = bv0, t00 = bv1, s01 = bv0, t01 = bv1, s10 = bv0, t10 = bv1, s11 = bv0, t11 = bv1;
             // one loop over the K window taps in (kh, kw, c) order, each tap's offset from the table
             let wk = wp + (<usize>co << 2);
-            for (let q = taps; q < tapEnd; q += 16) {
+            for (let q = taps; q < tapEnd; q += 4) {
               const w0 = v128.load(wk), w1 = v128.load(wk, 16);
-              let x = v128.load32_splat(p00 + <usize>load<u32>(q));
+              const px = p00 + <usize>load<u32>(q);
+              let x = v128.load32_splat(px);
               s00 = madd(x, w0, s00); t00 = madd(x, w1, t00);
-              x = v128.load32_splat(p00 + <usize>load<u32>(q, 4));
+              x = v128.load32_splat(px + cell);
               s01 = madd(x, w0, s01); t01 = madd(x, w1, t01);
-              x = v128.load32_splat(p00 + <usize>load<u32>(q, 8));
+              x = v128.load32_splat(px + xrow);
               s10 = madd(x, w0, s10); t10 = madd(x, w1, t10);
-              x = v128.load32_splat(p00 + <usize>load<u32>(q, 12));
+              x = v128.load32_splat(px + xrc);
               s11 = madd(x, w0, s11); t11 = madd(x, w1, t11);
               wk += wrow;
             }
-            // ReLU, then the pool in scan order (the ReLU'd values are never NaN)
+            // ReLU, then the pool in scan order (the ReLU'd values are never NaN): a later value
+            // wins only if strictly greater, which is pmax(m, v) = m < v ? v : m (one vmaxps)
             let m0 = relu4(s00), m1 = relu4(t00);
-            let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
-            let v0 = relu4(s01), v1 = relu4(t01);
-            let k0 = f32x4.gt(v0, m0), k1 = f32x4.gt(v1, m1);
-            m0 = v128.bitselect(v0, m0, k0); m1 = v128.bitselect(v1, m1, k1);
-            a0 = v128.bitselect(i32x4.splat(1), a0, k0); a1 = v128.bitselect(i32x4.splat(1), a1, k1);
-            v0 = relu4(s10); v1 = relu4(t10);
-            k0 = f32x4.gt(v0, m0); k1 = f32x4.gt(v1, m1);
-            m0 = v128.bitselect(v0, m0, k0); m1 = v128.bitselect(v1, m1, k1);
-            a0 = v128.bitselect(i32x4.splat(2), a0, k0); a1 = v128.bitselect(i32x4.splat(2), a1, k1);
-            v0 = relu4(s11); v1 = relu4(t11);
-            k0 = f32x4.gt(v0, m0); k1 = f32x4.gt(v1, m1);
-            m0 = v128.bitselect(v0, m0, k0); m1 = v128.bitselect(v1, m1, k1);
-            a0 = v128.bitselect(i32x4.splat(3), a0, k0); a1 = v128.bitselect(i32x4.splat(3), a1, k1);
-            v128.store(out + (<usize>co << 2), m0);
-            v128.store(out + (<usize>co << 2), m1, 16);
-            if (arg != 0) {
+            if (arg == 0) {
+              m0 = f32x4.pmax(m0, relu4(s01)); m1 = f32x4.pmax(m1, relu4(t01));
+              m0 = f32x4.pmax(m0, relu4(s10)); m1 = f32x4.pmax(m1, relu4(t10));
+              m0 = f32x4.pmax(m0, relu4(s11)); m1 = f32x4.pmax(m1, relu4(t11));
+            } else {
+              let v0 = relu4(s01), v1 = relu4(t01);
+              let k0 = f32x4.gt(v0, m0), k1 = f32x4.gt(v1, m1);
+              m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1);
+              let a0 = v128.and(k0, i32x4.splat(1)), a1 = v128.and(k1, i32x4.splat(1));
+              v0 = relu4(s10); v1 = relu4(t10);
+              k0 = f32x4.gt(v0, m0); k1 = f32x4.gt(v1, m1);
+              m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1);
+              a0 = v128.bitselect(i32x4.splat(2), a0, k0); a1 = v128.bitselect(i32x4.splat(2), a1, k1);
+              v0 = relu4(s11); v1 = relu4(t11);
+              k0 = f32x4.gt(v0, m0); k1 = f32x4.gt(v1, m1);
+              m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1);
+              a0 = v128.bitselect(i32x4.splat(3), a0, k0); a1 = v128.bitselect(i32x4.splat(3), a1, k1);
               const a16 = i16x8.narrow_i32x4_u(a0, a1);
               v128.store64_lane(ao + <usize>co, i8x16.narrow_i16x8_u(a16, a16), 0);
             }
+            v128.store(out + (<usize>co << 2), m0);
+            v128.store(out + (<usize>co << 2), m1, 16);
           }
         }
         // the scalar build, and channels past the last whole 8

@@ -113,6 +113,18 @@ export function maxpool2_forward_padded(x: usize, B: i32, H: i32, W: i32, C: i32
  *  s = ho*(W/2) + wo) is the pooled value (maxpool2_forward's selection: first maximum, NaN wins),
  *  arg [B, H/2, W/2, C] u8 written if arg != 0 (maxpool2_forward's layout). */
 export function maxpool2_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: usize, arg: usize): void {
+  pool_flatten(x, B, H, W, C, f, arg, false);
+}
+
+/** maxpool2_flatten of ReLU outputs (never NaN): the same values and argmaxes, the running max
+ *  by pmax (m < v ? v : m, one instruction: the same selection as "strictly greater wins" when
+ *  no value is NaN), and without arg no argmax at all. */
+export function maxpool2_flatten_relu(x: usize, B: i32, H: i32, W: i32, C: i32, f: usize, arg: usize): void {
+  pool_flatten(x, B, H, W, C, f, arg, true);
+}
+
+// @ts-ignore: decorator
+@inline function pool_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: usize, arg: usize, noNaN: bool): void {
   const Ho = H >> 1, Wo = W >> 1, S = Ho * Wo;
   const cellBytes = <usize>C << 2, sBytes = <usize>S << 2;
   for (let b = 0; b < B; b++) {
@@ -130,15 +142,29 @@ export function maxpool2_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: us
           for (; c + 4 <= C; c += 4) {
             const off = <usize>c << 2;
             let m = v128.load(p00 + off), a = i32x4.splat(0);
-            let v = v128.load(p01 + off);
-            let k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(1), a, k);
-            v = v128.load(p10 + off);
-            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(2), a, k);
-            v = v128.load(p11 + off);
-            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(3), a, k);
+            if (noNaN && arg == 0) {
+              m = f32x4.pmax(f32x4.pmax(f32x4.pmax(m, v128.load(p01 + off)), v128.load(p10 + off)), v128.load(p11 + off));
+            } else if (noNaN) {
+              let v = v128.load(p01 + off);
+              let k = f32x4.gt(v, m);
+              m = f32x4.pmax(m, v); a = v128.and(k, i32x4.splat(1));
+              v = v128.load(p10 + off);
+              k = f32x4.gt(v, m);
+              m = f32x4.pmax(m, v); a = v128.bitselect(i32x4.splat(2), a, k);
+              v = v128.load(p11 + off);
+              k = f32x4.gt(v, m);
+              m = f32x4.pmax(m, v); a = v128.bitselect(i32x4.splat(3), a, k);
+            } else {
+              let v = v128.load(p01 + off);
+              let k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+              m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(1), a, k);
+              v = v128.load(p10 + off);
+              k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+              m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(2), a, k);
+              v = v128.load(p11 + off);
+              k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+              m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(3), a, k);
+            }
             const fc = fs + <usize>c * sBytes;
             v128.store32_lane(fc, m, 0);
             v128.store32_lane(fc + sBytes, m, 1);
