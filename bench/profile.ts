@@ -6,14 +6,16 @@
 //   node --cpu-prof --cpu-prof-dir=prof dist/bench/profile.js train   # 300 train steps, batch 64
 //   node --cpu-prof --cpu-prof-dir=prof dist/bench/profile.js eval    # 5 experts x 60 batches of 250
 //   node dist/bench/profile.js report prof                            # self time per kernel
+// `train relaxed` / `eval relaxed` profile the relaxed build: its functions are the simd build's
+// (test/core-build.test.ts), so simd.wat names them too.
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Core } from "../bindings/index.js";
 import { Cnn, CoreDataset, DEFAULT_SPEC } from "../src/model/cnn.js";
 import { defaultMnistPaths, loadSplit } from "../src/data/files.js";
 
-async function run(what: "train" | "eval"): Promise<void> {
-  const core = await Core.load({ build: "simd" });
+async function run(what: "train" | "eval", build: "simd" | "relaxed"): Promise<void> {
+  const core = await Core.load({ build });
   const paths = defaultMnistPaths();
   const train = await loadSplit(paths.train.images, paths.train.labels);
   const data = new CoreDataset(core, train.images, train.labels, train.count);
@@ -62,9 +64,9 @@ function report(dir: string): string {
 }
 
 const [cmd, arg] = process.argv.slice(2);
-if (cmd === "train" || cmd === "eval") await run(cmd);
+if ((cmd === "train" || cmd === "eval") && (arg === undefined || arg === "simd" || arg === "relaxed")) await run(cmd, arg ?? "simd");
 else if (cmd === "report" && arg) console.log(report(arg));
 else {
-  console.error("usage: node --cpu-prof --cpu-prof-dir=DIR dist/bench/profile.js train|eval; node dist/bench/profile.js report DIR");
+  console.error("usage: node --cpu-prof --cpu-prof-dir=DIR dist/bench/profile.js train|eval [simd|relaxed]; node dist/bench/profile.js report DIR");
   process.exitCode = 2;
 }

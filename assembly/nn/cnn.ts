@@ -11,9 +11,9 @@
 //   3 conv2.bias [c2]   4 fc1.weight [hidden, c2*H4*W4]   5 fc1.bias [hidden]
 //   6 fc2.weight [classes, hidden]   7 fc2.bias [classes]
 // The workspace for a batch size is planned once (cnn_workspace_bytes) and passed to every call.
-import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col, bias_grad } from "./conv2d";
-import { conv_relu_pool2_direct, conv_wgrad_direct } from "./conv_direct";
-import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_relu_backward } from "./maxpool";
+import { conv2d_forward, conv2d_backward, conv_indirect_pack_bytes, conv2d_backward_indirect_dw_dx, conv_wgrad_pack_bytes, conv_indirect_pack, conv_indirect_packed, conv_weight_pack, pad_copy, im2col, conv_transposed_pack, conv_transposed_packed, conv_wgrad_indirect_acc, conv_dwT_unpack, WG_ROWS } from "./conv2d";
+import { conv_relu_pool2_direct, conv_wgrad_direct, conv_wgrad_direct_acc, conv_wgrad_unpack } from "./conv_direct";
+import { maxpool2_forward, maxpool2_backward, flatten_forward, flatten_backward, maxpool2_flatten, maxpool2_flatten_relu, maxpool2_relu_backward, maxpool2_relu_backward_db } from "./maxpool";
 import { relu_forward, relu_backward } from "./relu";
 import { dense_forward, dense_backward } from "./dense";
 import { softmax_xent_forward_backward, argmax_rows, argmax_row } from "./softmax_xent";
@@ -62,7 +62,7 @@ export function cnn_layout(spec: usize, out: usize): i32 {
 // addresses; every region is written before it is read.
 let wx = 0, wcol1 = 0, wa1 = 0, wp1 = 0, warg1 = 0, wcol2 = 0, wa2 = 0, wp2 = 0, warg2 = 0;
 let wf = 0, wh = 0, wz = 0, wlab = 0, wdz = 0, wdh = 0, wdf = 0, wdp2 = 0, wda2 = 0, wdcol2 = 0;
-let wdp1 = 0, wda1 = 0, wdwT = 0, wwp1 = 0, wwp2 = 0, wp1pad = 0, wbpack = 0, wdypad = 0, wwflip = 0, wwp2b = 0, wbpack2 = 0, wwgpack = 0, wxpad = 0, wEnd = 0;
+let wdp1 = 0, wda1 = 0, wdwT = 0, wwp1 = 0, wwp2 = 0, wp1pad = 0, wbpack = 0, wdypad = 0, wwflip = 0, wwp2b = 0, wbpack2 = 0, wwgpack = 0, wxpad = 0, wdwT1 = 0, wEnd = 0;
 
 let cursor = 0;
 function take(n: i32): i32 {
@@ -86,7 +86,7 @@ function plan(B: i32): void {
   wp1pad = take(B * (H2 + 2 * pad) * (W2 + 2 * pad) * c1 + 4); wbpack = take(conv_indirect_pack_bytes(c1, c2, K, K) >> 2);
   wdypad = take(B * (H2 + 2 * pad) * (W2 + 2 * pad) * c2 + 4); wwflip = take(c1 * c2 * K * K); wwp2b = take(c1 * c2 * K * K);
   wbpack2 = take(conv_indirect_pack_bytes(c2, c1, K, K) >> 2); wwgpack = take(conv_wgrad_pack_bytes(c1, c2, K, K) >> 2);
-  wxpad = take(B * (H + 2 * pad) * (W + 2 * pad) * C);
+  wxpad = take(B * (H + 2 * pad) * (W + 2 * pad) * C); wdwT1 = take(C * K * K * c1);
   wEnd = cursor;
 }
 
@@ -182,13 +182,15 @@ function forward_fused(params: usize, B: i32, ws: usize, keep: bool, padded: boo
   const ch = chunkImages();
   for (let b0 = 0; b0 < B; b0 += ch) {
     const n = min(ch, B - b0);
-    const p1 = at(ws, wp1pad) + (<usize>(b0 * Hq * Wq * c1) << 2);
-    const a2 = at(ws, wa2) + (<usize>(b0 * H2 * W2 * c2) << 2);
+    // conv2's output is read only by the pool of its own chunk, and without keep so is the
+    // padded pool1 output: one chunk-sized region each, reused, so they stay in L2
+    const p1 = keep ? at(ws, wp1pad) + (<usize>(b0 * Hq * Wq * c1) << 2) : at(ws, wp1pad);
+    const a2 = at(ws, wa2);
     const arg1 = keep ? at(ws, warg1) + <usize>(b0 * H2 * W2 * c1) : 0;
     const arg2 = keep ? at(ws, warg2) + <usize>(b0 * H4 * W4 * c2) : 0;
     conv_relu_pool2_direct(at(ws, wxpad) + (<usize>(b0 * Hp * Wp * C) << 2), n, H, W, C, at(ws, wwp1), tp(params, 1), c1, K, K, p1, pad, arg1);
     conv_indirect_packed(p1, n, H2, W2, c1, at(ws, wbpack), tp(params, 3), c2, K, K, pad, a2, true);
-    maxpool2_flatten(a2, n, H2, W2, c2, at(ws, wf) + (<usize>(b0 * flat) << 2), arg2);
+    maxpool2_flatten_relu(a2, n, H2, W2, c2, at(ws, wf) + (<usize>(b0 * flat) << 2), arg2);
   }
 }
 
@@ -270,18 +272,26 @@ function backward(params: usize, grads: usize, B: i32, ws: usize): void {
   dense_backward(at(ws, wdz), at(ws, wh), B, hidden, tp(params, 6), classes, tp(grads, 6), tp(grads, 7), at(ws, wdh));
   relu_backward(at(ws, wh), at(ws, wdh), B * hidden);
   dense_backward(at(ws, wdh), at(ws, wf), B, flat, tp(params, 4), hidden, tp(grads, 4), tp(grads, 5), at(ws, wdf));
+  if (indirect2() && c2 >= WG_ROWS && c1 % 8 == 0) {
+    backward_convs(params, grads, B, ws);
+    return;
+  }
   if (indirect2()) {
-    // unflatten + pool backward + ReLU mask in one pass (the mask from the pooled values in wf)
-    maxpool2_relu_backward(at(ws, wdf), at(ws, wf), 0, true, at(ws, warg2), B, H2, W2, c2, at(ws, wda2));
-    conv2d_backward_indirect(at(ws, wda2), at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), c2, K, K, pad, tp(grads, 2), tp(grads, 3),
+    // unflatten + pool backward + ReLU mask in one pass (the mask from the pooled values in wf),
+    // with conv2's bias gradient (bias_grad's bits)
+    memory.fill(tp(grads, 3), 0, <usize>c2 << 2);
+    maxpool2_relu_backward_db(at(ws, wdf), at(ws, wf), 0, true, at(ws, warg2), B, H2, W2, c2, at(ws, wda2), 0, tp(grads, 3));
+    conv2d_backward_indirect_dw_dx(at(ws, wda2), at(ws, wp1pad), B, H2, W2, c1, tp(params, 2), c2, K, K, pad, tp(grads, 2),
       at(ws, wdwT), at(ws, wwgpack), at(ws, wdypad), at(ws, wwflip), at(ws, wwp2b), at(ws, wbpack2), at(ws, wdp1));
-    maxpool2_relu_backward(at(ws, wdp1), at(ws, wp1pad), pad, false, at(ws, warg1), B, H, W, c1, at(ws, wda1));
     if (c1 % 8 == 0) {
-      // conv1's weight gradient read in place from the padded input (no im2col), same bits
+      // conv1's bias gradient in the pool backward, its weight gradient read in place from the
+      // padded input (no im2col): the same bits
+      memory.fill(tp(grads, 1), 0, <usize>c1 << 2);
+      maxpool2_relu_backward_db(at(ws, wdp1), at(ws, wp1pad), pad, false, at(ws, warg1), B, H, W, c1, at(ws, wda1), 0, tp(grads, 1));
       conv_wgrad_direct(at(ws, wxpad), B, H, W, C, K, K, at(ws, wda1), c1, at(ws, wdwT), tp(grads, 0));
-      bias_grad(at(ws, wda1), B * H * W, c1, tp(grads, 1));
       return;
     }
+    maxpool2_relu_backward(at(ws, wdp1), at(ws, wp1pad), pad, false, at(ws, warg1), B, H, W, c1, at(ws, wda1));
     // the fused forward made no col buffer: conv1's weight gradient by GEMM needs it
     im2col(at(ws, wx), B, H, W, C, K, K, pad, at(ws, wcol1));
   } else {
@@ -293,6 +303,51 @@ function backward(params: usize, grads: usize, B: i32, ws: usize): void {
     relu_backward(at(ws, wa1), at(ws, wda1), B * H * W * c1);
   }
   conv2d_backward(at(ws, wda1), B, H, W, C, at(ws, wwp1), c1, K, K, pad, at(ws, wcol1), tp(grads, 0), tp(grads, 1), at(ws, wdwT), 0, 0);
+}
+
+// Images per chunk of the convolutions' backward: a chunk's gradients (conv2's padded output
+// gradient, conv1's pooled and full-size ones) and the activations it reads (about 130 KB an
+// image for MNIST) stay in L2 from the pool backward to conv1's weight gradient.
+const BWD_CHUNK_BYTES = 512 << 10;
+function chunkImagesBwd(): i32 {
+  const Hq = H2 + 2 * pad, Wq = W2 + 2 * pad;
+  const perImage = 4 * (Hq * Wq * c2 + H2 * W2 * c1 + H * W * c1 + Hq * Wq * c1 + (H + 2 * pad) * (W + 2 * pad) * C + 2 * flat);
+  return max(1, BWD_CHUNK_BYTES / perImage);
+}
+
+// The convolutions' backward from df = at(ws, wdf), chunk by chunk of images: per chunk, the
+// pool + ReLU backward of conv2 (with conv2's bias terms) straight into the interior of conv2's
+// zero-bordered output gradient dypad; conv2's weight-gradient chains; conv2's input gradient
+// (the transposed convolution over dypad); the pool + ReLU backward of conv1 (with conv1's bias
+// terms); conv1's weight-gradient chains. Every chain (weights, biases) runs over the images in
+// order, continued from chunk to chunk, and every input gradient is per image: the bits of the
+// whole-batch passes (maxpool2_relu_backward_db, conv2d_backward_indirect_dw_dx,
+// conv_wgrad_direct), with one chunk's gradients in L2 instead of the batch's in memory.
+// Requires c2 >= WG_ROWS, c1 % 8 == 0 and indirect2().
+function backward_convs(params: usize, grads: usize, B: i32, ws: usize): void {
+  const Hq = H2 + 2 * pad, Wq = W2 + 2 * pad, Hp = H + 2 * pad, Wp = W + 2 * pad;
+  const dwT2 = at(ws, wdwT), dwT1 = at(ws, wdwT1), db2 = tp(grads, 3), db1 = tp(grads, 1);
+  memory.fill(dwT2, 0, <usize>(c2 * c1 * K * K) << 2);
+  memory.fill(dwT1, 0, <usize>(C * K * K * c1) << 2);
+  memory.fill(db2, 0, <usize>c2 << 2);
+  memory.fill(db1, 0, <usize>c1 << 2);
+  conv_transposed_pack(tp(params, 2), c1, c2, K, K, at(ws, wwflip), at(ws, wwp2b), at(ws, wbpack2));
+  const ch = min(B, chunkImagesBwd());
+  const dyp = at(ws, wdypad), dp1 = at(ws, wdp1), da1 = at(ws, wda1);
+  // dypad's border stays zero: each chunk writes only its interior
+  memory.fill(dyp, 0, <usize>(ch * Hq * Wq * c2) << 2);
+  for (let b0 = 0; b0 < B; b0 += ch) {
+    const n = min(ch, B - b0);
+    const p1 = at(ws, wp1pad) + (<usize>(b0 * Hq * Wq * c1) << 2);
+    maxpool2_relu_backward_db(at(ws, wdf) + (<usize>(b0 * flat) << 2), at(ws, wf) + (<usize>(b0 * flat) << 2), 0, true,
+      at(ws, warg2) + <usize>(b0 * H4 * W4 * c2), n, H2, W2, c2, dyp, pad, db2);
+    conv_wgrad_indirect_acc(dyp, pad, p1, n, H2, W2, c1, c2, K, K, pad, dwT2);
+    conv_transposed_packed(dyp, n, H2, W2, c1, c2, K, K, pad, at(ws, wbpack2), dp1);
+    maxpool2_relu_backward_db(dp1, p1, pad, false, at(ws, warg1) + <usize>(b0 * H2 * W2 * c1), n, H, W, c1, da1, 0, db1);
+    conv_wgrad_direct_acc(at(ws, wxpad) + (<usize>(b0 * Hp * Wp * C) << 2), n, H, W, C, K, K, da1, c1, dwT1);
+  }
+  conv_dwT_unpack(dwT2, c1, c2, K, K, tp(grads, 2));
+  conv_wgrad_unpack(dwT1, C, c1, K, K, tp(grads, 0));
 }
 
 /** One training step in one call: cnn_loss_grad, then Adam (step number t >= 1) on every

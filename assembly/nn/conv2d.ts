@@ -9,7 +9,7 @@
 // The (kh, kw, c) order makes each window row a contiguous copy of C floats. Summation order:
 // each output element is the chain from bias[co] over k = (kh, kw, c) ascending (gemm.ts's
 // contract); test/support/ref-kernels.ts repeats it naively and must match bit for bit.
-import { gemm, ukernel_5x8_step, madd, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
+import { gemm, ukernel_5x8_first, ukernel_5x8_next, madd, pack_b_into, pack_a_into, gemm_tile_packed, MR, NR } from "./gemm";
 
 /** wp[(kh*KW + kw)*C + c, co] = w[co, c, kh, kw]. */
 export function conv_weight_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wp: usize): void {
@@ -183,8 +183,8 @@ export function conv_indirect_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, 
 
 /** The indirect convolution on weights packed once by conv_indirect_pack, with its output stage:
  *  y[p, co] = bias[co] + the window chain (conv2d_forward_indirect's), then ReLU if relu
- *  (relu_forward's bits): per 5 x 8 tile, one ukernel_5x8_step per window row, the first
- *  starting from the bias, the last applying the ReLU; ragged edge tiles go through a tile buffer. */
+ *  (relu_forward's bits): per 5 x 8 tile, one micro-kernel call per window row, the first
+ *  starting from the bias, then the ReLU on the tile; ragged edge tiles go through a tile buffer. */
 export function conv_indirect_packed(
   xpad: usize, B: i32, H: i32, W: i32, C: i32, bpack: usize, bias: usize, Co: i32, KH: i32, KW: i32, pad: i32,
   y: usize, relu: bool,
@@ -195,7 +195,7 @@ export function conv_indirect_packed(
   const segBytes = <usize>(panels * run * NR) << 2;
   const P = B * H * W;
   const tile = changetype<usize>(edgeTile);
-  // the bias zero-padded to whole panels (ukernel_5x8_step reads NR at a time)
+  // the bias zero-padded to whole panels (the kernels read NR at a time)
   const bpad = changetype<usize>(biasPanel);
   assert(panels * NR <= 512, "conv_indirect_packed: Co <= 512");
   memory.fill(bpad, 0, <usize>(panels * NR) << 2);
@@ -221,16 +221,12 @@ export function conv_indirect_packed(
       const cols = min(NR, Co - jp * NR);
       const cij = y + (<usize>(p0 * Co + jp * NR) << 2);
       const bp = bpack + (<usize>(jp * run * NR) << 2), bj = bpad + (<usize>(jp * NR) << 2);
-      const full = rows == MR && cols == NR;
-      const dst = full ? cij : tile, ld = full ? Co : NR;
-      for (let kh = 0; kh < KH; kh++) {
-        const off = <usize>kh * rowStride;
-        ukernel_5x8_step(run, a0 + off, a1 + off, a2 + off, a3 + off, a4 + off, bp + <usize>kh * segBytes, dst, ld, kh == 0 ? bj : 0, false);
-      }
-      // the ReLU on the tile just stored (in L1): a ReLU inside the kernel made V8 spill its
-      // accumulators in the k loop
-      if (relu) relu_tile(dst, ld);
-      if (!full) {
+      // a full tile in place, a ragged one through the tile buffer (two call sites of each
+      // kernel: see the note above ukernel_5x8_first)
+      if (rows == MR && cols == NR) {
+        window_rows(run, a0, a1, a2, a3, a4, rowStride, bp, segBytes, KH, cij, Co, bj, relu);
+      } else {
+        window_rows(run, a0, a1, a2, a3, a4, rowStride, bp, segBytes, KH, tile, NR, bj, relu);
         for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++)
           store<f32>(cij + (<usize>(r * Co + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
       }
@@ -239,6 +235,18 @@ export function conv_indirect_packed(
 }
 
 const biasPanel = new StaticArray<f32>(512);
+
+// One 5 x 8 tile of conv_indirect_packed: KH window rows (the first from the bias), then the ReLU
+// on the tile just stored (in L1).
+// @ts-ignore: decorator
+@inline function window_rows(run: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, rowStride: usize, bp: usize, segBytes: usize, KH: i32, dst: usize, ld: i32, bias: usize, relu: bool): void {
+  ukernel_5x8_first(run, a0, a1, a2, a3, a4, bp, dst, ld, bias);
+  for (let kh = 1; kh < KH; kh++) {
+    const off = <usize>kh * rowStride;
+    ukernel_5x8_next(run, a0 + off, a1 + off, a2 + off, a3 + off, a4 + off, bp + <usize>kh * segBytes, dst, ld);
+  }
+  if (relu) relu_tile(dst, ld);
+}
 
 // relu_forward's bits on one MR x NR tile at c (row stride ldc).
 // @ts-ignore: decorator
@@ -321,47 +329,52 @@ function pack_col_b(xpad: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, pad: 
 // @ts-ignore: decorator
 @inline function cell(C: i32): usize { return <usize>C << 2; }
 
-// The weight-gradient micro-kernel over one image (SIMD128): C[r, j] (5 x 8, row stride ldc) +=
-// sum over the n pixels, in order, of dy[pixel, r] * x[pixel, j]: the splat operand is the 5
-// consecutive floats at a (advancing sa bytes a pixel), the vector operand the 8 at bp (advancing
-// sb a pixel, and `jump` more after every W pixels: the padded input's border).
+// The weight-gradient micro-kernel over one image (SIMD128), shapes:
+//   C [4, 8] (row stride ldc) += sum over the image's H*W pixels, in order, of dy[pixel, r] * x[pixel, j]
+// the splat operand the 4 consecutive floats at a (4 channels of dy: advancing sa bytes a pixel,
+// and ajump more after each of the H rows of W pixels: dy's border, if it has one), the vector
+// operand the 8 at bp (8 floats of the pixel's window row: advancing sb a pixel, and `jump` more
+// after each row: the padded input's border). A loop over the rows around a loop over the
+// pixels of a row (no per-pixel row-end test); 8 accumulators leave V8 room for its peeled
+// copy of the inner loop without spills. 4 rows, not the GEMM's 5: conv2's 32 channels are 8
+// whole groups (5-row groups computed the ragged last group twice, 35 rows for 32).
+/** Rows (output channels) of a weight-gradient tile of conv_wgrad_indirect_acc. */
+export const WG_ROWS: i32 = 4;
+
 // @ts-ignore: decorator
-@inline function wgrad_image_simd(n: i32, W: i32, a: usize, sa: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
+@inline function wgrad_image_simd(n: i32, W: i32, a: usize, sa: usize, ajump: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
   const ld = <usize>ldc << 2;
   let c00 = v128.load(c), c01 = v128.load(c, 16);
   let c10 = v128.load(c + ld), c11 = v128.load(c + ld, 16);
   let c20 = v128.load(c + 2 * ld), c21 = v128.load(c + 2 * ld, 16);
   let c30 = v128.load(c + 3 * ld), c31 = v128.load(c + 3 * ld, 16);
-  let c40 = v128.load(c + 4 * ld), c41 = v128.load(c + 4 * ld, 16);
-  let w = 0;
-  for (let i = 0; i < n; i++) {
-    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let x = v128.load32_splat(a);
-    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
-    x = v128.load32_splat(a, 4);
-    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
-    x = v128.load32_splat(a, 8);
-    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
-    x = v128.load32_splat(a, 12);
-    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
-    x = v128.load32_splat(a, 16);
-    c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
-    a += sa;
-    bp += sb;
-    if (++w == W) { w = 0; bp += jump; }
+  for (let h = 0; h < n; h += W) {
+    const rowEnd = bp + <usize>W * sb;
+    for (; bp < rowEnd; bp += sb) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      let x = v128.load32_splat(a);
+      c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+      x = v128.load32_splat(a, 4);
+      c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+      x = v128.load32_splat(a, 8);
+      c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+      x = v128.load32_splat(a, 12);
+      c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+      a += sa;
+    }
+    bp += jump; a += ajump;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
   v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
   v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
-  v128.store(c + 4 * ld, c40); v128.store(c + 4 * ld, c41, 16);
 }
 
-function wgrad_image(n: i32, W: i32, a: usize, sa: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
+function wgrad_image(n: i32, W: i32, a: usize, sa: usize, ajump: usize, bp: usize, sb: usize, jump: usize, c: usize, ldc: i32): void {
   if (ASC_FEATURE_SIMD) {
-    wgrad_image_simd(n, W, a, sa, bp, sb, jump, c, ldc);
+    wgrad_image_simd(n, W, a, sa, ajump, bp, sb, jump, c, ldc);
   } else {
-    for (let r = 0; r < MR; r++) {
+    for (let r = 0; r < WG_ROWS; r++) {
       const crow = c + (<usize>(r * ldc) << 2);
       for (let j = 0; j < NR; j++) {
         let acc = load<f32>(crow + (<usize>j << 2));
@@ -370,7 +383,7 @@ function wgrad_image(n: i32, W: i32, a: usize, sa: usize, bp: usize, sb: usize, 
           acc = acc + load<f32>(pa) * load<f32>(pb);
           pa += sa;
           pb += sb;
-          if (++w == W) { w = 0; pb += jump; }
+          if (++w == W) { w = 0; pb += jump; pa += ajump; }
         }
         store<f32>(crow + (<usize>j << 2), acc);
       }
@@ -400,37 +413,21 @@ export function conv2d_backward_indirect(
   dw: usize, db: usize, dwT: usize, pack: usize,
   dypad: usize, wflip: usize, wp2: usize, bpack2: usize, dx: usize,
 ): void {
+  conv2d_backward_indirect_dw_dx(dy, xpad, B, H, W, C, w, Co, KH, KW, pad, dw, dwT, pack, dypad, wflip, wp2, bpack2, dx);
+  bias_grad(dy, B * H * W, Co, db);
+}
+
+/** conv2d_backward_indirect without db (for a caller that has the bias gradient already, e.g.
+ *  from maxpool2_relu_backward_db). */
+export function conv2d_backward_indirect_dw_dx(
+  dy: usize, xpad: usize, B: i32, H: i32, W: i32, C: i32, w: usize, Co: i32, KH: i32, KW: i32, pad: i32,
+  dw: usize, dwT: usize, pack: usize,
+  dypad: usize, wflip: usize, wp2: usize, bpack2: usize, dx: usize,
+): void {
   const P = B * H * W, K = KH * KW * C;
-  if (Co >= MR) {
-    // dW' [Co, K] read in place: the splat operand is 5 consecutive channels of dy (one pointer),
-    // the vector operand 8 consecutive window floats of xpad; one call per image and tile, the
-    // chain over p ascending (the packed path's bits). A ragged last group of channels starts
-    // earlier (rows computed twice, the same values) and only its new rows are kept.
-    const run = KW * C, Hp = H + 2 * pad, Wp = W + 2 * pad;
-    const rowStride = <usize>(Wp * C) << 2, jump = <usize>(2 * pad * C) << 2;
-    const tile = changetype<usize>(edgeTile);
+  if (Co >= WG_ROWS) {
     memory.fill(dwT, 0, <usize>(Co * K) << 2);
-    // image by image (its dy and window rows, ~40 KB for conv2, stay in L1/L2 over all tiles);
-    // each tile's chain continues from the previous image's partial sums in dwT
-    for (let b = 0; b < B; b++) {
-      const ab = dy + (<usize>(b * H * W * Co) << 2);
-      const xb = xpad + <usize>(b * Hp) * rowStride;
-      for (let g = 0; g < Co; g += MR) {
-        const co0 = min(g, Co - MR), skip = g - co0;
-        for (let jr = 0; jr < K; jr += NR) {
-          const kh = jr / run, off = (<usize>(jr - kh * run) << 2) + <usize>kh * rowStride;
-          if (skip == 0) {
-            wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, xb + off, cell(C), jump, dwT + (<usize>(co0 * K + jr) << 2), K);
-          } else {
-            for (let r = 0; r < MR; r++) for (let j = 0; j < NR; j++)
-              store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2)));
-            wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, xb + off, cell(C), jump, tile, NR);
-            for (let r = skip; r < MR; r++) for (let j = 0; j < NR; j++)
-              store<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
-          }
-        }
-      }
-    }
+    conv_wgrad_indirect_acc(dy, 0, xpad, B, H, W, C, Co, KH, KW, pad, dwT);
   } else {
     const packBcol = pack, packAdy = pack + (<usize>(256 * K) << 2);
     // dW' [Co, K] (k in (kh, kw, c) order) = dy^T · col, reduction over p in blocks of 256
@@ -447,18 +444,72 @@ export function conv2d_backward_indirect(
       }
     }
   }
-  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(co * K + (kh * KW + kw) * C + c) << 2)));
-  }
-  bias_grad(dy, P, Co, db);
+  conv_dwT_unpack(dwT, C, Co, KH, KW, dw);
   if (dx != 0) {
     pad_copy(dy, B, H, W, Co, pad, dypad);
-    conv_weight_flip(w, C, Co, KH, KW, wflip);
-    // zero bias: the chain starts at +0
-    const zeros = changetype<usize>(zeroBias);
-    assert(C <= 256, "conv2d_backward_indirect: C <= 256");
-    conv2d_forward_indirect(dypad, B, H, W, Co, wflip, zeros, C, KH, KW, pad, wp2, bpack2, dx);
+    conv_transposed_pack(w, C, Co, KH, KW, wflip, wp2, bpack2);
+    conv_transposed_packed(dypad, B, H, W, C, Co, KH, KW, pad, bpack2, dx);
   }
 }
 
+/** dw[co, c, kh, kw] = dwT[co, (kh*KW + kw)*C + c] (dW' [Co, K] back to PyTorch's layout). */
+export function conv_dwT_unpack(dwT: usize, C: i32, Co: i32, KH: i32, KW: i32, dw: usize): void {
+  const K = KH * KW * C;
+  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(co * K + (kh * KW + kw) * C + c) << 2)));
+  }
+}
+
+/** Packs the transposed convolution of w [Co, C, KH, KW] (the map from an output gradient back
+ *  to the input, C and Co swapping roles) for conv_transposed_packed: wflip (C*Co*KH*KW scratch),
+ *  wp2 (K*C scratch), then bpack2 (conv_indirect_pack_bytes(Co, C, KH, KW)). */
+export function conv_transposed_pack(w: usize, C: i32, Co: i32, KH: i32, KW: i32, wflip: usize, wp2: usize, bpack2: usize): void {
+  conv_weight_flip(w, C, Co, KH, KW, wflip);
+  conv_indirect_pack(wflip, Co, C, KH, KW, wp2, bpack2);
+}
+
+/** The input gradient dx [B*H*W, C] of conv2d_forward_indirect from dypad (the output gradient
+ *  with a zero border of pad, [B, H+2pad, W+2pad, Co]): each element the chain from +0 over
+ *  (kh, kw, co) ascending, the indirect GEMM on the weights packed by conv_transposed_pack. */
+export function conv_transposed_packed(dypad: usize, B: i32, H: i32, W: i32, C: i32, Co: i32, KH: i32, KW: i32, pad: i32, bpack2: usize, dx: usize): void {
+  assert(C <= 256, "conv2d_backward_indirect: C <= 256");
+  conv_indirect_packed(dypad, B, H, W, Co, bpack2, changetype<usize>(zeroBias), C, KH, KW, pad, dx, false);
+}
+
 const zeroBias = new StaticArray<f32>(256);
+
+/** The weight-gradient chains of conv2d_forward_indirect over images 0 .. B-1, continued in
+ *  dwT [Co, K] (k in (kh, kw, c) order): dwT[co, k] += dy[p, co] * xpad[window(p), k] for p
+ *  ascending (images in order, so calls on successive chunks of images continue each chain in
+ *  order). dy [B, H+2dypad, W+2dypad, Co] (its interior read), xpad [B, H+2pad, W+2pad, C];
+ *  requires Co >= WG_ROWS and KW*C % NR == 0. dW' is read in place: the splat operand is 4 consecutive
+ *  channels of dy (one pointer), the vector operand 8 consecutive window floats of xpad; one call
+ *  per image and tile. A ragged last group of channels starts earlier (rows computed twice, the
+ *  same values) and only its new rows are kept. */
+export function conv_wgrad_indirect_acc(dy: usize, dypad: i32, xpad: usize, B: i32, H: i32, W: i32, C: i32, Co: i32, KH: i32, KW: i32, pad: i32, dwT: usize): void {
+  const K = KH * KW * C, run = KW * C, Hp = H + 2 * pad, Wp = W + 2 * pad;
+  const rowStride = <usize>(Wp * C) << 2, jump = <usize>(2 * pad * C) << 2;
+  const dyRow = <usize>((W + 2 * dypad) * Co) << 2, ajump = <usize>(2 * dypad * Co) << 2;
+  const tile = changetype<usize>(edgeTile);
+  // image by image (its dy and window rows, ~40 KB for conv2, stay in L1/L2 over all tiles);
+  // each tile's chain continues from the previous image's partial sums in dwT
+  for (let b = 0; b < B; b++) {
+    const ab = dy + <usize>(b * (H + 2 * dypad) + dypad) * dyRow + (<usize>(dypad * Co) << 2);
+    const xb = xpad + <usize>(b * Hp) * rowStride;
+    for (let g = 0; g < Co; g += WG_ROWS) {
+      const co0 = min(g, Co - WG_ROWS), skip = g - co0;
+      for (let jr = 0; jr < K; jr += NR) {
+        const kh = jr / run, off = (<usize>(jr - kh * run) << 2) + <usize>kh * rowStride;
+        if (skip == 0) {
+          wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, ajump, xb + off, cell(C), jump, dwT + (<usize>(co0 * K + jr) << 2), K);
+        } else {
+          for (let r = 0; r < WG_ROWS; r++) for (let j = 0; j < NR; j++)
+            store<f32>(tile + (<usize>(r * NR + j) << 2), load<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2)));
+          wgrad_image(H * W, W, ab + (<usize>co0 << 2), <usize>Co << 2, ajump, xb + off, cell(C), jump, tile, NR);
+          for (let r = skip; r < WG_ROWS; r++) for (let j = 0; j < NR; j++)
+            store<f32>(dwT + (<usize>((co0 + r) * K + jr + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
+        }
+      }
+    }
+  }
+}

@@ -19,6 +19,17 @@ import { madd } from "./gemm";
   return v128.and(v, f32x4.gt(v, f32x4.splat(0)));
 }
 
+// The tap-offset table of conv_relu_pool2_direct (u32 per tap), grown on demand.
+let tapBuf: usize = 0, tapCap = 0;
+function tapTable(n: i32): usize {
+  if (n > tapCap) {
+    if (tapBuf != 0) heap.free(tapBuf);
+    tapBuf = heap.alloc(<usize>n << 2);
+    tapCap = n;
+  }
+  return tapBuf;
+}
+
 /** xpad [B, H+KH-1, W+KW-1, C] (the input with its 'same' zero border); wp [KH*KW*C, Co]
  *  (conv_weight_pack's layout); bias [Co]. Writes y [B, H/2 + 2ypad, W/2 + 2ypad, Co]: the pooled
  *  ReLU'd convolution in the interior, zeros on the border (the padding the next conv reads), and
@@ -34,6 +45,14 @@ export function conv_relu_pool2_direct(
   const yrowBytes = <usize>(Wy * Co) << 2, ycell = <usize>Co << 2;
   const wrow = <usize>Co << 2; // bytes between consecutive k rows of wp
   const full = ASC_FEATURE_SIMD ? Co - Co % 8 : 0;
+  // for each window tap k = (kh, kw, c) in order, the byte offset of its input from the window's
+  // top-left input; the 4 output pixels of a pool cell, (0, 0), (0, 1), (1, 0), (1, 1), read it
+  // at that offset from p00 plus 0, cell, xrow and xrow + cell
+  const taps = tapTable(KH * run), tapEnd = taps + (<usize>(KH * run) << 2);
+  for (let kh = 0; kh < KH; kh++) for (let t = 0; t < run; t++) {
+    store<u32>(taps + (<usize>(kh * run + t) << 2), <u32>(<usize>kh * xrow + (<usize>t << 2)));
+  }
+  const xrc = xrow + cell;
   for (let b = 0; b < B; b++) {
     const yb = y + <usize>(b * Hy) * yrowBytes;
     for (let h = 0; h < ypad; h++) {
@@ -58,44 +77,46 @@ export function conv_relu_pool2_direct(
           for (; co < full; co += 8) {
             const bv0 = v128.load(bias + (<usize>co << 2)), bv1 = v128.load(bias + (<usize>co << 2), 16);
             let s00 = bv0, t00 = bv1, s01 = bv0, t01 = bv1, s10 = bv0, t10 = bv1, s11 = bv0, t11 = bv1;
+            // one loop over the K window taps in (kh, kw, c) order, each tap's offset from the table
             let wk = wp + (<usize>co << 2);
-            for (let kh = 0; kh < KH; kh++) {
-              const o = <usize>kh * xrow;
-              for (let t = 0; t < run; t++) {
-                const w0 = v128.load(wk), w1 = v128.load(wk, 16);
-                const ot = o + (<usize>t << 2);
-                let x = v128.load32_splat(p00 + ot);
-                s00 = madd(x, w0, s00); t00 = madd(x, w1, t00);
-                x = v128.load32_splat(p01 + ot);
-                s01 = madd(x, w0, s01); t01 = madd(x, w1, t01);
-                x = v128.load32_splat(p10 + ot);
-                s10 = madd(x, w0, s10); t10 = madd(x, w1, t10);
-                x = v128.load32_splat(p11 + ot);
-                s11 = madd(x, w0, s11); t11 = madd(x, w1, t11);
-                wk += wrow;
-              }
+            for (let q = taps; q < tapEnd; q += 4) {
+              const w0 = v128.load(wk), w1 = v128.load(wk, 16);
+              const px = p00 + <usize>load<u32>(q);
+              let x = v128.load32_splat(px);
+              s00 = madd(x, w0, s00); t00 = madd(x, w1, t00);
+              x = v128.load32_splat(px + cell);
+              s01 = madd(x, w0, s01); t01 = madd(x, w1, t01);
+              x = v128.load32_splat(px + xrow);
+              s10 = madd(x, w0, s10); t10 = madd(x, w1, t10);
+              x = v128.load32_splat(px + xrc);
+              s11 = madd(x, w0, s11); t11 = madd(x, w1, t11);
+              wk += wrow;
             }
-            // ReLU, then the pool in scan order (the ReLU'd values are never NaN)
+            // ReLU, then the pool in scan order (the ReLU'd values are never NaN): a later value
+            // wins only if strictly greater, which is pmax(m, v) = m < v ? v : m (one vmaxps)
             let m0 = relu4(s00), m1 = relu4(t00);
-            let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
-            let v0 = relu4(s01), v1 = relu4(t01);
-            let k0 = f32x4.gt(v0, m0), k1 = f32x4.gt(v1, m1);
-            m0 = v128.bitselect(v0, m0, k0); m1 = v128.bitselect(v1, m1, k1);
-            a0 = v128.bitselect(i32x4.splat(1), a0, k0); a1 = v128.bitselect(i32x4.splat(1), a1, k1);
-            v0 = relu4(s10); v1 = relu4(t10);
-            k0 = f32x4.gt(v0, m0); k1 = f32x4.gt(v1, m1);
-            m0 = v128.bitselect(v0, m0, k0); m1 = v128.bitselect(v1, m1, k1);
-            a0 = v128.bitselect(i32x4.splat(2), a0, k0); a1 = v128.bitselect(i32x4.splat(2), a1, k1);
-            v0 = relu4(s11); v1 = relu4(t11);
-            k0 = f32x4.gt(v0, m0); k1 = f32x4.gt(v1, m1);
-            m0 = v128.bitselect(v0, m0, k0); m1 = v128.bitselect(v1, m1, k1);
-            a0 = v128.bitselect(i32x4.splat(3), a0, k0); a1 = v128.bitselect(i32x4.splat(3), a1, k1);
-            v128.store(out + (<usize>co << 2), m0);
-            v128.store(out + (<usize>co << 2), m1, 16);
-            if (arg != 0) {
+            if (arg == 0) {
+              m0 = f32x4.pmax(m0, relu4(s01)); m1 = f32x4.pmax(m1, relu4(t01));
+              m0 = f32x4.pmax(m0, relu4(s10)); m1 = f32x4.pmax(m1, relu4(t10));
+              m0 = f32x4.pmax(m0, relu4(s11)); m1 = f32x4.pmax(m1, relu4(t11));
+            } else {
+              let v0 = relu4(s01), v1 = relu4(t01);
+              let k0 = f32x4.gt(v0, m0), k1 = f32x4.gt(v1, m1);
+              m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1);
+              let a0 = v128.and(k0, i32x4.splat(1)), a1 = v128.and(k1, i32x4.splat(1));
+              v0 = relu4(s10); v1 = relu4(t10);
+              k0 = f32x4.gt(v0, m0); k1 = f32x4.gt(v1, m1);
+              m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1);
+              a0 = v128.bitselect(i32x4.splat(2), a0, k0); a1 = v128.bitselect(i32x4.splat(2), a1, k1);
+              v0 = relu4(s11); v1 = relu4(t11);
+              k0 = f32x4.gt(v0, m0); k1 = f32x4.gt(v1, m1);
+              m0 = f32x4.pmax(m0, v0); m1 = f32x4.pmax(m1, v1);
+              a0 = v128.bitselect(i32x4.splat(3), a0, k0); a1 = v128.bitselect(i32x4.splat(3), a1, k1);
               const a16 = i16x8.narrow_i32x4_u(a0, a1);
               v128.store64_lane(ao + <usize>co, i8x16.narrow_i16x8_u(a16, a16), 0);
             }
+            v128.store(out + (<usize>co << 2), m0);
+            v128.store(out + (<usize>co << 2), m1, 16);
           }
         }
         // the scalar build, and channels past the last whole 8
@@ -180,6 +201,18 @@ function wgrad_row(n: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize
   }
 }
 
+// Every image row of one tap group and channel panel, p ascending: one wgrad_row per row.
+// @ts-ignore: decorator
+@inline function wgrad_rows(xpad: usize, B: i32, H: i32, W: i32, Hp: i32, xrow: usize, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, cell: usize, dy: usize, Co: i32, jp: i32, sb: usize, c: usize, ldc: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const base = xpad + <usize>(b * Hp + h) * xrow;
+      const bp = dy + (<usize>(((b * H + h) * W) * Co + jp) << 2);
+      wgrad_row(W, base + o0, base + o1, base + o2, base + o3, base + o4, cell, bp, sb, c, ldc);
+    }
+  }
+}
+
 // scratch: 5 x 8 tile for a ragged group of taps
 const wgTile = new StaticArray<f32>(40);
 
@@ -190,10 +223,24 @@ const wgTile = new StaticArray<f32>(40);
  *  (its KC blocking stores and reloads exactly), then dw[co, c, kh, kw] = dwT[k, co].
  *  xpad [B, H+KH-1, W+KW-1, C]; dy [B*H*W, Co] with Co % 8 == 0. */
 export function conv_wgrad_direct(xpad: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, dy: usize, Co: i32, dwT: usize, dw: usize): void {
+  memory.fill(dwT, 0, <usize>(KH * KW * C * Co) << 2);
+  conv_wgrad_direct_acc(xpad, B, H, W, C, KH, KW, dy, Co, dwT);
+  conv_wgrad_unpack(dwT, C, Co, KH, KW, dw);
+}
+
+/** dw[co, c, kh, kw] = dwT[(kh*KW + kw)*C + c, co] (conv_weight_pack's layout back to PyTorch's). */
+export function conv_wgrad_unpack(dwT: usize, C: i32, Co: i32, KH: i32, KW: i32, dw: usize): void {
+  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(((kh * KW + kw) * C + c) * Co + co) << 2)));
+  }
+}
+
+/** conv_wgrad_direct's chains continued in dwT over images 0 .. B-1 (calls on successive chunks
+ *  of images continue each chain in order: the bits of one call over all of them). */
+export function conv_wgrad_direct_acc(xpad: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, dy: usize, Co: i32, dwT: usize): void {
   assert(Co % 8 == 0, "conv_wgrad_direct: Co % 8 == 0");
   const K = KH * KW * C, Hp = H + KH - 1, Wp = W + KW - 1;
   const cell = <usize>C << 2, xrow = <usize>(Wp * C) << 2, sb = <usize>Co << 2;
-  memory.fill(dwT, 0, <usize>(K * Co) << 2);
   const tile = changetype<usize>(wgTile);
   for (let k0 = 0; k0 < K; k0 += 5) {
     const rows = min(5, K - k0);
@@ -206,26 +253,18 @@ export function conv_wgrad_direct(xpad: usize, B: i32, H: i32, W: i32, C: i32, K
       if (r == 0) o0 = o; else if (r == 1) o1 = o; else if (r == 2) o2 = o; else if (r == 3) o3 = o; else o4 = o;
     }
     for (let jp = 0; jp < Co; jp += 8) {
-      const full = rows == 5;
-      const c = full ? dwT + (<usize>(k0 * Co + jp) << 2) : tile;
-      const ldc = full ? Co : 8;
-      if (!full) {
-        for (let r = 0; r < 5; r++) for (let j = 0; j < 8; j++) store<f32>(tile + (<usize>(r * 8 + j) << 2), 0);
-      }
-      for (let b = 0; b < B; b++) {
-        for (let h = 0; h < H; h++) {
-          const base = xpad + <usize>(b * Hp + h) * xrow;
-          const bp = dy + (<usize>(((b * H + h) * W) * Co + jp) << 2);
-          wgrad_row(W, base + o0, base + o1, base + o2, base + o3, base + o4, cell, bp, sb, c, ldc);
-        }
-      }
-      if (!full) {
+      // a whole group of 5 taps in place, a ragged one through the tile (two call sites of
+      // wgrad_row: see the note above ukernel_5x8_first in gemm.ts)
+      if (rows == 5) {
+        wgrad_rows(xpad, B, H, W, Hp, xrow, o0, o1, o2, o3, o4, cell, dy, Co, jp, sb, dwT + (<usize>(k0 * Co + jp) << 2), Co);
+      } else {
+        // the kept rows continue from dwT; the repeated taps' rows are computed and dropped
+        for (let r = 0; r < 5; r++) for (let j = 0; j < 8; j++)
+          store<f32>(tile + (<usize>(r * 8 + j) << 2), r < rows ? load<f32>(dwT + (<usize>((k0 + r) * Co + jp + j) << 2)) : 0);
+        wgrad_rows(xpad, B, H, W, Hp, xrow, o0, o1, o2, o3, o4, cell, dy, Co, jp, sb, tile, 8);
         for (let r = 0; r < rows; r++) for (let j = 0; j < 8; j++)
           store<f32>(dwT + (<usize>((k0 + r) * Co + jp + j) << 2), load<f32>(tile + (<usize>(r * 8 + j) << 2)));
       }
     }
-  }
-  for (let co = 0; co < Co; co++) for (let c = 0; c < C; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-    store<f32>(dw + (<usize>(((co * C + c) * KH + kh) * KW + kw) << 2), load<f32>(dwT + (<usize>(((kh * KW + kw) * C + c) * Co + co) << 2)));
   }
 }

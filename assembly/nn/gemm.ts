@@ -204,14 +204,15 @@ function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: us
 }
 
 // One window row of a convolution tile (SIMD128): C[r, j] = (bias != 0 ? bias[j] : C[r, j]) +
-// the chain over the kc floats at ar (contiguous) against the packed panel bp, then ReLU if relu.
-// A tile's KH window rows are KH calls: the first from the bias, the last with the ReLU; between
-// them C holds the partial chains (an f32 store and reload are exact), so the bits are those of
-// a bias copy + KH indirect GEMM passes + relu_forward. One small function per window row keeps
-// V8's register allocation as tight as the GEMM kernel's: a loop over kh around the k loop in one
-// function (accumulators live across both) ran at half the speed, its accumulators spilled.
+// the chain over the kc floats at ar (contiguous) against the packed panel bp. A tile's KH window
+// rows are KH calls: the first from the bias (ukernel_5x8_first), the others from C
+// (ukernel_5x8_next); between them C holds the partial chains (an f32 store and reload are
+// exact), so the bits are those of a bias copy + KH indirect GEMM passes. One small function per
+// window row keeps V8's register allocation as tight as the GEMM kernel's: a loop over kh around
+// the k loop in one function (accumulators live across both) ran at half the speed, its
+// accumulators spilled; a ReLU inside the kernel spilled too (the caller applies it to the tile).
 // @ts-ignore: decorator
-@inline function ukernel_5x8_step_simd(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize, relu: bool): void {
+@inline function ukernel_5x8_step_simd(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
   const ld = <usize>ldc << 2;
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128;
   if (bias != 0) {
@@ -239,14 +240,6 @@ function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: us
     c40 = madd(x, b0, c40); c41 = madd(x, b1, c41);
     bp += 32;
   }
-  if (relu) {
-    const z = f32x4.splat(0);
-    c00 = v128.and(c00, f32x4.gt(c00, z)); c01 = v128.and(c01, f32x4.gt(c01, z));
-    c10 = v128.and(c10, f32x4.gt(c10, z)); c11 = v128.and(c11, f32x4.gt(c11, z));
-    c20 = v128.and(c20, f32x4.gt(c20, z)); c21 = v128.and(c21, f32x4.gt(c21, z));
-    c30 = v128.and(c30, f32x4.gt(c30, z)); c31 = v128.and(c31, f32x4.gt(c31, z));
-    c40 = v128.and(c40, f32x4.gt(c40, z)); c41 = v128.and(c41, f32x4.gt(c41, z));
-  }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
   v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
@@ -255,7 +248,7 @@ function ukernel_5x8_scalar_rowa(kc: i32, a: usize, lda: usize, bp: usize, c: us
 }
 
 // The scalar twin of ukernel_5x8_step_simd.
-function ukernel_5x8_step_scalar(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize, relu: bool): void {
+function ukernel_5x8_step_scalar(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
   unchecked(rowPtr[0] = a0); unchecked(rowPtr[1] = a1); unchecked(rowPtr[2] = a2); unchecked(rowPtr[3] = a3); unchecked(rowPtr[4] = a4);
   for (let r = 0; r < MR; r++) {
     const crow = c + (<usize>(r * ldc) << 2);
@@ -267,50 +260,31 @@ function ukernel_5x8_step_scalar(kc: i32, a0: usize, a1: usize, a2: usize, a3: u
         acc = acc + load<f32>(arow + (<usize>k << 2)) * load<f32>(pb);
         pb += <usize>NR << 2;
       }
-      if (relu) acc = acc > 0 ? acc : 0;
       store<f32>(crow + (<usize>j << 2), acc);
     }
   }
 }
 
-/** One window row of a 5x8 convolution tile (see ukernel_5x8_step_simd): C (row stride ldc)
- *  = (bias != 0 ? bias : C) + the chain over kc floats of each row pointer against the packed
- *  panel bp, then ReLU if relu. Each of the four cases is its own function with the flags
- *  constant: V8 spilled accumulators inside the k loop of one function that merged them. */
-export function ukernel_5x8_step(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize, relu: bool): void {
-  if (!ASC_FEATURE_SIMD) ukernel_5x8_step_scalar(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias, relu);
-  else if (bias == 0 && !relu) step_load(kc, a0, a1, a2, a3, a4, bp, c, ldc);
-  else if (bias == 0) step_load_relu(kc, a0, a1, a2, a3, a4, bp, c, ldc);
-  else if (!relu) step_bias(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
-  else step_bias_relu(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+// Kernels that must stay functions of their own. Binaryen (as asc -O3 drives it) inlines a
+// function into its only caller when the function is under 200 size units; a micro-kernel
+// inlined into its large caller has its accumulators spilled by V8 (about half the speed). The
+// relaxed build's kernels are smaller (one relaxed_madd where the portable builds have a mul and
+// an add), so a kernel that stayed out of line in the simd build was inlined in the relaxed one.
+// Such kernels are therefore called from at least two sites (full tiles in place, ragged tiles
+// through a buffer), which Binaryen never inlines at this size; test/core-build.test.ts checks
+// that every SIMD build keeps the same functions.
+
+/** The first window row of a 5x8 convolution tile: C (row stride ldc) = bias + the chain over
+ *  kc floats of each row pointer against the packed panel bp (ukernel_5x8_step_simd). */
+export function ukernel_5x8_first(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
+  if (ASC_FEATURE_SIMD) ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
+  else ukernel_5x8_step_scalar(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
 }
-// @ts-ignore: decorator
-@inline function step_load(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
-  step_load_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc);
-}
-function step_load_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
-  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, 0, false);
-}
-// @ts-ignore: decorator
-@inline function step_load_relu(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
-  step_load_relu_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc);
-}
-function step_load_relu_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
-  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, 0, true);
-}
-// @ts-ignore: decorator
-@inline function step_bias(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
-  step_bias_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
-}
-function step_bias_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
-  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias, false);
-}
-// @ts-ignore: decorator
-@inline function step_bias_relu(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
-  step_bias_relu_fn(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias);
-}
-function step_bias_relu_fn(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32, bias: usize): void {
-  ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, bias, true);
+
+/** A later window row: C = C + the chain (ukernel_5x8_step_simd from C). */
+export function ukernel_5x8_next(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, bp: usize, c: usize, ldc: i32): void {
+  if (ASC_FEATURE_SIMD) ukernel_5x8_step_simd(kc, a0, a1, a2, a3, a4, bp, c, ldc, 0);
+  else ukernel_5x8_step_scalar(kc, a0, a1, a2, a3, a4, bp, c, ldc, 0);
 }
 
 /** Packs B[k0 .. k0+kc, 0 .. n) into panels at dst (kc x NR each, zero-padded). */

@@ -113,6 +113,18 @@ export function maxpool2_forward_padded(x: usize, B: i32, H: i32, W: i32, C: i32
  *  s = ho*(W/2) + wo) is the pooled value (maxpool2_forward's selection: first maximum, NaN wins),
  *  arg [B, H/2, W/2, C] u8 written if arg != 0 (maxpool2_forward's layout). */
 export function maxpool2_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: usize, arg: usize): void {
+  pool_flatten(x, B, H, W, C, f, arg, false);
+}
+
+/** maxpool2_flatten of ReLU outputs (never NaN): the same values and argmaxes, the running max
+ *  by pmax (m < v ? v : m, one instruction: the same selection as "strictly greater wins" when
+ *  no value is NaN), and without arg no argmax at all. */
+export function maxpool2_flatten_relu(x: usize, B: i32, H: i32, W: i32, C: i32, f: usize, arg: usize): void {
+  pool_flatten(x, B, H, W, C, f, arg, true);
+}
+
+// @ts-ignore: decorator
+@inline function pool_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: usize, arg: usize, noNaN: bool): void {
   const Ho = H >> 1, Wo = W >> 1, S = Ho * Wo;
   const cellBytes = <usize>C << 2, sBytes = <usize>S << 2;
   for (let b = 0; b < B; b++) {
@@ -130,15 +142,29 @@ export function maxpool2_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: us
           for (; c + 4 <= C; c += 4) {
             const off = <usize>c << 2;
             let m = v128.load(p00 + off), a = i32x4.splat(0);
-            let v = v128.load(p01 + off);
-            let k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(1), a, k);
-            v = v128.load(p10 + off);
-            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(2), a, k);
-            v = v128.load(p11 + off);
-            k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-            m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(3), a, k);
+            if (noNaN && arg == 0) {
+              m = f32x4.pmax(f32x4.pmax(f32x4.pmax(m, v128.load(p01 + off)), v128.load(p10 + off)), v128.load(p11 + off));
+            } else if (noNaN) {
+              let v = v128.load(p01 + off);
+              let k = f32x4.gt(v, m);
+              m = f32x4.pmax(m, v); a = v128.and(k, i32x4.splat(1));
+              v = v128.load(p10 + off);
+              k = f32x4.gt(v, m);
+              m = f32x4.pmax(m, v); a = v128.bitselect(i32x4.splat(2), a, k);
+              v = v128.load(p11 + off);
+              k = f32x4.gt(v, m);
+              m = f32x4.pmax(m, v); a = v128.bitselect(i32x4.splat(3), a, k);
+            } else {
+              let v = v128.load(p01 + off);
+              let k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+              m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(1), a, k);
+              v = v128.load(p10 + off);
+              k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+              m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(2), a, k);
+              v = v128.load(p11 + off);
+              k = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+              m = v128.bitselect(v, m, k); a = v128.bitselect(i32x4.splat(3), a, k);
+            }
             const fc = fs + <usize>c * sBytes;
             v128.store32_lane(fc, m, 0);
             v128.store32_lane(fc + sBytes, m, 1);
@@ -175,15 +201,29 @@ export function maxpool2_flatten(x: usize, B: i32, H: i32, W: i32, C: i32, f: us
  *  of ypad ([B, H/2 + 2ypad, W/2 + 2ypad, C]); true = dy and y in flatten_forward's layout
  *  [B, C*(H/2)*(W/2)] (ypad unused), arg NHWC. */
 export function maxpool2_relu_backward(dy: usize, y: usize, ypad: i32, flat: bool, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize): void {
+  maxpool2_relu_backward_db(dy, y, ypad, flat, arg, B, H, W, C, dx, 0, 0);
+}
+
+/** maxpool2_relu_backward into the interior of dx [B, H + 2dxpad, W + 2dxpad, C] (its border is
+ *  not written: the caller keeps it zero, e.g. the padded input of a transposed convolution), and
+ *  (if db != 0) the bias gradient of the layer below it in the same pass: db [C] continues
+ *  bias_grad(dx, B*H*W, C, db)'s chain over the pixels p ascending (the caller starts it at +0;
+ *  successive calls on successive images continue it in order). Each pooling window's row pair is
+ *  added while it is in L1, row 2ho then row 2ho + 1, and of a window's two pixels in a row only
+ *  one term per row: dx holds +0 (all bits clear) at every pixel but the argmax, so the bitwise or
+ *  of the two is the nonzero term or +0. Leaving out +0 terms keeps the bits: x + (+0) = x for
+ *  every x but -0, and a chain that starts at +0 is never -0 (round to nearest gives -0 only for
+ *  -0 + -0). The pixels the floor pool drops are +0. */
+export function maxpool2_relu_backward_db(dy: usize, y: usize, ypad: i32, flat: bool, arg: usize, B: i32, H: i32, W: i32, C: i32, dx: usize, dxpad: i32, db: usize): void {
   const Ho = H >> 1, Wo = W >> 1, S = Ho * Wo;
-  const Hy = Ho + 2 * ypad, Wy = Wo + 2 * ypad;
+  const Hy = Ho + 2 * ypad, Wy = Wo + 2 * ypad, Hx = H + 2 * dxpad, Wx = W + 2 * dxpad;
   // every input of a window is written below; only the rows and columns the floor pool drops
   // need zeros first
-  if ((H | W) & 1) memory.fill(dx, 0, <usize>(B * H * W * C) << 2);
-  const cell = <usize>C << 2, rowBytes = <usize>(W * C) << 2, sBytes = <usize>S << 2;
+  if ((H | W) & 1) memory.fill(dx, 0, <usize>(B * Hx * Wx * C) << 2);
+  const cell = <usize>C << 2, rowBytes = <usize>(Wx * C) << 2, sBytes = <usize>S << 2;
   let o = 0;
   for (let b = 0; b < B; b++) {
-    const xb = dx + (<usize>(b * H * W * C) << 2);
+    const xb = dx + <usize>(b * Hx + dxpad) * rowBytes + <usize>dxpad * cell;
     for (let ho = 0; ho < Ho; ho++) {
       for (let wo = 0; wo < Wo; wo++) {
         const s = ho * Wo + wo;
@@ -227,6 +267,50 @@ export function maxpool2_relu_backward(dy: usize, y: usize, ypad: i32, flat: boo
         }
         o += C;
       }
+      if (db != 0) add_row_pair_terms(db, xb + <usize>(2 * ho) * rowBytes, rowBytes, Wo, C);
     }
+  }
+}
+
+// db[c] += (dx[2wo, c] | dx[2wo + 1, c]) for wo ascending over row `top` of dx, then the same over
+// the row below it (see maxpool2_relu_backward_db: at most one of the two is nonzero, the other
+// +0). Channels 16 at a time in registers (4 independent chains over the windows), then 4, then
+// one by one.
+// @ts-ignore: decorator
+@inline function add_row_pair_terms(db: usize, top: usize, rowBytes: usize, Wo: i32, C: i32): void {
+  const cell = <usize>C << 2, pair = cell << 1, rowEnd = top + <usize>Wo * pair;
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; c + 16 <= C; c += 16) {
+      const d = db + (<usize>c << 2);
+      let s0 = v128.load(d), s1 = v128.load(d, 16), s2 = v128.load(d, 32), s3 = v128.load(d, 48);
+      for (let p = top + (<usize>c << 2), e = rowEnd + (<usize>c << 2); p < e; p += pair) {
+        s0 = f32x4.add(s0, v128.or(v128.load(p), v128.load(p + cell)));
+        s1 = f32x4.add(s1, v128.or(v128.load(p, 16), v128.load(p + cell, 16)));
+        s2 = f32x4.add(s2, v128.or(v128.load(p, 32), v128.load(p + cell, 32)));
+        s3 = f32x4.add(s3, v128.or(v128.load(p, 48), v128.load(p + cell, 48)));
+      }
+      for (let p = top + rowBytes + (<usize>c << 2), e = rowEnd + rowBytes + (<usize>c << 2); p < e; p += pair) {
+        s0 = f32x4.add(s0, v128.or(v128.load(p), v128.load(p + cell)));
+        s1 = f32x4.add(s1, v128.or(v128.load(p, 16), v128.load(p + cell, 16)));
+        s2 = f32x4.add(s2, v128.or(v128.load(p, 32), v128.load(p + cell, 32)));
+        s3 = f32x4.add(s3, v128.or(v128.load(p, 48), v128.load(p + cell, 48)));
+      }
+      v128.store(d, s0); v128.store(d, s1, 16); v128.store(d, s2, 32); v128.store(d, s3, 48);
+    }
+    for (; c + 4 <= C; c += 4) {
+      const d = db + (<usize>c << 2);
+      let s0 = v128.load(d);
+      for (let p = top + (<usize>c << 2), e = rowEnd + (<usize>c << 2); p < e; p += pair) s0 = f32x4.add(s0, v128.or(v128.load(p), v128.load(p + cell)));
+      for (let p = top + rowBytes + (<usize>c << 2), e = rowEnd + rowBytes + (<usize>c << 2); p < e; p += pair) s0 = f32x4.add(s0, v128.or(v128.load(p), v128.load(p + cell)));
+      v128.store(d, s0);
+    }
+  }
+  for (; c < C; c++) {
+    const d = db + (<usize>c << 2);
+    let s0 = load<f32>(d);
+    for (let p = top + (<usize>c << 2), e = rowEnd + (<usize>c << 2); p < e; p += pair) s0 = s0 + reinterpret<f32>(load<u32>(p) | load<u32>(p + cell));
+    for (let p = top + rowBytes + (<usize>c << 2), e = rowEnd + rowBytes + (<usize>c << 2); p < e; p += pair) s0 = s0 + reinterpret<f32>(load<u32>(p) | load<u32>(p + cell));
+    store<f32>(d, s0);
   }
 }
