@@ -49,6 +49,17 @@ function sweep(seeds: string, cache: string, out: string, ...extra: string[]) {
   const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
   assert.equal(report.resultsSha256, summary.resultsSha256);
   assert.equal(createHash("sha256").update(canonicalJson(report.results)).digest("hex"), report.resultsSha256, "resultsSha256 is the sha-256 of the canonical results");
+  // the cells' cache keys name the core build (its sha-256), so they stay out of the results (a
+  // kernel change that keeps every bit would otherwise move the hash): run.cellKeys, one per cell
+  const keys = report.run.cellKeys as string[];
+  assert.equal(keys.length, report.results.cells.length);
+  const text = JSON.stringify(report.results);
+  assert.ok(!/"key"/.test(text), "no cache key in the results");
+  keys.forEach((k, i) => {
+    assert.ok(!text.includes(k));
+    const entry = JSON.parse(readFileSync(join(cache, "cells", `${k}.json`), "utf8"));
+    assert.equal(entry.resultsSha256, report.results.cells[i].resultsSha256, `run.cellKeys[${i}] is results.cells[${i}]'s entry`);
+  });
   return { ...summary, report };
 }
 
@@ -189,7 +200,10 @@ import json, sys, numpy as np
 r = json.load(open(sys.argv[1]))["results"]
 bad = []
 for g in r["configs"]:
-    cells = [c for c in r["cells"] if c["key"] in {x["key"] for x in g["cells"]}]
+    ds = {d["id"]: i for i, d in enumerate(r["spec"]["datasets"])}
+    cf = g["config"]
+    cells = [c for c in r["cells"] if c["cell"]["dataset"] == ds[cf["datasetId"]] and all(c["cell"].get(k) == cf.get(k) for k in ("subset", "n", "R", "m", "width"))]
+    assert [c["cell"]["seed"] for c in cells] == g["seeds"], (g["seeds"], len(cells))
     for mt in g["metrics"]:
         st = mt["stat"]
         if st is None: continue

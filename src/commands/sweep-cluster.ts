@@ -195,7 +195,7 @@ async function sweepFinish(a: ArgumentsCamelCase<PlanArgs>): Promise<void> {
   const data = await loadPlanData(plan, plan.spec.datasets.map((_, i) => i));
   const fin = await finishSweep(plan.spec, plan.cache, data, undefined, plan.coreSha256);
   const cells = fin.results.cells.length;
-  const run: SweepRunInfo = { tool: `moe-bank ${VERSION}`, node: process.version, coreSha256: await coreSha(), workers: 1, seconds: (performance.now() - t0) / 1000, computed: 0, reused: cells };
+  const run: SweepRunInfo = { tool: `moe-bank ${VERSION}`, node: process.version, coreSha256: await coreSha(), workers: 1, seconds: (performance.now() - t0) / 1000, computed: 0, reused: cells, cellKeys: fin.cellKeys };
   const files = await writeReport(plan.out, a.plan, { spec: plan.spec, results: fin.results, sha: fin.sha, figures: fin.figures, run });
   emitSweep(a, plan.out, { results: fin.results, sha: fin.sha, run }, files);
 }

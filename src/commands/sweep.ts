@@ -136,7 +136,7 @@ async function sweep(a: ArgumentsCamelCase<SweepArgs>): Promise<void> {
   const t0 = performance.now();
   const r = await runSweep(spec, { cache: resolve(a.cache), data, workers, onProgress: sweepReporter(a), warn });
   const seconds = (performance.now() - t0) / 1000;
-  const run: SweepRunInfo = { tool: `moe-bank ${VERSION}`, node: process.version, coreSha256: await coreSha(), workers, seconds, computed: r.computed, reused: r.reused };
+  const run: SweepRunInfo = { tool: `moe-bank ${VERSION}`, node: process.version, coreSha256: await coreSha(), workers, seconds, computed: r.computed, reused: r.reused, cellKeys: r.cellKeys };
   const files = await writeSweep(a.out, { spec, results: r.results, sha: r.sha, figures: r.figures, run });
   emitSweep(a, a.out, { results: r.results, sha: r.sha, run }, files);
 }

@@ -163,8 +163,9 @@ export interface Verdict {
 export interface ConfigAggregate {
   config: ConfigKey;
   seeds: number[];
-  /** each seed's cell: its key and the sha-256 of its results */
-  cells: { seed: number; key: string; resultsSha256: string }[];
+  /** each seed's cell: the sha-256 of its results (its cache key names the core build, so it is
+   *  kept out of the results: report.json's run.cellKeys) */
+  cells: { seed: number; resultsSha256: string }[];
   metrics: MetricStat[];
   /** whether this is the paper's configuration (MNIST, R = 25, m = 256, M = 300, n = 10,000 distinct) */
   paperConfig: boolean;
@@ -200,7 +201,7 @@ export interface SweepResults {
   /** the spec as run, its datasets by name and id (no paths) */
   spec: Omit<SweepSpec, "datasets"> & { datasets: DatasetRef[] };
   /** every cell in plan order with its full results (reproduce's numbers for its bank, unrounded) */
-  cells: { cell: CellCoord; key: string; resultsSha256: string; results: CellResults }[];
+  cells: { cell: CellCoord; resultsSha256: string; results: CellResults }[];
   configs: ConfigAggregate[];
   scaling: ScalingAggregate[];
 }
@@ -318,6 +319,12 @@ function scaling(math: DetMath, family: Omit<ConfigKey, "m">, groups: ConfigAggr
  * by configuration across seeds, summarised, compared with the paper, and (two or more m) scaled.
  * `math` is the core's (the slopes' logarithms). Every cell of the spec must be present.
  */
+/** The configuration a cell belongs to: its coordinates but the bank seed, the dataset by name and id. */
+export function configOf(cell: CellCoord, datasets: readonly DatasetRef[]): ConfigKey {
+  const ds = datasets[cell.dataset]!;
+  return { dataset: ds.name, datasetId: ds.id, subset: cell.subset, n: cell.n, R: cell.R, ...(cell.width !== undefined ? { width: cell.width } : {}), m: cell.m };
+}
+
 export function aggregate(spec: SweepSpec, cells: CellResult[], math: DetMath, datasets: DatasetRef[]): SweepResults {
   const index = cellIndexer(spec);
   const sorted = cells.map((c) => ({ c, i: index(c.cell) }));
@@ -335,9 +342,7 @@ export function aggregate(spec: SweepSpec, cells: CellResult[], math: DetMath, d
     byConfig.set(k, [...(byConfig.get(k) ?? []), c]);
   }
   for (const group of byConfig.values()) {
-    const c0 = group[0]!;
-    const ds = datasets[c0.cell.dataset]!;
-    const config: ConfigKey = { dataset: ds.name, datasetId: ds.id, subset: c0.cell.subset, n: c0.cell.n, R: c0.cell.R, ...(c0.cell.width !== undefined ? { width: c0.cell.width } : {}), m: c0.cell.m };
+    const config = configOf(group[0]!.cell, datasets);
     const perCell = group.map((c) => cellMetrics(c.results));
     const metrics: MetricStat[] = perCell[0]!.map(({ def }, j) => {
       const vals = perCell.map((pc) => {
@@ -349,7 +354,7 @@ export function aggregate(spec: SweepSpec, cells: CellResult[], math: DetMath, d
     });
     const paperConfig = config.dataset === "mnist" && config.R === PAPER_TABLE_I.R && config.m === PAPER_TABLE_I.m && spec.runs === PAPER_TABLE_I.M && config.n === 10000 && config.subset === "distinct" && (config.width === undefined || config.width === "16/32");
     configs.push({
-      config, seeds: group.map((c) => c.cell.seed), cells: group.map((c) => ({ seed: c.cell.seed, key: c.key, resultsSha256: c.resultsSha256 })),
+      config, seeds: group.map((c) => c.cell.seed), cells: group.map((c) => ({ seed: c.cell.seed, resultsSha256: c.resultsSha256 })),
       metrics, paperConfig, verdicts: verdicts(metrics),
     });
   }
@@ -369,7 +374,7 @@ export function aggregate(spec: SweepSpec, cells: CellResult[], math: DetMath, d
   return {
     format: "moe-bank/sweep", formatVersion: 1,
     spec: { ...rest, datasets },
-    cells: ordered.map((c) => ({ cell: c.cell, key: c.key, resultsSha256: c.resultsSha256, results: c.results })),
+    cells: ordered.map((c) => ({ cell: c.cell, resultsSha256: c.resultsSha256, results: c.results })),
     configs, scaling: scalings,
   };
 }

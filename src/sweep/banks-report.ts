@@ -25,7 +25,7 @@ export interface BanksSweepResults {
   formatVersion: 1;
   spec: Omit<SweepSpec, "datasets"> & { datasets: DatasetRef[] };
   measurement: string;
-  cells: { cell: CellCoord; key: string; resultsSha256: string; results: BanksCellResults }[];
+  cells: { cell: CellCoord; resultsSha256: string; results: BanksCellResults }[];
   groups: BanksGroup[];
 }
 
@@ -56,7 +56,7 @@ export function banksAggregate(spec: SweepSpec, name: string, cells: CellResult<
   const { datasets: _d, ...rest } = spec;
   return {
     format: "moe-bank/sweep", formatVersion: 1, spec: { ...rest, datasets }, measurement: name,
-    cells: sorted.map(({ c }) => ({ cell: c.cell, key: c.key, resultsSha256: c.resultsSha256, results: c.results })),
+    cells: sorted.map(({ c }) => ({ cell: c.cell, resultsSha256: c.resultsSha256, results: c.results })),
     groups,
   };
 }

@@ -6,7 +6,8 @@ import { log10Of, type DetMath } from "../math.js";
 import { chart, COLORS as C, PALETTE, type Series } from "../plot/svg.js";
 import { markdownTable } from "../plot/table.js";
 import { writeFolder } from "../io/files.js";
-import { THEORY_SLOPE, type ConfigAggregate, type MetricStat, type ScalingAggregate, type SweepResults, type Verdict } from "./aggregate.js";
+import { canonicalJson } from "../bank/config.js";
+import { THEORY_SLOPE, configOf, type ConfigAggregate, type MetricStat, type ScalingAggregate, type SweepResults, type Verdict } from "./aggregate.js";
 import type { SweepSpec } from "./spec.js";
 import { isBanksResults, renderBanksSweep, type BanksSweepResults } from "./banks-report.js";
 import type { RouteJson } from "../routing/json.js";
@@ -22,6 +23,9 @@ export interface SweepRunInfo {
   seconds: number;
   computed: number;
   reused: number;
+  /** each cell's cache key (<cache>/cells/<key>.json), in the order of results.cells; outside the
+   *  results because a key names the core build that computed the cell */
+  cellKeys?: string[];
 }
 
 const f4 = (x: number) => x.toFixed(4);
@@ -78,7 +82,7 @@ export function sweepFigures(r: SweepResults, math: DetMath): Record<string, str
   const many = groups.length > 1;
   for (const g of groups) {
     const suffix = many ? `-${slug(g.config)}` : "";
-    const cells = r.cells.filter((c) => g.cells.some((x) => x.key === c.key));
+    const cells = r.cells.filter((c) => canonicalJson(configOf(c.cell, r.spec.datasets)) === canonicalJson(g.config));
     const sel = cells[0]?.results.selection;
     const seeds = `${g.seeds.length} bank seed${g.seeds.length > 1 ? "s" : ""}`;
     if (sel) {

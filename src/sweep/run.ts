@@ -11,7 +11,7 @@ import { banksSpecOf } from "./banks.js";
 import type { LoadedDataset } from "../data/datasets.js";
 import { MoeBankError } from "../errors.js";
 import { aggregate, sweepSha256, type SweepResults } from "./aggregate.js";
-import { cellLabel, planTasks, type SweepTask } from "./plan.js";
+import { cellLabel, planTasks, type CellCoord, type SweepTask } from "./plan.js";
 import { sweepFigures } from "./report.js";
 import { collect, runTask, taskWork, TaskContext, type BanksCellResults, type CellResult, type SweepHooks } from "./task.js";
 import type { SweepSpec } from "./spec.js";
@@ -27,9 +27,15 @@ export interface SweepProgress {
   etaSeconds: number | null;
 }
 
+/** The cache keys of `cells` (the results' cells, in their order), from the collected entries. */
+function keysOf(got: readonly { cell: CellCoord; key: string }[], cells: readonly { cell: CellCoord }[]): string[] {
+  const byCell = new Map(got.map((g) => [canonicalJson(g.cell), g.key]));
+  return cells.map((c) => byCell.get(canonicalJson(c.cell))!);
+}
+
 /** Aggregates the cells the cache holds: every one must be there and verified, else one
  *  MoeBankError names the first missing or corrupt cell and its file. */
-export async function finishSweep(spec: SweepSpec, cache: string, data: LoadedDataset[], core?: Core, coreSha256?: string): Promise<{ results: SweepResults | BanksSweepResults; sha: string; figures: Record<string, string> }> {
+export async function finishSweep(spec: SweepSpec, cache: string, data: LoadedDataset[], core?: Core, coreSha256?: string): Promise<{ results: SweepResults | BanksSweepResults; sha: string; figures: Record<string, string>; cellKeys: string[] }> {
   const got = await collect(spec, cache, { data, ...(coreSha256 !== undefined ? { coreSha256 } : {}) });
   if (got.corrupt.length) {
     const c = got.corrupt[0]!;
@@ -43,11 +49,11 @@ export async function finishSweep(spec: SweepSpec, cache: string, data: LoadedDa
   const name = banksMeasurement(spec);
   if (name !== null) {
     const results = banksAggregate(spec, name, got.cells as CellResult<BanksCellResults>[], c, data.map(datasetRef));
-    return { results, sha: await sha256Hex(canonicalJson(results)), figures: banksFigures(results, c) };
+    return { results, sha: await sha256Hex(canonicalJson(results)), figures: banksFigures(results, c), cellKeys: keysOf(got.cells, results.cells) };
   }
   const math = detMath(c);
   const results = aggregate(spec, got.cells as CellResult[], math, data.map(datasetRef));
-  return { results, sha: await sweepSha256(results), figures: sweepFigures(results, math) };
+  return { results, sha: await sweepSha256(results), figures: sweepFigures(results, math), cellKeys: keysOf(got.cells, results.cells) };
 }
 
 /**
@@ -63,7 +69,7 @@ export async function runSweep(spec: SweepSpec, opts: {
   onProgress?: (p: SweepProgress) => void;
   warn?: (s: string) => void;
   signal?: AbortSignal;
-}): Promise<{ results: SweepResults | BanksSweepResults; sha: string; figures: Record<string, string>; computed: number; reused: number }> {
+}): Promise<{ results: SweepResults | BanksSweepResults; sha: string; figures: Record<string, string>; cellKeys: string[]; computed: number; reused: number }> {
   const tasks = planTasks(spec);
   const order = opts.order ?? tasks.map((t) => t.index);
   if (order.length !== tasks.length || new Set(order).size !== tasks.length || order.some((i) => !(i >= 0 && i < tasks.length))) {
