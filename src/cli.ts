@@ -67,4 +67,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`moe-bank tables --json | head -1`) closes stdout: what it wanted is
+// printed, and every file was written before stdout; end quietly instead of a stack trace.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(process.exitCode ?? 0);
+});
 process.exitCode = await main(hideBin(process.argv));

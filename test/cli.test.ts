@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeIdx } from "../src/data/idx.js";
+import { encodeNpy } from "../src/formats/npy.js";
 import { VERSION } from "../src/version.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
@@ -103,4 +104,19 @@ test("--help teaches: commands, options, examples, exit codes", () => {
   const info = run("data", "info", "--help");
   assert.match(info.stdout, /--images/);
   assert.match(info.stdout, /Examples:/);
+});
+
+test("a reader that closes stdout early (| head -c 1) ends the CLI quietly: exit 0, nothing on stderr", () => {
+  const dir = mkdtempSync(join(tmpdir(), "moe-bank-epipe-"));
+  try {
+    const R = 4, N = 3000, l = new Uint8Array(R * N);
+    for (let i = 0; i < l.length; i++) l[i] = (i * 7919) % 13 === 0 ? 1 : 0;
+    writeFileSync(join(dir, "l.npy"), encodeNpy("u8", [R, N], l));
+    const cmd = `"${process.execPath}" "${CLI}" tables --train-losses l.npy --test-losses l.npy --json 2>err.txt | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const r = spawnSync("bash", ["-c", cmd], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.stdout.trim(), "0");
+    assert.equal(readFileSync(join(dir, "err.txt"), "utf8"), "");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -45,6 +45,13 @@ export function seedStat(values: number[]): SeedStat {
   return { values: [...values], mean, sd: n > 1 ? Math.sqrt(q / (n - 1)) : null, min, max };
 }
 
+/** Whether the seeds' spread is that of the doubles' rounding, not of the banks: an sd of at most
+ *  4 ulps of the values' magnitude (H(W|S) of two banks may differ in its last bit; its z-score
+ *  would then be 1e16). Such seeds agree, and get no z-score. */
+export function withinRounding(st: SeedStat): boolean {
+  return st.sd !== null && st.sd <= 4 * Number.EPSILON * Math.max(Math.abs(st.min), Math.abs(st.max));
+}
+
 /** One named number of a cell: `id` is stable (the JSON key), `label` what the report prints. */
 export interface MetricDef {
   id: string;
@@ -154,7 +161,8 @@ export interface Verdict {
   sd: number | null;
   min: number;
   max: number;
-  /** (paper - mean) / sd; null when the seeds agree exactly (sd 0) or there is one seed */
+  /** (paper - mean) / sd; null when the seeds agree (sd 0, or within rounding: withinRounding) or
+   *  there is one seed */
   z: number | null;
   /** paper within [min - printedHalfUnit, max + printedHalfUnit] */
   inside: boolean;
@@ -252,7 +260,7 @@ function verdicts(metrics: MetricStat[]): Verdict[] {
     if (!st) return [];
     const digits = p.source === "Section IV-A" ? decimals(p.paper) : 4;
     const h = 0.5 / Number(`1e${digits}`); // 10^digits, exactly (parsed, not the engine's pow)
-    const z = st.sd !== null && st.sd > 0 ? (p.paper - st.mean) / st.sd : null;
+    const z = st.sd !== null && !withinRounding(st) ? (p.paper - st.mean) / st.sd : null;
     return [{ ...p, paper: p.paper === 0 ? 0 : p.paper, printed: p.paper.toFixed(digits), printedHalfUnit: h, mean: st.mean, sd: st.sd, min: st.min, max: st.max, z, inside: p.paper >= st.min - h && p.paper <= st.max + h }];
   });
 }

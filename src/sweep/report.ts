@@ -179,7 +179,7 @@ export const SCALING_ALPHAS: readonly number[] = [0.25, 0.7, 1];
 function verdictRows(v: Verdict[]): string[][] {
   return v.map((x) => [
     x.source, x.quantity, x.printed, f4(x.mean), x.sd === null ? "—" : sig(x.sd), `${f4(x.min)} – ${f4(x.max)}`,
-    x.z === null ? (x.inside ? "— (seeds agree)" : "—") : x.z.toFixed(2), x.inside ? "inside" : "OUTSIDE",
+    x.z === null ? (x.sd === null ? "— (one seed)" : "— (seeds agree)") : x.z.toFixed(2), x.inside ? "inside" : "OUTSIDE",
   ]);
 }
 
